@@ -1,0 +1,79 @@
+// LaunchPlan: the data recipe to launch a compiled artifact (see
+// docs/templates.md): lets, workspace buffers and launches whose sizes are
+// integer expressions over the definition's axes and `num_sms`.
+//
+// The runtime evaluates it; an external client can too, with no
+// op-specific host code. Expressions are parsed on every evaluation (they
+// are tiny); callers that launch in a loop resolve once per axis binding.
+//
+// Thread safety: plain values; const functions are safe to call concurrently.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "jit/common/error.h"
+
+namespace kjit::jit {
+
+struct PlanLet {
+  std::string name;
+  std::string expr;
+};
+
+struct PlanWorkspace {
+  std::string name;
+  std::string bytes;  // expression
+  bool zero = false;  // zero-fill before the first launch
+};
+
+struct PlanLaunch {
+  std::string entry;                  // kernel symbol (lowered name)
+  std::array<std::string, 3> grid;    // expressions
+  std::array<std::string, 3> block;   // expressions
+  std::string shared_bytes = "0";     // expression
+  std::vector<std::string> args;      // names: tensors, scalars, axes, lets, workspace
+};
+
+struct LaunchPlan {
+  std::vector<PlanLet> lets;
+  std::vector<PlanWorkspace> workspace;
+  std::vector<PlanLaunch> launches;
+
+  nlohmann::ordered_json to_json() const;
+  // Parses and checks the plan JSON; errors name the JSON pointer.
+  static Result<LaunchPlan> from_json(const nlohmann::json& json);
+};
+
+using Bindings = std::map<std::string, std::int64_t, std::less<>>;
+
+// Evaluates an integer expression: literals, names from `vars`, + - * / %,
+// parentheses, unary minus, min(a,b), max(a,b), ceil_div(a,b). Division or
+// modulo by zero and unknown names are errors naming the expression.
+Result<std::int64_t> eval_expr(std::string_view expr, const Bindings& vars);
+
+struct ResolvedLaunch {
+  std::string entry;
+  std::array<std::uint32_t, 3> grid{};
+  std::array<std::uint32_t, 3> block{};
+  std::uint32_t shared_bytes = 0;
+  std::vector<std::string> args;
+};
+
+struct ResolvedPlan {
+  Bindings values;                                     // axes + num_sms + lets
+  std::vector<std::pair<std::string, std::uint64_t>> workspace_bytes;  // name, size
+  std::vector<bool> workspace_zero;
+  std::vector<ResolvedLaunch> launches;
+};
+
+// Evaluates every expression for one binding of the axes. `axes` must hold
+// every axis (const and var); `num_sms` is the device's multiprocessor count.
+Result<ResolvedPlan> resolve_plan(const LaunchPlan& plan, const Bindings& axes, std::int64_t num_sms);
+
+}  // namespace kjit::jit

@@ -1,0 +1,83 @@
+// Jit: the front door. `get(name, arch)` returns the compiled artifact for a
+// definition: from an in-memory map on repeat calls (no rendering, hashing or
+// SQLite), else from the on-disk cache, else by rendering and compiling once
+// (one compile per key across threads and processes).
+//
+// Thread safety: all member functions are safe to call concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jit/codegen/launch_plan.h"
+#include "jit/common/config.h"
+#include "jit/common/error.h"
+#include "jit/definition/definition.h"
+
+namespace kjit::jit {
+
+struct KernelResourceUse {
+  std::string function;
+  int registers = 0;
+  int spill_bytes = 0;  // spill stores + loads
+  int shared_bytes = 0;
+  int stack_bytes = 0;
+};
+
+enum class GetStatus { memory_hit, hit, compiled };
+
+// What `get` returns; immutable and shared.
+struct Artifact {
+  std::string name;       // definition name
+  std::string op_type;
+  std::string arch;
+  std::string key;        // 32 hex chars
+  std::string template_name;  // manifest path relative to the templates root
+  std::vector<std::uint8_t> cubin;
+  std::string source;     // rendered CUDA
+  std::map<std::string, std::string> lowered_names;
+  LaunchPlan plan;
+  std::vector<KernelResourceUse> resources;
+  double compile_ms = 0;  // of the original compile
+  std::string log;
+  const Definition* definition = nullptr;  // owned by the Jit
+};
+
+struct GetOptions {
+  bool force = false;            // recompile even if cached (also clears a remembered failure)
+  std::vector<std::string> options;  // extra NVRTC options
+};
+
+struct GetResult {
+  std::shared_ptr<const Artifact> artifact;
+  GetStatus status = GetStatus::compiled;
+};
+
+class Jit {
+ public:
+  static Result<std::unique_ptr<Jit>> open(const Config& config);
+  ~Jit();
+
+  // The artifact for definition `name` on `arch` (e.g. "sm_90a").
+  Result<GetResult> get(const std::string& name, const std::string& arch, const GetOptions& options = {});
+  // Definitions on the search path.
+  const std::vector<const Definition*>& definitions() const;
+  const Definition* find(std::string_view name) const;
+  // Bumps the template generation: the next get re-renders (and hits the
+  // disk cache when nothing changed).
+  void reload();
+
+  class Impl;
+
+ private:
+  explicit Jit(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+// The arch to use when none is given: KJIT_ARCH / --arch, else the device's,
+// else "sm_90a" (`*defaulted` set so the CLI can say so once).
+std::string default_arch(const Config& config, bool* defaulted = nullptr);
+
+}  // namespace kjit::jit
