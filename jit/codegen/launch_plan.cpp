@@ -1,0 +1,245 @@
+// LaunchPlan JSON round trip, the integer expression evaluator, and plan
+// resolution for one axis binding. See launch_plan.h.
+#include "jit/codegen/launch_plan.h"
+
+#include <cctype>
+#include <limits>
+
+namespace kjit::jit {
+namespace {
+
+// Recursive-descent evaluator over a string_view. Grammar:
+//   expr   := term (('+'|'-') term)*
+//   term   := unary (('*'|'/'|'%') unary)*
+//   unary  := '-' unary | atom
+//   atom   := INT | NAME | NAME '(' expr (',' expr)* ')' | '(' expr ')'
+class ExprParser {
+ public:
+  ExprParser(std::string_view text, const Bindings& vars) : m_text(text), m_vars(vars) {}
+
+  Result<std::int64_t> parse() {
+    auto v = expr();
+    if (!v) return v;
+    skip_ws();
+    if (m_pos != m_text.size()) return error("unexpected '" + std::string(1, m_text[m_pos]) + "'");
+    return v;
+  }
+
+ private:
+  std::unexpected<Error> error(const std::string& what) const {
+    return fail(ErrorCode::invalid_argument,
+                "launch plan expression '" + std::string(m_text) + "' at column " +
+                    std::to_string(m_pos + 1) + ": " + what);
+  }
+  void skip_ws() {
+    while (m_pos < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_pos]))) ++m_pos;
+  }
+  bool eat(char c) {
+    skip_ws();
+    if (m_pos < m_text.size() && m_text[m_pos] == c) {
+      ++m_pos;
+      return true;
+    }
+    return false;
+  }
+  Result<std::int64_t> expr() {
+    auto lhs = KJIT_TRY(term());
+    for (;;) {
+      if (eat('+')) lhs += KJIT_TRY(term());
+      else if (eat('-')) lhs -= KJIT_TRY(term());
+      else return lhs;
+    }
+  }
+  Result<std::int64_t> term() {
+    auto lhs = KJIT_TRY(unary());
+    for (;;) {
+      char op = 0;
+      if (eat('*')) op = '*';
+      else if (eat('/')) op = '/';
+      else if (eat('%')) op = '%';
+      else return lhs;
+      auto rhs = KJIT_TRY(unary());
+      if (op == '*') {
+        lhs *= rhs;
+      } else {
+        if (rhs == 0) return error("division by zero");
+        lhs = op == '/' ? lhs / rhs : lhs % rhs;
+      }
+    }
+  }
+  Result<std::int64_t> unary() {
+    if (eat('-')) return -KJIT_TRY(unary());
+    return atom();
+  }
+  Result<std::int64_t> atom() {
+    skip_ws();
+    if (m_pos >= m_text.size()) return error("unexpected end");
+    if (eat('(')) {
+      auto v = KJIT_TRY(expr());
+      if (!eat(')')) return error("expected ')'");
+      return v;
+    }
+    char c = m_text[m_pos];
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      std::int64_t v = 0;
+      while (m_pos < m_text.size() && std::isdigit(static_cast<unsigned char>(m_text[m_pos]))) {
+        if (v > (std::numeric_limits<std::int64_t>::max() - 9) / 10) return error("integer too large");
+        v = v * 10 + (m_text[m_pos++] - '0');
+      }
+      return v;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::size_t start = m_pos;
+      while (m_pos < m_text.size() &&
+             (std::isalnum(static_cast<unsigned char>(m_text[m_pos])) || m_text[m_pos] == '_'))
+        ++m_pos;
+      std::string_view name = m_text.substr(start, m_pos - start);
+      if (eat('(')) return call(name);
+      auto it = m_vars.find(name);
+      if (it == m_vars.end()) return error("unknown name '" + std::string(name) + "'");
+      return it->second;
+    }
+    return error("unexpected '" + std::string(1, c) + "'");
+  }
+  Result<std::int64_t> call(std::string_view fn) {
+    std::vector<std::int64_t> args;
+    if (!eat(')')) {
+      do args.push_back(KJIT_TRY(expr()));
+      while (eat(','));
+      if (!eat(')')) return error("expected ')' after arguments of " + std::string(fn));
+    }
+    if (args.size() != 2) return error(std::string(fn) + " takes 2 arguments");
+    if (fn == "min") return std::min(args[0], args[1]);
+    if (fn == "max") return std::max(args[0], args[1]);
+    if (fn == "ceil_div") {
+      if (args[1] == 0) return error("ceil_div by zero");
+      return (args[0] + args[1] - 1) / args[1];
+    }
+    return error("unknown function '" + std::string(fn) + "' (known: min, max, ceil_div)");
+  }
+
+  std::string_view m_text;
+  const Bindings& m_vars;
+  std::size_t m_pos = 0;
+};
+
+// Plan fields may be JSON integers or expression strings.
+Result<std::string> expr_field(const nlohmann::json& j, const std::string& pointer) {
+  if (j.is_number_integer()) return std::to_string(j.get<std::int64_t>());
+  if (j.is_string()) return j.get<std::string>();
+  return fail(ErrorCode::invalid_argument,
+              "launch plan " + pointer + ": expected an integer or an expression string, got " + j.dump());
+}
+
+Result<std::array<std::string, 3>> dim3_field(const nlohmann::json& j, const std::string& pointer) {
+  std::array<std::string, 3> out{"1", "1", "1"};
+  if (!j.is_array() || j.empty() || j.size() > 3)
+    return fail(ErrorCode::invalid_argument, "launch plan " + pointer + ": expected an array of 1 to 3 dimensions");
+  for (std::size_t i = 0; i < j.size(); ++i) out[i] = KJIT_TRY(expr_field(j[i], pointer + "/" + std::to_string(i)));
+  return out;
+}
+
+Result<std::uint32_t> to_u32(std::int64_t v, const std::string& what) {
+  if (v < 0 || v > std::numeric_limits<std::uint32_t>::max())
+    return fail(ErrorCode::invalid_argument, "launch plan: " + what + " = " + std::to_string(v) + " is out of range");
+  return static_cast<std::uint32_t>(v);
+}
+
+}  // namespace
+
+Result<std::int64_t> eval_expr(std::string_view expr, const Bindings& vars) {
+  return ExprParser(expr, vars).parse();
+}
+
+nlohmann::ordered_json LaunchPlan::to_json() const {
+  nlohmann::ordered_json j;
+  j["lets"] = nlohmann::ordered_json::array();
+  for (const auto& l : lets) j["lets"].push_back({{"name", l.name}, {"expr", l.expr}});
+  j["workspace"] = nlohmann::ordered_json::array();
+  for (const auto& w : workspace) j["workspace"].push_back({{"name", w.name}, {"bytes", w.bytes}, {"zero", w.zero}});
+  j["launches"] = nlohmann::ordered_json::array();
+  for (const auto& l : launches) {
+    j["launches"].push_back({{"entry", l.entry},
+                             {"grid", l.grid},
+                             {"block", l.block},
+                             {"shared_bytes", l.shared_bytes},
+                             {"args", l.args}});
+  }
+  return j;
+}
+
+Result<LaunchPlan> LaunchPlan::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return fail(ErrorCode::invalid_argument, "launch plan: expected a JSON object");
+  LaunchPlan plan;
+  if (j.contains("lets")) {
+    if (!j["lets"].is_array()) return fail(ErrorCode::invalid_argument, "launch plan /lets: expected an array");
+    for (std::size_t i = 0; i < j["lets"].size(); ++i) {
+      const auto& l = j["lets"][i];
+      std::string ptr = "/lets/" + std::to_string(i);
+      if (!l.is_object() || !l.contains("name") || !l["name"].is_string() || !l.contains("expr"))
+        return fail(ErrorCode::invalid_argument, "launch plan " + ptr + ": expected {\"name\", \"expr\"}");
+      plan.lets.push_back({l["name"], KJIT_TRY(expr_field(l["expr"], ptr + "/expr"))});
+    }
+  }
+  if (j.contains("workspace")) {
+    if (!j["workspace"].is_array())
+      return fail(ErrorCode::invalid_argument, "launch plan /workspace: expected an array");
+    for (std::size_t i = 0; i < j["workspace"].size(); ++i) {
+      const auto& w = j["workspace"][i];
+      std::string ptr = "/workspace/" + std::to_string(i);
+      if (!w.is_object() || !w.contains("name") || !w["name"].is_string() || !w.contains("bytes"))
+        return fail(ErrorCode::invalid_argument, "launch plan " + ptr + ": expected {\"name\", \"bytes\"}");
+      plan.workspace.push_back({w["name"], KJIT_TRY(expr_field(w["bytes"], ptr + "/bytes")),
+                                w.value("zero", false)});
+    }
+  }
+  if (!j.contains("launches") || !j["launches"].is_array() || j["launches"].empty())
+    return fail(ErrorCode::invalid_argument, "launch plan /launches: expected a non-empty array");
+  for (std::size_t i = 0; i < j["launches"].size(); ++i) {
+    const auto& l = j["launches"][i];
+    std::string ptr = "/launches/" + std::to_string(i);
+    if (!l.is_object() || !l.contains("entry") || !l["entry"].is_string())
+      return fail(ErrorCode::invalid_argument, "launch plan " + ptr + "/entry: expected a kernel name");
+    PlanLaunch launch;
+    launch.entry = l["entry"];
+    launch.grid = KJIT_TRY(dim3_field(l.value("grid", nlohmann::json::array({1})), ptr + "/grid"));
+    launch.block = KJIT_TRY(dim3_field(l.value("block", nlohmann::json::array({1})), ptr + "/block"));
+    if (l.contains("shared_bytes")) launch.shared_bytes = KJIT_TRY(expr_field(l["shared_bytes"], ptr + "/shared_bytes"));
+    if (l.contains("args")) {
+      if (!l["args"].is_array()) return fail(ErrorCode::invalid_argument, "launch plan " + ptr + "/args: expected an array");
+      for (const auto& a : l["args"]) {
+        if (!a.is_string()) return fail(ErrorCode::invalid_argument, "launch plan " + ptr + "/args: expected names");
+        launch.args.push_back(a);
+      }
+    }
+    plan.launches.push_back(std::move(launch));
+  }
+  return plan;
+}
+
+Result<ResolvedPlan> resolve_plan(const LaunchPlan& plan, const Bindings& axes, std::int64_t num_sms) {
+  ResolvedPlan out;
+  out.values = axes;
+  out.values["num_sms"] = num_sms;
+  for (const auto& l : plan.lets) out.values[l.name] = KJIT_TRY(eval_expr(l.expr, out.values));
+  for (const auto& w : plan.workspace) {
+    auto bytes = KJIT_TRY(eval_expr(w.bytes, out.values));
+    if (bytes < 0) return fail(ErrorCode::invalid_argument, "launch plan: workspace '" + w.name + "' has negative size");
+    out.workspace_bytes.emplace_back(w.name, static_cast<std::uint64_t>(bytes));
+    out.workspace_zero.push_back(w.zero);
+  }
+  for (const auto& l : plan.launches) {
+    ResolvedLaunch r;
+    r.entry = l.entry;
+    r.args = l.args;
+    for (int d = 0; d < 3; ++d) {
+      r.grid[d] = KJIT_TRY(to_u32(KJIT_TRY(eval_expr(l.grid[d], out.values)), l.entry + " grid"));
+      r.block[d] = KJIT_TRY(to_u32(KJIT_TRY(eval_expr(l.block[d], out.values)), l.entry + " block"));
+    }
+    r.shared_bytes = KJIT_TRY(to_u32(KJIT_TRY(eval_expr(l.shared_bytes, out.values)), l.entry + " shared_bytes"));
+    out.launches.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace kjit::jit
