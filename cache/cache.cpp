@@ -1,0 +1,207 @@
+// Cache facade, the hot half: open, lookup, insert, get_or_compile, pins.
+// Maintenance (stats, list, gc, verify, clear, evict) is in
+// cache_maintenance.cpp, bundles in cache_bundle.cpp.
+//
+// Thread safety: see cache.h.
+#include "cache/cache.h"
+
+#include "cache/text.h"
+
+#include "cache/index.h"
+
+namespace kjit::cache {
+namespace {
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::unexpected<Error> unusable_dir(const std::filesystem::path& dir, const Error& why) {
+  return fail(ErrorCode::io_error,
+              text::format("cache directory '{}' is not usable: {}; set KJIT_CACHE_DIR (or --cache-dir) to a "
+                          "writable directory on local disk",
+                          dir.string(), why.message),
+              why.details);
+}
+
+std::unexpected<Error> bad_key(const std::string& key) {
+  return fail(ErrorCode::invalid_argument,
+              text::format("invalid cache key '{}': expected 1-128 characters of [0-9A-Za-z_-]", key));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Cache>> Cache::open(const CacheOptions& options) {
+  if (options.dir.empty())
+    return fail(ErrorCode::invalid_argument, "no cache directory given: set KJIT_CACHE_DIR or --cache-dir");
+  Env& env = options.env ? *options.env : *Env::posix();
+  CachePaths paths(options.dir);
+  for (const auto& dir : {paths.root(), paths.objects_dir(), paths.locks_dir()})
+    if (auto r = env.create_dirs(dir); !r) return unusable_dir(options.dir, r.error());
+  auto index = Index::open(paths.index());
+  if (!index) {
+    // A schema refusal already says what to do; anything else is the folder.
+    if (index.error().message.find("schema version") != std::string::npos) return std::unexpected(index.error());
+    return unusable_dir(options.dir, index.error());
+  }
+  return std::unique_ptr<Cache>(new Cache(env, options, std::move(*index)));
+}
+
+Cache::Cache(Env& env, const CacheOptions& options, std::unique_ptr<Index> index)
+    : m_env(&env),
+      m_paths(options.dir),
+      m_max_size(options.max_size),
+      m_blobs(env, m_paths),
+      m_locks(env, m_paths),
+      m_index(std::move(index)) {}
+
+Cache::~Cache() = default;
+
+Result<std::optional<Entry>> Cache::lookup(const std::string& key) { return lookup_impl(key, CountMiss::yes); }
+
+Result<std::optional<Entry>> Cache::lookup_impl(const std::string& key, CountMiss count_miss) {
+  if (!is_valid_key(key)) return bad_key(key);
+  std::optional<KernelRow> row;
+  {
+    std::lock_guard lock(m_db_mutex);
+    row = KJIT_TRY(m_index->find(key));
+    if (!row) {
+      if (count_miss == CountMiss::yes) KJIT_TRY_VOID(m_index->bump(counter::misses));
+      return std::optional<Entry>();
+    }
+  }
+  // Blob reads and hashing happen outside the index mutex.
+  auto cubin = m_blobs.get(row->cubin.hash, row->cubin.size);
+  auto source = cubin ? m_blobs.get(row->source.hash, row->source.size) : cubin;
+  if (!cubin || !source) {
+    const Error& why = !cubin ? cubin.error() : source.error();
+    if (why.code != ErrorCode::corruption && why.code != ErrorCode::not_found) return std::unexpected(why);
+    KJIT_TRY_VOID(drop_bad_entry(*row, count_miss));
+    return std::optional<Entry>();
+  }
+  Entry e;
+  {
+    std::lock_guard lock(m_db_mutex);
+    e.dependencies = KJIT_TRY(m_index->dependencies(key));
+    KJIT_TRY_VOID(m_index->touch(key, m_env->now_ms()));
+  }
+  e.key = row->key;
+  e.definition = std::move(row->definition);
+  e.op_type = std::move(row->op_type);
+  e.arch = std::move(row->arch);
+  e.nvrtc_version = std::move(row->nvrtc_version);
+  e.options_json = std::move(row->options_json);
+  e.lowered_names_json = std::move(row->lowered_names_json);
+  e.launch_plan_json = std::move(row->launch_plan_json);
+  e.resources_json = std::move(row->resources_json);
+  e.cubin = std::move(*cubin);
+  e.source.assign(source->begin(), source->end());
+  e.log = std::move(row->log);
+  e.compile_ms = row->compile_ms;
+  return std::optional<Entry>(std::move(e));
+}
+
+Result<void> Cache::drop_bad_entry(const KernelRow& row, CountMiss count_miss) {
+  // Re-verify both blobs so a corrupt source behind a bad cubin is caught too.
+  for (const auto* blob : {&row.cubin, &row.source}) {
+    auto r = m_blobs.get(blob->hash, blob->size);
+    if (!r && r.error().code == ErrorCode::corruption) (void)m_blobs.quarantine(blob->hash);
+  }
+  std::lock_guard lock(m_db_mutex);
+  auto txn = KJIT_TRY(Transaction::begin(m_index->db()));
+  KJIT_TRY(m_index->remove(row.key, row.cubin.hash, row.source.hash));
+  KJIT_TRY_VOID(m_index->bump(counter::corrupt_detected));
+  if (count_miss == CountMiss::yes) KJIT_TRY_VOID(m_index->bump(counter::misses));
+  return txn.commit();
+}
+
+Result<void> Cache::insert(const Entry& entry) { return insert_impl(entry); }
+
+Result<void> Cache::insert_impl(const Entry& entry) {
+  if (!is_valid_key(entry.key)) return bad_key(entry.key);
+  BlobRef cubin = KJIT_TRY(m_blobs.put(entry.cubin));
+  BlobRef source = KJIT_TRY(m_blobs.put(bytes_of(entry.source)));
+  KJIT_TRY_VOID(m_env->checkpoint("insert.blobs_written"));
+  KernelRow row{entry.key, entry.definition, entry.op_type, entry.arch, entry.nvrtc_version,
+                entry.options_json, entry.lowered_names_json, entry.launch_plan_json, entry.resources_json,
+                entry.log, cubin, source, entry.compile_ms, 0, 0, 0};
+  row.created_ms = row.last_used_ms = m_env->now_ms();
+  std::uint64_t total = 0;
+  {
+    std::lock_guard lock(m_db_mutex);
+    auto txn = KJIT_TRY(Transaction::begin(m_index->db()));
+    // gc or eviction elsewhere may have removed a blob we share between our
+    // write and now; deleters only unlink under this same write lock, so a
+    // blob seen here stays until we commit.
+    if (!m_blobs.exists(cubin.hash)) KJIT_TRY(m_blobs.put(entry.cubin));
+    if (!m_blobs.exists(source.hash)) KJIT_TRY(m_blobs.put(bytes_of(entry.source)));
+    KJIT_TRY_VOID(m_index->put(row, entry.dependencies));
+    KJIT_TRY_VOID(txn.commit());
+    total = KJIT_TRY(m_index->total_bytes());
+  }
+  if (total > m_max_size) KJIT_TRY(evict_to(m_max_size));
+  return {};
+}
+
+Result<GetResult> Cache::get_or_compile(const std::string& key, const std::function<Result<Entry>()>& compile,
+                                        Force force, const FailureLabel& label) {
+  auto remembered = [&]() -> Result<std::optional<Error>> {
+    std::lock_guard lock(m_db_mutex);
+    auto f = KJIT_TRY(m_index->failure(key));
+    if (!f) return std::optional<Error>();
+    return std::optional<Error>(Error{ErrorCode::compile_error,
+                                      f->message + " (remembered from an earlier compile; use --force to retry)",
+                                      f->log});
+  };
+  if (force == Force::no) {
+    if (auto hit = KJIT_TRY(lookup_impl(key, CountMiss::yes))) return GetResult{std::move(*hit), Outcome::hit};
+    if (auto err = KJIT_TRY(remembered())) return std::unexpected(std::move(*err));
+  } else if (!is_valid_key(key)) {
+    return bad_key(key);
+  }
+  auto guard = KJIT_TRY(m_locks.acquire(key));
+  if (force == Force::no) {
+    // Whoever held the lock before us has usually just inserted it.
+    if (auto hit = KJIT_TRY(lookup_impl(key, CountMiss::no))) return GetResult{std::move(*hit), Outcome::hit};
+    if (auto err = KJIT_TRY(remembered())) return std::unexpected(std::move(*err));
+  }
+  auto compiled = compile();
+  if (!compiled) {
+    std::lock_guard lock(m_db_mutex);
+    KJIT_TRY_VOID(m_index->bump(counter::compile_failures));
+    if (compiled.error().code == ErrorCode::compile_error) {
+      KJIT_TRY_VOID(m_index->put_failure({key, label.definition, label.arch, compiled.error().details, compiled.error().message,
+                                          m_env->now_ms()}));
+    }
+    return std::unexpected(compiled.error());
+  }
+  Entry entry = std::move(*compiled);
+  if (entry.key.empty()) entry.key = key;
+  if (entry.key != key)
+    return fail(ErrorCode::internal, text::format("compile for cache key {} returned an entry for key {}", key, entry.key));
+  {
+    std::lock_guard lock(m_db_mutex);
+    KJIT_TRY_VOID(m_index->bump(counter::compiles));
+  }
+  KJIT_TRY_VOID(insert_impl(entry));  // eviction skips `key`: we hold its lock
+  return GetResult{std::move(entry), Outcome::compiled};
+}
+
+Cache::Pin::~Pin() {
+  if (!m_cache) return;
+  std::lock_guard lock(m_cache->m_pin_mutex);
+  if (--m_cache->m_pins[m_key] <= 0) m_cache->m_pins.erase(m_key);
+}
+
+Cache::Pin Cache::pin(const std::string& key) {
+  std::lock_guard lock(m_pin_mutex);
+  ++m_pins[key];
+  return Pin(this, key);
+}
+
+bool Cache::pinned(const std::string& key) const {
+  std::lock_guard lock(m_pin_mutex);
+  return m_pins.contains(key);
+}
+
+}  // namespace kjit::cache

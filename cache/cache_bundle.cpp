@@ -1,0 +1,73 @@
+// Cache facade: export_bundle / import_bundle (format in bundle.cpp).
+//
+// Export reads each entry's verified blobs and streams them into an
+// AtomicFile. Import reads the whole bundle into memory and verifies every
+// checksum before inserting anything (bundles are the size of a cache:
+// hundreds of MB at most, by the size cap), so a damaged bundle changes
+// nothing; entries already present are kept and counted as skipped.
+//
+// Thread safety: see cache.h.
+#include "cache/text.h"
+
+#include "cache/bundle.h"
+#include "cache/cache.h"
+#include "cache/index.h"
+
+namespace kjit::cache {
+
+Result<BundleReport> Cache::export_bundle(const std::filesystem::path& file) {
+  BundleReport report;
+  std::vector<KernelRow> rows;
+  {
+    std::lock_guard lock(m_db_mutex);
+    rows = KJIT_TRY(m_index->rows_by_last_used());
+  }
+  auto writer = KJIT_TRY(BundleWriter::create(*m_env, file));
+  for (const auto& row : rows) {
+    auto cubin = m_blobs.get(row.cubin.hash, row.cubin.size);
+    auto source = m_blobs.get(row.source.hash, row.source.size);
+    if (!cubin || !source) {
+      ++report.skipped;  // `kjit cache verify` quarantines it
+      continue;
+    }
+    Entry e{row.key, row.definition, row.op_type, row.arch, row.nvrtc_version, row.options_json,
+            row.lowered_names_json, row.launch_plan_json, row.resources_json, std::move(*cubin),
+            std::string(source->begin(), source->end()), {}, row.log, row.compile_ms};
+    {
+      std::lock_guard lock(m_db_mutex);
+      e.dependencies = KJIT_TRY(m_index->dependencies(row.key));
+    }
+    KJIT_TRY_VOID(writer.add(e));
+    ++report.entries;
+  }
+  report.bytes = KJIT_TRY(writer.finish());
+  return report;
+}
+
+Result<BundleReport> Cache::import_bundle(const std::filesystem::path& file) {
+  auto bytes = m_env->read_file(file);
+  if (!bytes) {
+    if (bytes.error().code == ErrorCode::not_found)
+      return fail(ErrorCode::not_found, text::format("bundle '{}' does not exist", file.string()));
+    return std::unexpected(bytes.error());
+  }
+  auto entries = KJIT_TRY(parse_bundle(*bytes, file.string()));
+  BundleReport report;
+  report.bytes = bytes->size();
+  for (const auto& e : entries) {
+    bool present = false;
+    {
+      std::lock_guard lock(m_db_mutex);
+      present = KJIT_TRY(m_index->find(e.key)).has_value();
+    }
+    if (present) {
+      ++report.skipped;
+      continue;
+    }
+    KJIT_TRY_VOID(insert_impl(e));
+    ++report.entries;
+  }
+  return report;
+}
+
+}  // namespace kjit::cache

@@ -1,0 +1,259 @@
+// Index: see index.h.
+#include "cache/index.h"
+
+#include <array>
+#include "cache/text.h"
+
+namespace kjit::cache {
+namespace {
+
+constexpr const char* k_schema = R"sql(
+CREATE TABLE kernels(
+  key TEXT PRIMARY KEY, definition TEXT NOT NULL, op_type TEXT NOT NULL, arch TEXT NOT NULL,
+  nvrtc_version TEXT NOT NULL, options TEXT NOT NULL,
+  cubin_hash TEXT NOT NULL, cubin_size INTEGER NOT NULL, source_hash TEXT NOT NULL, source_size INTEGER NOT NULL,
+  lowered_names TEXT NOT NULL, launch_plan TEXT NOT NULL, resources TEXT NOT NULL,
+  compile_ms REAL NOT NULL, log TEXT NOT NULL,
+  created INTEGER NOT NULL, last_used INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX kernels_last_used ON kernels(last_used);
+CREATE INDEX kernels_cubin_hash ON kernels(cubin_hash);
+CREATE INDEX kernels_source_hash ON kernels(source_hash);
+CREATE TABLE dependencies(key TEXT NOT NULL, file TEXT NOT NULL, content_hash TEXT NOT NULL, PRIMARY KEY(key, file));
+CREATE INDEX dependencies_file ON dependencies(file);
+CREATE TABLE failures(key TEXT PRIMARY KEY, definition TEXT NOT NULL, arch TEXT NOT NULL, log TEXT NOT NULL,
+  message TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters(name, value) VALUES ('hits',0),('misses',0),('compiles',0),('compile_failures',0),
+  ('corrupt_detected',0),('evictions',0);
+)sql";
+
+// Upgrade steps: `sql` turns schema version `from` into `from + 1`. Version 1
+// is the first released layout, so there are none yet; v2 adds {1, "..."}.
+struct Migration {
+  std::int64_t from;
+  const char* sql;
+};
+constexpr std::array<Migration, 0> k_migrations{};
+
+constexpr const char* k_row_columns =
+    "key, definition, op_type, arch, nvrtc_version, options, cubin_hash, cubin_size, source_hash, source_size, "
+    "lowered_names, launch_plan, resources, compile_ms, log, created, last_used, hits";
+
+KernelRow read_row(const Stmt& s) {
+  KernelRow r;
+  r.key = s.text(0);
+  r.definition = s.text(1);
+  r.op_type = s.text(2);
+  r.arch = s.text(3);
+  r.nvrtc_version = s.text(4);
+  r.options_json = s.text(5);
+  r.cubin = {s.text(6), static_cast<std::uint64_t>(s.int64(7))};
+  r.source = {s.text(8), static_cast<std::uint64_t>(s.int64(9))};
+  r.lowered_names_json = s.text(10);
+  r.launch_plan_json = s.text(11);
+  r.resources_json = s.text(12);
+  r.compile_ms = s.real(13);
+  r.log = s.text(14);
+  r.created_ms = s.int64(15);
+  r.last_used_ms = s.int64(16);
+  r.hits = static_cast<std::uint64_t>(s.int64(17));
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file) {
+  Db db = KJIT_TRY(Db::open(file));
+  KJIT_TRY_VOID(db.exec(text::format("PRAGMA busy_timeout={}", k_busy_timeout_ms)));
+  std::unique_ptr<Index> index(new Index(std::move(db)));
+  KJIT_TRY_VOID(index->ensure_schema());
+  // journal_mode=WAL is persistent in the file; it is set once at creation
+  // and re-asserted here only if someone switched it off.
+  auto mode_stmt = KJIT_TRY(index->m_db.prepare("PRAGMA journal_mode"));
+  KJIT_TRY(mode_stmt.step());
+  if (mode_stmt.text(0) != "wal") KJIT_TRY_VOID(index->m_db.exec("PRAGMA journal_mode=WAL"));
+  KJIT_TRY_VOID(index->m_db.exec("PRAGMA synchronous=NORMAL"));
+  return index;
+}
+
+Result<void> Index::ensure_schema() {
+  std::int64_t version = KJIT_TRY(m_db.query_int("PRAGMA user_version"));
+  if (version == k_schema_version) return {};
+  auto too_new = [&](std::int64_t v) {
+    return fail(ErrorCode::io_error,
+                text::format("cache index '{}' has schema version {}, newer than this kjit understands ({}): "
+                            "use the newer kjit, or point KJIT_CACHE_DIR (--cache-dir) at another directory, "
+                            "or delete '{}' to start an empty cache",
+                            m_db.path().string(), v, k_schema_version, m_db.path().parent_path().string()));
+  };
+  if (version > k_schema_version) return too_new(version);
+  // Older or new: upgrade under the write lock, re-reading the version
+  // because another process may have done it while we waited.
+  KJIT_TRY_VOID(m_db.exec("PRAGMA journal_mode=WAL"));
+  auto txn = KJIT_TRY(Transaction::begin(m_db));
+  version = KJIT_TRY(m_db.query_int("PRAGMA user_version"));
+  if (version > k_schema_version) return too_new(version);
+  while (version < k_schema_version) {
+    const Migration* step = nullptr;
+    for (const auto& m : k_migrations)
+      if (m.from == version) step = &m;
+    if (step) {
+      KJIT_TRY_VOID(m_db.exec(step->sql));
+      ++version;
+      continue;
+    }
+    // No upgrade path (version 0: empty file or pre-release layout): start
+    // over. Only index rows are lost; gc reclaims their blobs.
+    std::vector<std::string> tables;
+    {
+      auto s = KJIT_TRY(m_db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"));
+      while (KJIT_TRY(s.step())) tables.push_back(s.text(0));
+    }
+    for (const auto& t : tables) KJIT_TRY_VOID(m_db.exec(text::format("DROP TABLE IF EXISTS \"{}\"", t)));
+    KJIT_TRY_VOID(m_db.exec(k_schema));
+    version = k_schema_version;
+  }
+  KJIT_TRY_VOID(m_db.exec(text::format("PRAGMA user_version={}", k_schema_version)));
+  return txn.commit();
+}
+
+Result<std::optional<KernelRow>> Index::find(const std::string& key) {
+  auto s = KJIT_TRY(m_db.prepare(text::format("SELECT {} FROM kernels WHERE key=?", k_row_columns)));
+  s.bind(1, key);
+  if (!KJIT_TRY(s.step())) return std::optional<KernelRow>();
+  return std::optional<KernelRow>(read_row(s));
+}
+
+Result<std::vector<Dependency>> Index::dependencies(const std::string& key) {
+  auto s = KJIT_TRY(m_db.prepare("SELECT file, content_hash FROM dependencies WHERE key=? ORDER BY rowid"));
+  s.bind(1, key);
+  std::vector<Dependency> out;
+  while (KJIT_TRY(s.step())) out.push_back({s.text(0), s.text(1)});
+  return out;
+}
+
+Result<void> Index::touch(const std::string& key, std::int64_t now_ms) {
+  auto txn = KJIT_TRY(Transaction::begin(m_db));
+  auto s = KJIT_TRY(m_db.prepare("UPDATE kernels SET hits=hits+1, last_used=max(last_used, ?) WHERE key=?"));
+  s.bind(1, now_ms).bind(2, key);
+  KJIT_TRY_VOID(s.run());
+  KJIT_TRY_VOID(bump(counter::hits));
+  return txn.commit();
+}
+
+Result<void> Index::bump(const char* name, std::int64_t n) {
+  auto s = KJIT_TRY(m_db.prepare(
+      "INSERT INTO counters(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value=value+excluded.value"));
+  s.bind(1, std::string_view(name)).bind(2, n);
+  return s.run();
+}
+
+Result<void> Index::put(const KernelRow& r, const std::vector<Dependency>& deps) {
+  auto s = KJIT_TRY(m_db.prepare(text::format(
+      "INSERT OR REPLACE INTO kernels({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", k_row_columns)));
+  s.bind(1, r.key).bind(2, r.definition).bind(3, r.op_type).bind(4, r.arch).bind(5, r.nvrtc_version);
+  s.bind(6, r.options_json).bind(7, r.cubin.hash).bind(8, static_cast<std::int64_t>(r.cubin.size));
+  s.bind(9, r.source.hash).bind(10, static_cast<std::int64_t>(r.source.size));
+  s.bind(11, r.lowered_names_json).bind(12, r.launch_plan_json).bind(13, r.resources_json);
+  s.bind(14, r.compile_ms).bind(15, r.log).bind(16, r.created_ms).bind(17, r.last_used_ms);
+  s.bind(18, static_cast<std::int64_t>(r.hits));
+  KJIT_TRY_VOID(s.run());
+  auto del = KJIT_TRY(m_db.prepare("DELETE FROM dependencies WHERE key=?"));
+  del.bind(1, r.key);
+  KJIT_TRY_VOID(del.run());
+  for (const auto& d : deps) {
+    auto one = KJIT_TRY(m_db.prepare("INSERT OR REPLACE INTO dependencies(key, file, content_hash) VALUES(?,?,?)"));
+    one.bind(1, r.key).bind(2, d.file).bind(3, d.content_hash);
+    KJIT_TRY_VOID(one.run());
+  }
+  return remove_failure(r.key);
+}
+
+Result<bool> Index::remove(const std::string& key, const std::string& cubin_hash, const std::string& source_hash) {
+  auto s = KJIT_TRY(m_db.prepare(
+      "DELETE FROM kernels WHERE key=? AND (?='' OR cubin_hash=?) AND (?='' OR source_hash=?)"));
+  s.bind(1, key).bind(2, cubin_hash).bind(3, cubin_hash).bind(4, source_hash).bind(5, source_hash);
+  KJIT_TRY_VOID(s.run());
+  bool removed = m_db.changes() > 0;
+  if (removed) {
+    auto d = KJIT_TRY(m_db.prepare("DELETE FROM dependencies WHERE key=?"));
+    d.bind(1, key);
+    KJIT_TRY_VOID(d.run());
+  }
+  return removed;
+}
+
+Result<std::vector<std::string>> Index::keys_using_blob(const std::string& hash) {
+  auto s = KJIT_TRY(m_db.prepare("SELECT key FROM kernels WHERE cubin_hash=? UNION SELECT key FROM kernels WHERE source_hash=?"));
+  s.bind(1, hash).bind(2, hash);
+  std::vector<std::string> out;
+  while (KJIT_TRY(s.step())) out.push_back(s.text(0));
+  return out;
+}
+
+Result<std::set<std::string>> Index::referenced_blobs() {
+  auto s = KJIT_TRY(m_db.prepare("SELECT cubin_hash FROM kernels UNION SELECT source_hash FROM kernels"));
+  std::set<std::string> out;
+  while (KJIT_TRY(s.step())) out.insert(s.text(0));
+  return out;
+}
+
+Result<std::vector<KernelRow>> Index::rows_by_last_used() {
+  auto s = KJIT_TRY(m_db.prepare(text::format("SELECT {} FROM kernels ORDER BY last_used, rowid", k_row_columns)));
+  std::vector<KernelRow> out;
+  while (KJIT_TRY(s.step())) out.push_back(read_row(s));
+  return out;
+}
+
+Result<std::uint64_t> Index::total_bytes() {
+  return static_cast<std::uint64_t>(
+      KJIT_TRY(m_db.query_int("SELECT COALESCE(SUM(cubin_size + source_size), 0) FROM kernels")));
+}
+
+Result<std::optional<FailureRow>> Index::failure(const std::string& key) {
+  auto s = KJIT_TRY(m_db.prepare("SELECT key, definition, arch, log, message, created FROM failures WHERE key=?"));
+  s.bind(1, key);
+  if (!KJIT_TRY(s.step())) return std::optional<FailureRow>();
+  return std::optional<FailureRow>(FailureRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)});
+}
+
+Result<void> Index::put_failure(const FailureRow& r) {
+  auto s = KJIT_TRY(m_db.prepare(
+      "INSERT OR REPLACE INTO failures(key, definition, arch, log, message, created) VALUES(?,?,?,?,?,?)"));
+  s.bind(1, r.key).bind(2, r.definition).bind(3, r.arch).bind(4, r.log).bind(5, r.message).bind(6, r.created_ms);
+  return s.run();
+}
+
+Result<void> Index::remove_failure(const std::string& key) {
+  auto s = KJIT_TRY(m_db.prepare("DELETE FROM failures WHERE key=?"));
+  s.bind(1, key);
+  return s.run();
+}
+
+Result<Stats> Index::stats() {
+  Stats st;
+  auto s = KJIT_TRY(m_db.prepare("SELECT COUNT(*), COALESCE(SUM(cubin_size + source_size), 0) FROM kernels"));
+  KJIT_TRY(s.step());
+  st.entries = static_cast<std::uint64_t>(s.int64(0));
+  st.bytes = static_cast<std::uint64_t>(s.int64(1));
+  st.failures_remembered = static_cast<std::uint64_t>(KJIT_TRY(m_db.query_int("SELECT COUNT(*) FROM failures")));
+  auto c = KJIT_TRY(m_db.prepare("SELECT name, value FROM counters"));
+  while (KJIT_TRY(c.step())) {
+    std::string name = c.text(0);
+    auto v = static_cast<std::uint64_t>(c.int64(1));
+    if (name == counter::hits) st.hits = v;
+    else if (name == counter::misses) st.misses = v;
+    else if (name == counter::compiles) st.compiles = v;
+    else if (name == counter::compile_failures) st.compile_failures = v;
+    else if (name == counter::corrupt_detected) st.corrupt_detected = v;
+    else if (name == counter::evictions) st.evictions = v;
+  }
+  return st;
+}
+
+Result<void> Index::clear() {
+  KJIT_TRY_VOID(m_db.exec("DELETE FROM kernels; DELETE FROM dependencies; DELETE FROM failures; UPDATE counters SET value=0"));
+  return {};
+}
+
+}  // namespace kjit::cache

@@ -1,0 +1,113 @@
+// Index: the SQLite index `index.sqlite` (WAL) of the cache — schema,
+// versioning and the row-level queries the Cache facade composes.
+//
+// Schema (PRAGMA user_version = k_schema_version):
+//   kernels(key PK, definition, op_type, arch, nvrtc_version, options,
+//           cubin_hash, cubin_size, source_hash, source_size, lowered_names,
+//           launch_plan, resources, compile_ms, log, created, last_used, hits)
+//   dependencies(key, file, content_hash)   PK(key, file)
+//   failures(key PK, definition, arch, log, message, created)
+//   counters(name PK, value)   hits, misses, compiles, compile_failures,
+//                              corrupt_detected, evictions
+// Times are milliseconds since the epoch.
+//
+// Versioning: a database with user_version 0 (new, or a pre-release layout)
+// gets the current schema (old tables dropped: this is a cache, blobs become
+// orphans that gc removes). An older version runs the steps in
+// `k_migrations`; a newer version is refused with an error that says what to
+// do, because an older kjit must not scribble over a newer layout.
+//
+// Opening is cheap when the schema exists: open, two PRAGMAs, read
+// user_version. Durability: synchronous=NORMAL in WAL mode survives process
+// crashes (the case that matters for a cache); a power loss may drop the
+// last few committed rows, never corrupt the file.
+//
+// Thread safety: none; REQUIRES the owner (Cache) to serialize all calls.
+// Many processes may use one file: writers take BEGIN IMMEDIATE and wait up
+// to the busy timeout.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cache/blob_store.h"
+#include "cache/entry.h"
+#include "cache/sqlite.h"
+
+namespace kjit::cache {
+
+inline constexpr std::int64_t k_schema_version = 1;
+inline constexpr int k_busy_timeout_ms = 30000;
+
+// The counters table's names, stable: tests and `kjit cache stats` use them.
+namespace counter {
+inline constexpr const char* hits = "hits";
+inline constexpr const char* misses = "misses";
+inline constexpr const char* compiles = "compiles";
+inline constexpr const char* compile_failures = "compile_failures";
+inline constexpr const char* corrupt_detected = "corrupt_detected";
+inline constexpr const char* evictions = "evictions";
+}  // namespace counter
+
+struct KernelRow {
+  std::string key, definition, op_type, arch, nvrtc_version;
+  std::string options_json, lowered_names_json, launch_plan_json, resources_json, log;
+  BlobRef cubin, source;
+  double compile_ms = 0;
+  std::int64_t created_ms = 0, last_used_ms = 0;
+  std::uint64_t hits = 0;
+};
+
+struct FailureRow {
+  std::string key, definition, arch, log, message;
+  std::int64_t created_ms = 0;
+};
+
+class Index {
+ public:
+  static Result<std::unique_ptr<Index>> open(const std::filesystem::path& file);
+
+  Db& db() { return m_db; }
+
+  Result<std::optional<KernelRow>> find(const std::string& key);
+  Result<std::vector<Dependency>> dependencies(const std::string& key);
+  // One hit: the row's hits and last_used, and the hits counter, in one
+  // transaction.
+  Result<void> touch(const std::string& key, std::int64_t now_ms);
+  // Adds `n` to a counter (joins the caller's transaction if one is open).
+  Result<void> bump(const char* name, std::int64_t n = 1);
+  // Inserts or replaces the row and its dependencies, forgets any failure.
+  // REQUIRES: inside a Transaction.
+  Result<void> put(const KernelRow& row, const std::vector<Dependency>& deps);
+  // Deletes the row (and its dependencies) when its blobs are still
+  // `cubin_hash`/`source_hash` (so a row rewritten meanwhile survives);
+  // empty hashes match any. Returns whether a row went.
+  Result<bool> remove(const std::string& key, const std::string& cubin_hash = {}, const std::string& source_hash = {});
+  // Rows that point at blob `hash`.
+  Result<std::vector<std::string>> keys_using_blob(const std::string& hash);
+  Result<std::set<std::string>> referenced_blobs();
+  // All rows, least recently used first.
+  Result<std::vector<KernelRow>> rows_by_last_used();
+  Result<std::uint64_t> total_bytes();
+
+  Result<std::optional<FailureRow>> failure(const std::string& key);
+  Result<void> put_failure(const FailureRow& row);
+  Result<void> remove_failure(const std::string& key);
+
+  Result<Stats> stats();
+  // Empties every table and zeroes the counters. REQUIRES: inside a Transaction.
+  Result<void> clear();
+
+ private:
+  explicit Index(Db db) : m_db(std::move(db)) {}
+  Result<void> ensure_schema();
+  Db m_db;
+};
+
+}  // namespace kjit::cache

@@ -1,0 +1,86 @@
+// A thin RAII layer over the SQLite C API: a connection (`Db`), prepared
+// statements (`Stmt`) and a transaction guard that rolls back unless
+// committed. Errors become `io_error` naming the database file and the SQL.
+//
+// Thread safety: a `Db` and its statements belong to one thread at a time
+// (the connection is opened with SQLITE_OPEN_NOMUTEX; `Index`'s owner
+// serializes access). Many processes may open the same file (WAL).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "jit/common/error.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace kjit::cache {
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* stmt, std::string sql) : m_db(db), m_stmt(stmt), m_sql(std::move(sql)) {}
+  Stmt(Stmt&& o) noexcept : m_db(o.m_db), m_stmt(o.m_stmt), m_sql(std::move(o.m_sql)) { o.m_stmt = nullptr; }
+  Stmt& operator=(Stmt&&) = delete;
+  ~Stmt();
+
+  // Parameters are 1-based, in order of `?` in the SQL.
+  Stmt& bind(int index, std::string_view text);
+  Stmt& bind(int index, std::int64_t value);
+  Stmt& bind(int index, double value);
+  // True while a row is available; false when done.
+  Result<bool> step();
+  // Steps to completion (for statements without rows).
+  Result<void> run();
+
+  std::string text(int column) const;
+  std::int64_t int64(int column) const;
+  double real(int column) const;
+
+ private:
+  sqlite3* m_db;
+  sqlite3_stmt* m_stmt;
+  std::string m_sql;
+};
+
+class Db {
+ public:
+  // Opens (creating if missing) `path` read-write.
+  static Result<Db> open(const std::filesystem::path& path);
+  Db(Db&& o) noexcept : m_db(o.m_db), m_path(std::move(o.m_path)) { o.m_db = nullptr; }
+  Db& operator=(Db&&) = delete;
+  ~Db();
+
+  Result<void> exec(std::string_view sql);
+  Result<Stmt> prepare(std::string_view sql);
+  // The first column of the first row as an integer (e.g. PRAGMA user_version).
+  Result<std::int64_t> query_int(std::string_view sql);
+  std::int64_t changes() const;
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  Db(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
+  sqlite3* m_db;
+  std::filesystem::path m_path;
+};
+
+// BEGIN IMMEDIATE (takes the write lock now, so no deadlock-prone upgrade
+// later; waits up to the busy timeout) ... COMMIT, or ROLLBACK on scope exit.
+class Transaction {
+ public:
+  static Result<Transaction> begin(Db& db);
+  Transaction(Transaction&& o) noexcept : m_db(o.m_db), m_open(o.m_open) { o.m_open = false; }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Result<void> commit();
+
+ private:
+  explicit Transaction(Db& db) : m_db(&db), m_open(true) {}
+  Db* m_db;
+  bool m_open;
+};
+
+}  // namespace kjit::cache
