@@ -1,0 +1,68 @@
+// Compile options: the normalized, sorted, path-free option list that NVRTC
+// receives and the cache key hashes.
+//
+// Normalization makes equivalent requests produce one list:
+//   * spellings are canonical (`--generate-line-info` -> `-lineinfo`,
+//     `--device-debug` -> `-G`, `-use_fast_math` -> `--use_fast_math`,
+//     `-D X` / `--define-macro=X` -> `-DX`, `-Xptxas -v` -> `-Xptxas=-v`, ...);
+//   * the list is sorted and duplicates are dropped, so the order of user
+//     options never changes the key. Options whose order would matter are
+//     rejected (`-U`), and two values for one option conflict (an error),
+//     except that a user `-std=` replaces the default;
+//   * the arch comes only from the request (`-arch=sm_90a` for a cubin,
+//     `-arch=compute_90a` for PTX); `-arch`/`--gpu-architecture` in the user
+//     options is an error;
+//   * include paths are never user options (rendered sources are
+//     self-contained) and never in this list: the toolkit include folders
+//     are appended at compile time by the compiler (see toolkit.h), and the
+//     toolkit's header version goes into the key instead.
+//
+// Always present: `-arch=...`, `-std=c++17` (unless the user sets `-std=`),
+// and for cubins `-Xptxas=-v`, which makes ptxas print the per-kernel
+// resources (registers, spills, stack, shared memory) that kjit records.
+// `-Xptxas=-v` only adds log text, never changes the binary; it is kept in
+// the list (and thus in the key) because it is constant, which is simpler
+// than a second "options not hashed" list. `--use_fast_math` is off unless
+// the user asks for it.
+//
+// Thread safety: pure functions over values.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jit/common/error.h"
+#include "jit/compiler/arch.h"
+
+namespace kjit::jit {
+
+enum class OutputKind { cubin, ptx };
+
+std::string_view to_string(OutputKind kind);
+
+// Default C++ dialect for rendered sources.
+inline constexpr std::string_view k_default_std = "c++17";
+
+struct OptionRequest {
+  Arch arch;
+  OutputKind output = OutputKind::cubin;
+  bool lineinfo = false;  // adds -lineinfo
+  bool debug = false;     // adds -G (device debug; slow code, for debugging only)
+  std::span<const std::string> extra;  // user options, any spelling NVRTC accepts
+};
+
+// The normalized list (sorted, unique, canonical spellings, no paths).
+// Errors: invalid_argument naming the offending option and what to do.
+Result<std::vector<std::string>> normalize_options(const OptionRequest& request);
+
+// Canonical spelling of one user option; `next` is the following argument,
+// consumed (and `consumed` set) for the two-token forms (`-D X`, `-Xptxas -v`).
+// Exposed for tests.
+Result<std::string> canonical_option(std::string_view option, std::string_view next, bool& consumed);
+
+// `-I<dir>` for each of `include_dirs`, as appended after the key options.
+std::vector<std::string> include_options(std::span<const std::string> include_dirs);
+
+}  // namespace kjit::jit

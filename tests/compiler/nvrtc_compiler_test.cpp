@@ -1,0 +1,186 @@
+// Tests for the NVRTC compiler (real NVRTC; no GPU needed).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "jit/compiler/compiler.h"
+#include "jit/compiler/key.h"
+#include "jit/compiler/nvrtc_version.h"
+
+namespace kjit::jit {
+namespace {
+
+constexpr const char* k_small_kernel = R"(
+extern "C" __global__ void scale(float* x, float s, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) x[i] *= s;
+}
+)";
+
+CompileRequest request_for(std::string source) {
+  CompileRequest request;
+  request.source = std::move(source);
+  request.arch = "sm_90a";
+  return request;
+}
+
+TEST(NvrtcCompilerTest, CompilesCubin) {
+  auto compiler = make_nvrtc_compiler();
+  CompileRequest request = request_for(k_small_kernel);
+  request.name_expressions = {"scale"};
+  auto out = compiler->compile(request);
+  ASSERT_TRUE(out) << out.error().full();
+  ASSERT_GE(out->binary.size(), 4u);
+  EXPECT_EQ(out->binary[0], 0x7f);
+  EXPECT_EQ(out->binary[1], 'E');
+  EXPECT_EQ(out->binary[2], 'L');
+  EXPECT_EQ(out->binary[3], 'F');
+  EXPECT_EQ(out->output, OutputKind::cubin);
+  EXPECT_EQ(out->lowered_names.at("scale"), "scale");
+  ASSERT_EQ(out->resources.size(), 1u);
+  EXPECT_EQ(out->resources[0].function, "scale");
+  EXPECT_GT(out->resources[0].registers, 0);
+  EXPECT_NE(out->log.find("ptxas info"), std::string::npos);
+  EXPECT_GT(out->wall_ms, 0);
+  // The options reported are exactly what the key hashes.
+  EXPECT_EQ(out->options, key_inputs_for(*compiler, request)->options);
+}
+
+TEST(NvrtcCompilerTest, CompilesPtx) {
+  auto compiler = make_nvrtc_compiler();
+  CompileRequest request = request_for(k_small_kernel);
+  request.output = OutputKind::ptx;
+  auto out = compiler->compile(request);
+  ASSERT_TRUE(out) << out.error().full();
+  const std::string ptx(out->binary.begin(), out->binary.end());
+  EXPECT_NE(ptx.find(".target sm_90a"), std::string::npos);
+  EXPECT_NE(ptx.find(".entry scale"), std::string::npos);
+  EXPECT_EQ(ptx.find('\0'), std::string::npos);
+  EXPECT_TRUE(out->resources.empty());
+  EXPECT_NE(std::ranges::find(out->options, std::string("-arch=compute_90a")), out->options.end());
+}
+
+TEST(NvrtcCompilerTest, LowersTemplateNameExpressions) {
+  auto compiler = make_nvrtc_compiler();
+  CompileRequest request = request_for(R"(
+template <int N> __global__ void fill(float* x) { if (threadIdx.x < N) x[threadIdx.x] = N; }
+)");
+  request.name_expressions = {"fill<128>", "&fill<256>"};
+  auto out = compiler->compile(request);
+  ASSERT_TRUE(out) << out.error().full();
+  EXPECT_EQ(out->lowered_names.at("fill<128>"), "_Z4fillILi128EEvPf");
+  EXPECT_EQ(out->lowered_names.at("&fill<256>"), "_Z4fillILi256EEvPf");
+  EXPECT_EQ(out->resources.size(), 2u);
+}
+
+TEST(NvrtcCompilerTest, SyntaxErrorGivesLineAndLog) {
+  auto compiler = make_nvrtc_compiler();
+  CompileRequest request = request_for("__global__ void k(float* x) {\n  int unused;\n  x[0] = yy + 1;\n}\n");
+  request.source_name = "rmsnorm.cu";
+  auto out = compiler->compile(request);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, ErrorCode::compile_error);
+  EXPECT_EQ(out.error().message, "rmsnorm.cu:3: error: identifier \"yy\" is undefined");
+  EXPECT_NE(out.error().details.find("rmsnorm.cu(3): error"), std::string::npos) << out.error().details;
+  EXPECT_NE(out.error().details.find("warning #177-D"), std::string::npos);
+}
+
+TEST(NvrtcCompilerTest, LocalArrayReportsStack) {
+  auto compiler = make_nvrtc_compiler();
+  // A dynamically indexed local array cannot live in registers: stack frame.
+  auto out = compiler->compile(request_for(R"(
+extern "C" __global__ void local(const float* in, float* out, int n) {
+  float buf[256];
+#pragma unroll 1
+  for (int i = 0; i < 256; ++i) buf[i] = in[i * n + threadIdx.x];
+  out[threadIdx.x] = buf[(threadIdx.x * 7) & 255];
+}
+)"));
+  ASSERT_TRUE(out) << out.error().full();
+  ASSERT_EQ(out->resources.size(), 1u);
+  EXPECT_GE(out->resources[0].stack_bytes + out->resources[0].spill_store_bytes, 1024);
+}
+
+TEST(NvrtcCompilerTest, IncludesToolkitHeaders) {
+  auto compiler = make_nvrtc_compiler();
+  auto out = compiler->compile(request_for(R"(
+#include <cuda_bf16.h>
+extern "C" __global__ void to_bf16(const float* x, __nv_bfloat16* y) { y[threadIdx.x] = __float2bfloat16(x[threadIdx.x]); }
+)"));
+  ASSERT_TRUE(out) << out.error().full();
+  // Include paths are passed to NVRTC but are not in the (hashed) options.
+  for (const auto& option : out->options) EXPECT_FALSE(option.starts_with("-I")) << option;
+}
+
+TEST(NvrtcCompilerTest, RejectsBadRequests) {
+  auto compiler = make_nvrtc_compiler();
+  CompileRequest bad_arch = request_for(k_small_kernel);
+  bad_arch.arch = "sm_90x";
+  EXPECT_EQ(compiler->compile(bad_arch).error().code, ErrorCode::invalid_argument);
+
+  CompileRequest old_arch = request_for(k_small_kernel);
+  old_arch.arch = "sm_35";
+  auto old = compiler->compile(old_arch);
+  ASSERT_FALSE(old);
+  EXPECT_NE(old.error().message.find("not supported"), std::string::npos);
+
+  CompileRequest bad_option = request_for(k_small_kernel);
+  bad_option.extra_options = {"--no-such-option"};
+  auto rejected = compiler->compile(bad_option);
+  ASSERT_FALSE(rejected);
+  EXPECT_EQ(rejected.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(rejected.error().message.find("rejected the compile options"), std::string::npos);
+
+  CompileRequest bad_name = request_for(k_small_kernel);
+  bad_name.name_expressions = {"missing_kernel"};
+  auto missing = compiler->compile(bad_name);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::compile_error);
+  EXPECT_NE(missing.error().message.find("missing_kernel"), std::string::npos) << missing.error().message;
+}
+
+TEST(NvrtcCompilerTest, VersionNamesMajorMinorAndBuild) {
+  auto compiler = make_nvrtc_compiler();
+  const std::string version = compiler->version();
+  EXPECT_TRUE(version.starts_with("nvrtc 13.")) << version;
+  EXPECT_NE(version.find('('), std::string::npos) << version;
+  EXPECT_EQ(version.find("unknown"), std::string::npos) << version;
+  EXPECT_TRUE(compiler->header_version().starts_with("cuda 1")) << compiler->header_version();
+}
+
+TEST(NvrtcCompilerTest, BuildIdFromPtxHeader) {
+  EXPECT_EQ(build_id_from_ptx("//\n// Compiler Build ID: CL-36424714\n"
+                              "// Cuda compilation tools, release 13.0, V13.0.88\n// Based on NVVM 7.0.1\n"),
+            "V13.0.88, CL-36424714");
+  EXPECT_EQ(build_id_from_ptx(".version 9.0\n"), "");
+}
+
+TEST(NvrtcCompilerTest, ConcurrentCompilesAgree) {
+  auto compiler = make_nvrtc_compiler();
+  CompileRequest request = request_for(R"(
+template <int N> __global__ void sum(const float* x, float* y) {
+  float s = 0;
+#pragma unroll 1
+  for (int i = 0; i < N; ++i) s += x[i * blockDim.x + threadIdx.x];
+  y[threadIdx.x] = s;
+}
+)");
+  request.name_expressions = {"sum<64>"};
+  constexpr int k_threads = 8;
+  std::vector<Result<CompileOutput>> results(k_threads, fail(ErrorCode::internal, "not run"));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] { results[t] = compiler->compile(request); });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < k_threads; ++t) {
+    ASSERT_TRUE(results[t]) << "thread " << t << ": " << results[t].error().full();
+    EXPECT_EQ(results[t]->binary, results[0]->binary) << "thread " << t;
+    EXPECT_EQ(results[t]->lowered_names, results[0]->lowered_names);
+    EXPECT_EQ(results[t]->options, results[0]->options);
+  }
+}
+
+}  // namespace
+}  // namespace kjit::jit
