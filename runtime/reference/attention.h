@@ -1,0 +1,74 @@
+// The attention core shared by gqa_paged, gqa_ragged, mla_paged and
+// mla_ragged: per sequence, softmax(sm_scale * q.k) @ v over a list of KV
+// token rows, with an optional bottom-right aligned causal mask, a base-2
+// log-sum-exp, and zeros / -inf for rows that see no key.
+//
+// Semantics (all definitions' `reference` code agrees on these):
+//   logits[h, i, t] = (q[i, h] . k[t, h / G]  (+ q_pe[i, h] . k_pe[t, h / G])) * sm_scale,
+//                     G = num_qo_heads / num_kv_heads (repeat_interleave)
+//   causal: query i of a sequence with Q queries and L keys sees keys
+//           t <= i + (L - Q) (bottom-right aligned); decode sees all L keys.
+//   lse[i, h] = logsumexp_t(logits) / ln 2;  out[i, h] = softmax_t(logits) @ v[t, h / G].
+//   A sequence without queries or keys, or a query that sees no key, keeps
+//   out = 0 and lse = -inf. (The vectorised torch references would give NaN
+//   for a fully masked query row, which only happens when Q > L; the
+//   per-query-loop references and the flashinfer kernels give 0 / -inf, and
+//   so does this.)
+// Everything is float64; the references compute in float32 with no
+// intermediate bf16 cast (only the final output cast), so no rounding of
+// intermediates is mimicked.
+//
+// Thread safety: run_attention writes only `out` and `lse`; tasks own
+// disjoint (query tile, kv head) blocks, so results do not depend on the
+// thread count.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/reference/call.h"
+
+namespace kjit::runtime::reference::detail {
+
+// One sequence: its queries are rows [q_begin, q_begin + q_len) of q, and
+// its keys are the KV rows listed in `kv_rows` (in token order).
+struct AttentionSequence {
+  std::int64_t q_begin = 0;
+  std::int64_t q_len = 0;
+  std::vector<std::int64_t> kv_rows;
+};
+
+struct AttentionProblem {
+  std::int64_t num_qo_heads = 0;
+  std::int64_t num_kv_heads = 0;  // divides num_qo_heads
+  std::int64_t dim_qk = 0;        // q/k head dim (ckv dim for MLA paged)
+  std::int64_t dim_pe = 0;        // second q/k segment (kpe), 0 when absent
+  std::int64_t dim_v = 0;         // v/output head dim
+  double sm_scale = 1.0;
+  bool causal = false;
+  // q: [total_q, num_qo_heads, dim_qk]; q_pe: [total_q, num_qo_heads, dim_pe].
+  const double* q = nullptr;
+  const double* q_pe = nullptr;
+  // KV row r, head g starts at k + (r * num_kv_heads + g) * dim_qk (likewise
+  // k_pe with dim_pe and v with dim_v).
+  const double* k = nullptr;
+  const double* k_pe = nullptr;
+  const double* v = nullptr;
+};
+
+// Fills out [total_q, num_qo_heads, dim_v] (REQUIRES: zero-filled) and
+// lse [total_q, num_qo_heads] (REQUIRES: -inf-filled) for every sequence.
+void run_attention(const AttentionProblem& problem, const std::vector<AttentionSequence>& sequences,
+                   double* out, double* lse, unsigned threads);
+
+// Allocates the declared `output` (checked to be [total_q, num_qo_heads,
+// dim_v]) and lse, runs run_attention, and returns output plus lse when the
+// definition declares it.
+Result<TensorMap> attention_outputs(const Call& call, const AttentionProblem& problem,
+                                    const std::vector<AttentionSequence>& sequences, std::int64_t total_q);
+
+// Fixed-order dot product (four interleaved partial sums, then
+// (s0 + s1) + (s2 + s3)): deterministic and vectorisable.
+double dot(const double* a, const double* b, std::int64_t n);
+
+}  // namespace kjit::runtime::reference::detail

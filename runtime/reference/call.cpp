@@ -1,0 +1,155 @@
+// Input lookup, shape resolution and index reading for reference calls.
+//
+// Thread safety: pure functions over borrowed arguments.
+#include "runtime/reference/call.h"
+
+#include <cmath>
+
+namespace kjit::runtime::reference::detail {
+
+const kjit::jit::TensorSpec* find_spec(const std::vector<kjit::jit::TensorSpec>& specs, std::string_view name) {
+  for (const auto& spec : specs) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+bool has_input(const kjit::jit::Definition& def, std::string_view name) {
+  return find_spec(def.inputs, name) != nullptr;
+}
+
+bool has_output(const kjit::jit::Definition& def, std::string_view name) {
+  return find_spec(def.outputs, name) != nullptr;
+}
+
+Result<std::int64_t> axis(const Call& call, std::string_view name) {
+  auto it = call.axes.find(std::string(name));
+  if (it == call.axes.end()) {
+    return fail(ErrorCode::invalid_argument,
+                fmt("reference for '{}': axis '{}' has no value; bind every axis (const and var) before "
+                            "running the reference",
+                            call.def.name, name));
+  }
+  return it->second;
+}
+
+Result<std::vector<std::int64_t>> resolve_shape(const Call& call, const kjit::jit::TensorSpec& spec) {
+  std::vector<std::int64_t> shape;
+  if (spec.is_scalar()) return shape;
+  for (const auto& axis_name : *spec.shape) shape.push_back(KJIT_TRY(axis(call, axis_name)));
+  return shape;
+}
+
+std::int64_t element_count(const std::vector<std::int64_t>& shape) {
+  std::int64_t count = 1;
+  for (auto extent : shape) count *= extent;
+  return count;
+}
+
+std::string shape_string(const std::vector<std::int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+Result<void> check_inputs(const Call& call) {
+  for (const auto& spec : call.def.inputs) {
+    auto it = call.inputs.find(spec.name);
+    if (it == call.inputs.end()) {
+      if (spec.optional) continue;
+      return fail(ErrorCode::invalid_argument,
+                  fmt("reference for '{}': input '{}' is missing", call.def.name, spec.name));
+    }
+    const RefTensor& tensor = it->second;
+    auto expected = KJIT_TRY(resolve_shape(call, spec));
+    if (spec.is_scalar()) {
+      if (tensor.data.size() != 1) {
+        return fail(ErrorCode::invalid_argument,
+                    fmt("reference for '{}': scalar input '{}' has {} values, expected 1", call.def.name,
+                                spec.name, tensor.data.size()));
+      }
+      continue;
+    }
+    if (tensor.shape != expected) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt("reference for '{}': input '{}' has shape {}, the definition and axes give {}",
+                              call.def.name, spec.name, shape_string(tensor.shape), shape_string(expected)));
+    }
+    if (static_cast<std::int64_t>(tensor.data.size()) != element_count(expected)) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt("reference for '{}': input '{}' of shape {} holds {} values, expected {}",
+                              call.def.name, spec.name, shape_string(expected), tensor.data.size(),
+                              element_count(expected)));
+    }
+  }
+  return {};
+}
+
+Result<const RefTensor*> input(const Call& call, std::string_view name) {
+  if (!has_input(call.def, name)) {
+    return fail(ErrorCode::internal,
+                fmt("reference for '{}': asked for undeclared input '{}'", call.def.name, name));
+  }
+  auto it = call.inputs.find(std::string(name));
+  if (it == call.inputs.end()) {
+    return fail(ErrorCode::invalid_argument,
+                fmt("reference for '{}': input '{}' is missing", call.def.name, name));
+  }
+  return &it->second;
+}
+
+Result<double> scalar(const Call& call, std::string_view name) {
+  const RefTensor* tensor = KJIT_TRY(input(call, name));
+  if (tensor->data.size() != 1) {
+    return fail(ErrorCode::invalid_argument,
+                fmt("reference for '{}': scalar input '{}' has {} values, expected 1", call.def.name, name,
+                            tensor->data.size()));
+  }
+  return tensor->data[0];
+}
+
+Result<std::vector<std::int64_t>> integers(const Call& call, std::string_view name) {
+  const RefTensor* tensor = KJIT_TRY(input(call, name));
+  std::vector<std::int64_t> values(tensor->data.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    double v = tensor->data[i];
+    if (!std::isfinite(v) || v != std::trunc(v) || std::fabs(v) > 9.0e15) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt("reference for '{}': index input '{}'[{}] = {} is not an integer", call.def.name, name,
+                              i, v));
+    }
+    values[i] = static_cast<std::int64_t>(v);
+  }
+  return values;
+}
+
+Result<void> check_indptr(const Call& call, const std::vector<std::int64_t>& indptr, std::string_view name, std::int64_t limit,
+                          std::string_view limit_name) {
+  for (std::size_t i = 0; i < indptr.size(); ++i) {
+    if (indptr[i] < 0 || indptr[i] > limit) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt("reference for '{}': {}[{}] = {} is outside [0, {}] ({})", call.def.name, name, i, indptr[i], limit, limit_name));
+    }
+    if (i > 0 && indptr[i] < indptr[i - 1]) {
+      return fail(ErrorCode::invalid_argument,
+                  fmt("reference for '{}': {} decreases at [{}]: {} after {}; an indptr must be non-decreasing",
+                              call.def.name, name, i,
+                              indptr[i], indptr[i - 1]));
+    }
+  }
+  return {};
+}
+
+Result<RefTensor> make_output(const Call& call, std::string_view name, double fill) {
+  const auto* spec = find_spec(call.def.outputs, name);
+  if (!spec) {
+    return fail(ErrorCode::internal,
+                fmt("reference for '{}': asked for undeclared output '{}'", call.def.name, name));
+  }
+  RefTensor tensor;
+  tensor.shape = KJIT_TRY(resolve_shape(call, *spec));
+  tensor.data.assign(static_cast<std::size_t>(element_count(tensor.shape)), fill);
+  return tensor;
+}
+
+}  // namespace kjit::runtime::reference::detail

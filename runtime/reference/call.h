@@ -1,0 +1,82 @@
+// The shared plumbing of one reference call: looking up declared inputs and
+// outputs, resolving their shapes from the bound axes, checking the given
+// tensors against them, and reading index arrays (indptr, indices) as
+// integers with named errors.
+//
+// Thread safety: `Call` only borrows its arguments; helpers are pure reads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jit/common/error.h"
+#include "jit/definition/definition.h"
+#include "runtime/reference/reference.h"
+
+namespace kjit::runtime::reference::detail {
+
+// Replaces each `{}` in `pattern` with the next argument, streamed
+// (libstdc++ 12 has no std::format).
+template <class... Args>
+std::string fmt(std::string_view pattern, const Args&... args) {
+  std::ostringstream out;
+  std::size_t pos = 0;
+  auto next = [&](const auto& arg) {
+    std::size_t at = pattern.find("{}", pos);
+    if (at == std::string_view::npos) return;
+    out << pattern.substr(pos, at - pos) << arg;
+    pos = at + 2;
+  };
+  (next(args), ...);
+  out << pattern.substr(pos);
+  return out.str();
+}
+
+struct Call {
+  const kjit::jit::Definition& def;
+  const std::map<std::string, std::int64_t>& axes;
+  const TensorMap& inputs;
+  unsigned threads = 1;  // resolved worker count (>= 1)
+};
+
+const kjit::jit::TensorSpec* find_spec(const std::vector<kjit::jit::TensorSpec>& specs, std::string_view name);
+bool has_input(const kjit::jit::Definition& def, std::string_view name);
+bool has_output(const kjit::jit::Definition& def, std::string_view name);
+
+// The value bound to axis `name`; invalid_argument when unbound.
+Result<std::int64_t> axis(const Call& call, std::string_view name);
+
+// The shape of `spec` with every axis name replaced by its bound value
+// (empty for a scalar).
+Result<std::vector<std::int64_t>> resolve_shape(const Call& call, const kjit::jit::TensorSpec& spec);
+
+// Checks every declared input: present unless optional, shaped as declared,
+// `data` sized to the shape.
+Result<void> check_inputs(const Call& call);
+
+// The tensor given for declared input `name` (checked by check_inputs).
+// REQUIRES: `name` is a declared input of call.def (an internal error otherwise).
+Result<const RefTensor*> input(const Call& call, std::string_view name);
+
+// A scalar input's value (a one-element tensor of any shape is accepted).
+Result<double> scalar(const Call& call, std::string_view name);
+
+// An integer input (indptr, indices) as int64; every value must be integral.
+Result<std::vector<std::int64_t>> integers(const Call& call, std::string_view name);
+
+// Checks that `indptr` (named `name`) is non-decreasing, starts >= 0 and
+// ends <= `limit` (the length of the array it indexes).
+Result<void> check_indptr(const Call& call, const std::vector<std::int64_t>& indptr, std::string_view name, std::int64_t limit,
+                          std::string_view limit_name);
+
+// A zero-filled (or `fill`-filled) output tensor for declared output `name`.
+Result<RefTensor> make_output(const Call& call, std::string_view name, double fill = 0.0);
+
+std::int64_t element_count(const std::vector<std::int64_t>& shape);
+std::string shape_string(const std::vector<std::int64_t>& shape);
+
+}  // namespace kjit::runtime::reference::detail

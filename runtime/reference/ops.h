@@ -1,0 +1,22 @@
+// Entry points of the per-family reference implementations, called by the
+// dispatcher (reference.cpp) after check_inputs has validated the call.
+//
+// Thread safety: each op is reentrant; it uses call.threads workers.
+#pragma once
+
+#include "runtime/reference/call.h"
+
+namespace kjit::runtime::reference::detail {
+
+// rmsnorm and fused_add_rmsnorm (rmsnorm.cpp).
+Result<TensorMap> run_rmsnorm(const Call& call);
+// C = A @ B.T (or A @ B when B is declared [K, N]) (gemm.cpp).
+Result<TensorMap> run_gemm(const Call& call);
+// Paged GQA decode and causal prefill (gqa_paged.cpp).
+Result<TensorMap> run_gqa_paged(const Call& call);
+// Ragged causal prefill: gqa_ragged and mla_ragged (ragged.cpp).
+Result<TensorMap> run_ragged_prefill(const Call& call);
+// Paged MLA decode and causal prefill (mla_paged.cpp).
+Result<TensorMap> run_mla_paged(const Call& call);
+
+}  // namespace kjit::runtime::reference::detail

@@ -1,0 +1,129 @@
+// Dispatch of run_reference: a table of the op types with a C++ reference,
+// the inputs and outputs each understands, and its implementation. A
+// definition is served only when every input and output it declares is one
+// the implementation reads or writes, so an unknown extra input (a mask, a
+// soft cap) is refused instead of silently ignored.
+//
+// Thread safety: the table is immutable; see reference.h.
+#include "runtime/reference/reference.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "runtime/reference/ops.h"
+#include "runtime/reference/parallel.h"
+
+namespace kjit::runtime::reference {
+namespace {
+
+using detail::Call;
+using detail::fmt;
+
+struct OpEntry {
+  std::string_view op_type;
+  std::vector<std::string_view> required_inputs;
+  std::vector<std::string_view> optional_inputs;
+  std::vector<std::string_view> required_outputs;
+  std::vector<std::string_view> optional_outputs;
+  bool any_single_output = false;                   // gemm: one output of any name
+  Result<TensorMap> (*run)(const Call&) = nullptr;
+};
+
+const std::vector<OpEntry>& op_table() {
+  static const std::vector<OpEntry> table = {
+      {"rmsnorm", {"hidden_states", "weight"}, {"residual"}, {"output"}, {"residual"}, false, detail::run_rmsnorm},
+      {"gemm", {"A", "B"}, {}, {}, {}, true, detail::run_gemm},
+      {"gqa_paged",
+       {"q", "k_cache", "v_cache", "kv_indptr", "kv_indices", "sm_scale"},
+       {"qo_indptr", "kv_last_page_len"},
+       {"output"},
+       {"lse"},
+       false,
+       detail::run_gqa_paged},
+      {"gqa_ragged",
+       {"q", "k", "v", "qo_indptr", "kv_indptr", "sm_scale"},
+       {},
+       {"output"},
+       {"lse"},
+       false,
+       detail::run_ragged_prefill},
+      {"mla_ragged",
+       {"q", "k", "v", "qo_indptr", "kv_indptr", "sm_scale"},
+       {},
+       {"output"},
+       {"lse"},
+       false,
+       detail::run_ragged_prefill},
+      {"mla_paged",
+       {"q_nope", "q_pe", "ckv_cache", "kpe_cache", "kv_indptr", "kv_indices", "sm_scale"},
+       {"qo_indptr", "kv_last_page_len"},
+       {"output"},
+       {"lse"},
+       false,
+       detail::run_mla_paged},
+  };
+  return table;
+}
+
+bool contains(const std::vector<std::string_view>& names, std::string_view name) {
+  return std::ranges::find(names, name) != names.end();
+}
+
+// Why `entry` cannot serve `def`; empty when it can.
+std::string mismatch(const OpEntry& entry, const kjit::jit::Definition& def) {
+  for (auto name : entry.required_inputs) {
+    if (!detail::has_input(def, name)) return fmt("it has no input '{}'", name);
+  }
+  for (const auto& spec : def.inputs) {
+    if (!contains(entry.required_inputs, spec.name) && !contains(entry.optional_inputs, spec.name)) {
+      return fmt("input '{}' is not one the {} reference understands", spec.name, entry.op_type);
+    }
+  }
+  if (entry.any_single_output) {
+    if (def.outputs.size() != 1) return fmt("it declares {} outputs, expected 1", def.outputs.size());
+    return {};
+  }
+  for (auto name : entry.required_outputs) {
+    if (!detail::has_output(def, name)) return fmt("it has no output '{}'", name);
+  }
+  for (const auto& spec : def.outputs) {
+    if (!contains(entry.required_outputs, spec.name) && !contains(entry.optional_outputs, spec.name)) {
+      return fmt("output '{}' is not one the {} reference produces", spec.name, entry.op_type);
+    }
+  }
+  return {};
+}
+
+const OpEntry* find_entry(std::string_view op_type) {
+  for (const auto& entry : op_table()) {
+    if (entry.op_type == op_type) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool has_reference(const kjit::jit::Definition& def) {
+  const OpEntry* entry = find_entry(def.op_type);
+  return entry && mismatch(*entry, def).empty();
+}
+
+Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map<std::string, std::int64_t>& axes,
+                                const TensorMap& inputs, const Options& options) {
+  const OpEntry* entry = find_entry(def.op_type);
+  if (!entry) {
+    return fail(ErrorCode::invalid_argument,
+                fmt("no C++ reference for op_type '{}' (definition '{}'); references exist for rmsnorm, "
+                            "gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged",
+                            def.op_type, def.name));
+  }
+  if (std::string why = mismatch(*entry, def); !why.empty()) {
+    return fail(ErrorCode::invalid_argument,
+                fmt("no C++ reference for definition '{}' of op_type '{}': {}", def.name, def.op_type, why));
+  }
+  Call call{def, axes, inputs, resolve_threads(options.threads)};
+  KJIT_TRY_VOID(detail::check_inputs(call));
+  return entry->run(call);
+}
+
+}  // namespace kjit::runtime::reference

@@ -1,0 +1,54 @@
+// C++ CPU reference math for the flashinfer-trace op types kjit checks
+// kernels against: rmsnorm (incl. fused add), gemm, gqa_paged, gqa_ragged,
+// mla_paged, mla_ragged. Each op reproduces the semantics of the
+// definitions' PyTorch `reference` code, computed in float64.
+//
+// Values travel as float64 in `RefTensor`s decoupled from the runtime's
+// tensor classes: the caller converts inputs from their dtype to double and
+// rounds the returned outputs to each output's dtype before comparing.
+//
+// Thread safety: `run_reference` is reentrant; it spreads one call over
+// worker threads itself (see parallel.h). Results are bit-identical for any
+// thread count: every output element is summed by one thread in a fixed order.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "jit/common/error.h"
+#include "jit/definition/definition.h"
+
+namespace kjit::runtime::reference {
+
+// A row-major float64 tensor; a scalar has an empty shape and one value.
+struct RefTensor {
+  std::vector<std::int64_t> shape;
+  std::vector<double> data;
+};
+
+using TensorMap = std::map<std::string, RefTensor>;
+
+struct Options {
+  // Worker threads; 0 = std::thread::hardware_concurrency(). Default: 0.
+  unsigned threads = 0;
+};
+
+// Runs the reference for `def`, dispatching on op_type and on which inputs
+// and outputs the definition declares (residual -> fused add, qo_indptr ->
+// prefill, kv_last_page_len -> partial last pages).
+// REQUIRES: `axes` binds every axis of `def` (const and var); `inputs` holds
+// every non-optional input in double, shaped as declared.
+// Returns every declared output in double, BEFORE the cast to its dtype.
+// Errors: invalid_argument "no C++ reference for op_type 'X'" for an
+// unsupported op; invalid_argument naming the tensor for a missing input, a
+// shape mismatch or a malformed index structure (indptr, indices).
+[[nodiscard]] Result<TensorMap> run_reference(const kjit::jit::Definition& def,
+                                              const std::map<std::string, std::int64_t>& axes,
+                                              const TensorMap& inputs, const Options& options = {});
+
+// Whether `run_reference` serves `def` (by op_type and input structure).
+bool has_reference(const kjit::jit::Definition& def);
+
+}  // namespace kjit::runtime::reference
