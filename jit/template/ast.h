@@ -1,0 +1,242 @@
+// AST: statement and expression nodes produced by the parser. Every node
+// keeps the byte offset of the token that names it (an operator, a name, a
+// tag keyword); line:column is computed only when an error is reported.
+// Text and output nodes also keep their start line for the output line map.
+//
+// Filters and tests are resolved to function pointers at parse time (an
+// unknown name is a syntax error, as in Jinja2).
+//
+// Thread safety: immutable after parsing; shared between threads through the
+// parse cache.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jit/template/value.h"
+
+namespace kjit::jit::detail {
+
+struct Expr;
+struct Stmt;
+using ExprPtr = std::unique_ptr<Expr>;
+using StmtPtr = std::unique_ptr<Stmt>;
+using StmtList = std::vector<StmtPtr>;
+
+class Renderer;
+struct CallArgs;
+using FilterFn = Value (*)(Renderer&, const Value& input, CallArgs& args);
+using TestFn = bool (*)(Renderer&, const Value& input, CallArgs& args);
+
+enum class ExprKind : std::uint8_t {
+  literal, name, getattr, getitem, slice, call, filter, test,
+  neg, pos, not_, binary, compare, and_, or_, cond, list, dict, concat,
+};
+
+enum class BinOp : std::uint8_t { add, sub, mul, div, floordiv, mod, pow };
+enum class CmpOp : std::uint8_t { eq, ne, lt, gt, le, ge, in, not_in };
+
+struct Keyword {
+  std::string name;
+  ExprPtr value;
+};
+
+struct Expr {
+  ExprKind kind;
+  std::uint32_t offset = 0;
+  explicit Expr(ExprKind k, std::uint32_t off) : kind(k), offset(off) {}
+  virtual ~Expr() = default;
+};
+
+struct LiteralExpr : Expr {
+  Value value;
+  LiteralExpr(std::uint32_t off, Value v) : Expr(ExprKind::literal, off), value(std::move(v)) {}
+};
+
+struct NameExpr : Expr {
+  std::string name;
+  NameExpr(std::uint32_t off, std::string n) : Expr(ExprKind::name, off), name(std::move(n)) {}
+};
+
+struct GetattrExpr : Expr {
+  ExprPtr object;
+  std::string attr;
+  GetattrExpr(std::uint32_t off, ExprPtr o, std::string a)
+      : Expr(ExprKind::getattr, off), object(std::move(o)), attr(std::move(a)) {}
+};
+
+struct GetitemExpr : Expr {
+  ExprPtr object, index;
+  GetitemExpr(std::uint32_t off, ExprPtr o, ExprPtr i)
+      : Expr(ExprKind::getitem, off), object(std::move(o)), index(std::move(i)) {}
+};
+
+struct SliceExpr : Expr {
+  ExprPtr object, start, stop, step;  // start/stop/step may be null
+  SliceExpr(std::uint32_t off) : Expr(ExprKind::slice, off) {}
+};
+
+struct CallExpr : Expr {
+  ExprPtr callee;
+  std::vector<ExprPtr> args;
+  std::vector<Keyword> kwargs;
+  CallExpr(std::uint32_t off, ExprPtr c) : Expr(ExprKind::call, off), callee(std::move(c)) {}
+};
+
+struct FilterExpr : Expr {
+  ExprPtr input;
+  std::string name;
+  FilterFn fn = nullptr;
+  std::vector<ExprPtr> args;
+  std::vector<Keyword> kwargs;
+  FilterExpr(std::uint32_t off, ExprPtr in, std::string n)
+      : Expr(ExprKind::filter, off), input(std::move(in)), name(std::move(n)) {}
+};
+
+struct TestExpr : Expr {
+  ExprPtr input;
+  std::string name;
+  TestFn fn = nullptr;
+  bool negated = false;
+  std::vector<ExprPtr> args;
+  std::vector<Keyword> kwargs;
+  TestExpr(std::uint32_t off, ExprPtr in, std::string n)
+      : Expr(ExprKind::test, off), input(std::move(in)), name(std::move(n)) {}
+};
+
+struct UnaryExpr : Expr {  // neg, pos, not_
+  ExprPtr operand;
+  UnaryExpr(ExprKind k, std::uint32_t off, ExprPtr o) : Expr(k, off), operand(std::move(o)) {}
+};
+
+struct BinaryExpr : Expr {
+  BinOp op;
+  ExprPtr left, right;
+  BinaryExpr(std::uint32_t off, BinOp o, ExprPtr l, ExprPtr r)
+      : Expr(ExprKind::binary, off), op(o), left(std::move(l)), right(std::move(r)) {}
+};
+
+struct LogicalExpr : Expr {  // and_, or_
+  ExprPtr left, right;
+  LogicalExpr(ExprKind k, std::uint32_t off, ExprPtr l, ExprPtr r)
+      : Expr(k, off), left(std::move(l)), right(std::move(r)) {}
+};
+
+struct CompareExpr : Expr {
+  struct Operand {
+    CmpOp op;
+    std::uint32_t offset;
+    ExprPtr expr;
+  };
+  ExprPtr first;
+  std::vector<Operand> rest;
+  CompareExpr(std::uint32_t off, ExprPtr f) : Expr(ExprKind::compare, off), first(std::move(f)) {}
+};
+
+struct CondExpr : Expr {
+  ExprPtr test, then, otherwise;  // otherwise may be null (-> undefined)
+  CondExpr(std::uint32_t off) : Expr(ExprKind::cond, off) {}
+};
+
+struct ListExpr : Expr {
+  std::vector<ExprPtr> items;
+  bool is_tuple = false;
+  ListExpr(std::uint32_t off, bool tuple) : Expr(ExprKind::list, off), is_tuple(tuple) {}
+};
+
+struct DictExpr : Expr {
+  std::vector<std::pair<ExprPtr, ExprPtr>> items;
+  DictExpr(std::uint32_t off) : Expr(ExprKind::dict, off) {}
+};
+
+struct ConcatExpr : Expr {
+  std::vector<ExprPtr> items;
+  ConcatExpr(std::uint32_t off) : Expr(ExprKind::concat, off) {}
+};
+
+// ---- statements
+
+enum class StmtKind : std::uint8_t { text, output, if_, for_, set, set_block, macro, include };
+
+struct Stmt {
+  StmtKind kind;
+  std::uint32_t offset = 0;
+  Stmt(StmtKind k, std::uint32_t off) : kind(k), offset(off) {}
+  virtual ~Stmt() = default;
+};
+
+struct TextStmt : Stmt {
+  std::string text;
+  int line = 1;
+  TextStmt(std::uint32_t off, std::string t, int l) : Stmt(StmtKind::text, off), text(std::move(t)), line(l) {}
+};
+
+struct OutputStmt : Stmt {
+  ExprPtr expr;
+  int line = 1;
+  OutputStmt(std::uint32_t off, ExprPtr e, int l) : Stmt(StmtKind::output, off), expr(std::move(e)), line(l) {}
+};
+
+struct IfStmt : Stmt {
+  std::vector<std::pair<ExprPtr, StmtList>> branches;  // if, elif...
+  StmtList otherwise;
+  IfStmt(std::uint32_t off) : Stmt(StmtKind::if_, off) {}
+};
+
+// Assignment target: one name, several names (unpacking) or `ns.attr`.
+struct Target {
+  std::vector<std::string> names;
+  bool unpack = false;       // `a, b` (even `a,`)
+  std::string attr;          // non-empty for `ns.attr`
+  std::uint32_t offset = 0;
+};
+
+struct ForStmt : Stmt {
+  Target target;
+  ExprPtr iter;
+  ExprPtr filter;  // `for x in xs if cond`; may be null
+  StmtList body, otherwise;
+  ForStmt(std::uint32_t off) : Stmt(StmtKind::for_, off) {}
+};
+
+struct SetStmt : Stmt {
+  Target target;
+  ExprPtr value;
+  SetStmt(std::uint32_t off) : Stmt(StmtKind::set, off) {}
+};
+
+struct SetBlockStmt : Stmt {
+  Target target;
+  StmtList body;
+  SetBlockStmt(std::uint32_t off) : Stmt(StmtKind::set_block, off) {}
+};
+
+struct MacroParam {
+  std::string name;
+  ExprPtr default_value;  // may be null
+};
+
+struct MacroStmt : Stmt {
+  std::string name;
+  std::vector<MacroParam> params;
+  StmtList body;
+  MacroStmt(std::uint32_t off) : Stmt(StmtKind::macro, off) {}
+};
+
+struct IncludeStmt : Stmt {
+  ExprPtr name;
+  bool ignore_missing = false;
+  bool with_context = true;
+  IncludeStmt(std::uint32_t off) : Stmt(StmtKind::include, off) {}
+};
+
+// A parsed template: the source it was parsed from (offsets point into it)
+// and its top-level statements.
+struct ParsedTemplate {
+  std::string source;
+  StmtList body;
+};
+
+}  // namespace kjit::jit::detail

@@ -1,0 +1,201 @@
+// Environment implementation: file loading, include resolution, the parse
+// cache (by XXH3-64 content hash) and conversion of engine exceptions into
+// kjit::Error (see environment.h).
+//
+// Thread safety: the parse cache is guarded by a shared_mutex; everything else
+// lives in a per-render RenderSession.
+#include "jit/template/environment.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+#include <unordered_map>
+
+#include <xxhash.h>
+
+#include "jit/template/parser.h"
+#include "jit/template/renderer.h"
+#include "jit/template/template_error.h"
+
+namespace kjit::jit {
+namespace detail {
+
+namespace {
+
+constexpr std::size_t k_max_cached_templates = 4096;
+
+std::string hex64(std::uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& p) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return std::move(ss).str();
+}
+
+}  // namespace
+
+class EnvironmentImpl {
+ public:
+  explicit EnvironmentImpl(std::vector<std::filesystem::path> search_path) : m_search_path(std::move(search_path)) {}
+
+  const std::vector<std::filesystem::path>& search_path() const { return m_search_path; }
+
+  // Parsed template for `source` (hash `hash`), from the cache or parsed now.
+  // Throws TemplateError on syntax errors (not cached).
+  std::shared_ptr<const ParsedTemplate> parsed(const std::string& source, std::uint64_t hash) const {
+    {
+      std::shared_lock lock(m_mutex);
+      auto it = m_cache.find(hash);
+      if (it != m_cache.end() && it->second->source == source) return it->second;
+    }
+    auto t = parse_template(source);
+    std::unique_lock lock(m_mutex);
+    if (m_cache.size() >= k_max_cached_templates) m_cache.clear();
+    m_cache[hash] = t;
+    return t;
+  }
+
+ private:
+  std::vector<std::filesystem::path> m_search_path;
+  mutable std::shared_mutex m_mutex;
+  mutable std::unordered_map<std::uint64_t, std::shared_ptr<const ParsedTemplate>> m_cache;
+};
+
+// State of one render: loaded units (stable addresses), file names for the
+// line map, dependencies.
+class RenderSession final : public IncludeLoader {
+ public:
+  explicit RenderSession(const EnvironmentImpl& env) : m_env(env) {}
+
+  // Loads `source` as a unit named `name`; parse errors throw TemplateError
+  // pointing into this unit.
+  const Unit& add_unit(std::string name, std::filesystem::path dir, const std::string& source, bool is_file) {
+    std::uint64_t h = XXH3_64bits(source.data(), source.size());
+    if (is_file) m_deps.push_back({name, hex64(h)});
+    auto unit = std::make_unique<Unit>();
+    unit->name = std::move(name);
+    unit->dir = std::move(dir);
+    unit->file_id = static_cast<int>(m_units.size());
+    Unit& ref = *unit;
+    m_units.push_back(std::move(unit));
+    try {
+      ref.parsed = m_env.parsed(source, h);
+    } catch (TemplateError& e) {
+      auto stub = std::make_shared<ParsedTemplate>();
+      stub->source = source;
+      ref.parsed = std::move(stub);
+      e.unit = &ref;
+      throw;
+    }
+    return ref;
+  }
+
+  const Unit* load(const std::string& name, const Unit& from) override {
+    std::vector<std::filesystem::path> candidates;
+    std::filesystem::path rel(name);
+    if (rel.is_absolute()) {
+      candidates.push_back(rel);
+    } else {
+      candidates.push_back(from.dir / rel);
+      for (const auto& d : m_env.search_path()) candidates.push_back(d / rel);
+    }
+    for (const auto& c : candidates) {
+      std::string key = c.lexically_normal().string();
+      if (auto it = m_loaded.find(key); it != m_loaded.end()) return it->second;
+      auto text = read_file(c);
+      if (!text) continue;
+      const Unit& u = add_unit(key, c.parent_path(), *text, true);
+      m_loaded[key] = &u;
+      return &u;
+    }
+    return nullptr;
+  }
+
+  Rendered finish(Renderer& r) {
+    Rendered out;
+    out.text = std::move(r.text());
+    out.line_map.reserve(r.lines().size());
+    for (const auto& e : r.lines()) out.line_map.push_back({m_units[static_cast<std::size_t>(e.file_id)]->name, e.line});
+    out.dependencies = std::move(m_deps);
+    return out;
+  }
+
+ private:
+  const EnvironmentImpl& m_env;
+  std::vector<std::unique_ptr<Unit>> m_units;
+  std::map<std::string, const Unit*> m_loaded;
+  std::vector<TemplateDependency> m_deps;
+};
+
+namespace {
+
+Error to_error(const TemplateError& e, std::string_view root_name) {
+  std::string message;
+  if (e.unit && e.unit->parsed) {
+    message = format_location(e.unit->name, e.unit->parsed->source, e.offset, e.message);
+  } else {
+    message = std::string(root_name) + ": " + e.message;
+  }
+  return Error{e.code, std::move(message), {}};
+}
+
+std::shared_ptr<Scope> context_scope(const nlohmann::json& context) {
+  auto scope = std::make_shared<Scope>();
+  if (context.is_object()) {
+    scope->vars.reserve(context.size());
+    for (auto it = context.begin(); it != context.end(); ++it)
+      scope->vars.emplace_back(it.key(), Value::from_json(it.value()));
+  }
+  return scope;
+}
+
+Result<Rendered> render_source(const EnvironmentImpl& env, std::string name, std::filesystem::path dir,
+                               const std::string& source, bool is_file, const nlohmann::json& context) {
+  if (!context.is_object() && !context.is_null())
+    return fail(ErrorCode::invalid_argument, name + ": the template context must be a JSON object, got " +
+                                                 std::string(context.type_name()));
+  RenderSession session(env);
+  Renderer renderer(session);
+  try {
+    const Unit& root = session.add_unit(name, std::move(dir), source, is_file);
+    renderer.render(root, context_scope(context));
+  } catch (const TemplateError& e) {
+    return std::unexpected(to_error(e, name));
+  } catch (const std::bad_alloc&) {
+    return fail(ErrorCode::render_error, name + ": out of memory while rendering");
+  }
+  return session.finish(renderer);
+}
+
+}  // namespace
+}  // namespace detail
+
+Environment::Environment(std::vector<std::filesystem::path> search_path)
+    : m_impl(std::make_unique<detail::EnvironmentImpl>(std::move(search_path))) {}
+
+Environment::~Environment() = default;
+
+Result<Rendered> Environment::render_file(const std::filesystem::path& file, const nlohmann::json& context) const {
+  auto text = detail::read_file(file);
+  if (!text) return fail(ErrorCode::not_found, "template file not found: " + file.string());
+  return detail::render_source(*m_impl, file.string(), file.parent_path(), *text, true, context);
+}
+
+Result<Rendered> Environment::render_string(std::string_view source, std::string_view name,
+                                            const nlohmann::json& context) const {
+  std::filesystem::path dir = std::filesystem::path(name).parent_path();
+  return detail::render_source(*m_impl, std::string(name), dir, std::string(source), false, context);
+}
+
+}  // namespace kjit::jit
