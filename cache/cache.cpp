@@ -103,14 +103,20 @@ Result<std::optional<Entry>> Cache::lookup_impl(const std::string& key, CountMis
 
 Result<void> Cache::drop_bad_entry(const KernelRow& row, CountMiss count_miss) {
   // Re-verify both blobs so a corrupt source behind a bad cubin is caught too.
+  bool corrupt = false;
   for (const auto* blob : {&row.cubin, &row.source}) {
     auto r = m_blobs.get(blob->hash, blob->size);
-    if (!r && r.error().code == ErrorCode::corruption) (void)m_blobs.quarantine(blob->hash);
+    if (!r && r.error().code == ErrorCode::corruption) {
+      corrupt = true;
+      (void)m_blobs.quarantine(blob->hash);
+    }
   }
   std::lock_guard lock(m_db_mutex);
   auto txn = KJIT_TRY(Transaction::begin(m_index->db()));
-  KJIT_TRY(m_index->remove(row.key, row.cubin.hash, row.source.hash));
-  KJIT_TRY_VOID(m_index->bump(counter::corrupt_detected));
+  bool removed = KJIT_TRY(m_index->remove(row.key, row.cubin.hash, row.source.hash));
+  // A blob missing because another process evicted the row meanwhile is a
+  // plain miss; a row still pointing at a vanished blob is damage.
+  if (corrupt || removed) KJIT_TRY_VOID(m_index->bump(counter::corrupt_detected));
   if (count_miss == CountMiss::yes) KJIT_TRY_VOID(m_index->bump(counter::misses));
   return txn.commit();
 }
