@@ -12,10 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "jit/codegen/codegen.h"
 #include "jit/codegen/launch_plan.h"
 #include "jit/common/config.h"
 #include "jit/common/error.h"
+#include "jit/compiler/key.h"
 #include "jit/definition/definition.h"
+
+namespace kjit::cache {
+class Cache;
+}
 
 namespace kjit::jit {
 
@@ -69,6 +75,17 @@ class Jit {
   // Bumps the template generation: the next get re-renders (and hits the
   // disk cache when nothing changed).
   void reload();
+
+  // The specialized source and plan for `name` (no compile, no cache).
+  Result<RenderedKernel> render(const std::string& name, const std::string& arch) const;
+  // The cache key `get` would use, with its tagged fields.
+  Result<Key> key(const std::string& name, const std::string& arch, const GetOptions& options = {}) const;
+  // The template serving `def` by structure ("" when none; for listings).
+  std::string served_by(const Definition& def) const;
+  // The compiler's version string (part of every key).
+  std::string compiler_version() const;
+  cache::Cache& cache();
+  const Config& config() const;
 
   class Impl;
 

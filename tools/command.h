@@ -49,6 +49,10 @@ struct CommandRegistrar {
   explicit CommandRegistrar(Command command) { command_registry().push_back(std::move(command)); }
 };
 
+// The parsed global options of this process (valid once main has parsed the
+// command line; used by hooks that library code calls back into).
+const Globals& current_globals();
+
 // Prints `kjit: <message>` (and details) to stderr; returns the exit code for
 // the error's code.
 int report(const Error& error);

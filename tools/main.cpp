@@ -7,6 +7,8 @@
 
 namespace kjit::tools {
 
+void set_current_globals(const Globals* globals);
+
 std::vector<Command>& command_registry() {
   static std::vector<Command> registry;
   return registry;
@@ -22,6 +24,15 @@ Config Globals::config() const {
   return c;
 }
 
+static const Globals* g_globals = nullptr;
+
+const Globals& current_globals() {
+  static const Globals empty;
+  return g_globals ? *g_globals : empty;
+}
+
+void set_current_globals(const Globals* globals) { g_globals = globals; }
+
 int report(const Error& error) {
   std::fprintf(stderr, "kjit: %s\n", error.message.c_str());
   if (!error.details.empty()) std::fprintf(stderr, "%s\n", error.details.c_str());
@@ -36,6 +47,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   Globals globals;
+  set_current_globals(&globals);
   app.add_option("--definitions", globals.definitions,
                  "extra definition folder, searched after kjit's own (repeatable; env KJIT_DEFINITIONS)");
   app.add_option("--templates", globals.templates, "template root folder (env KJIT_TEMPLATES)");

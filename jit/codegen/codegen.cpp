@@ -1,0 +1,97 @@
+// Rendering a definition through its template, and NVRTC log mapping; see
+// codegen.h.
+#include "jit/codegen/codegen.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "jit/codegen/context.h"
+
+namespace kjit::jit {
+
+Result<RenderedKernel> render_kernel(const Definition& def, const std::string& arch, const TemplateRegistry& registry,
+                                     const Environment& env) {
+  nlohmann::json context = KJIT_TRY(build_context(def, arch));
+  const TemplateManifest* manifest = KJIT_TRY(registry.match(def, context, env));
+  Rendered source = KJIT_TRY(env.render_file(manifest->source, context));
+  Rendered plan_text = KJIT_TRY(env.render_file(manifest->plan, context));
+  nlohmann::json plan_json;
+  try {
+    plan_json = nlohmann::json::parse(plan_text.text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return fail(ErrorCode::render_error,
+                manifest->plan.string() + ": the rendered launch plan is not valid JSON: " + e.what(), plan_text.text);
+  }
+  auto plan = LaunchPlan::from_json(plan_json);
+  if (!plan) return fail(ErrorCode::render_error, manifest->plan.string() + ": " + plan.error().message);
+
+  RenderedKernel out;
+  out.manifest = manifest;
+  out.source_name = def.name + ".cu";
+  out.source = std::move(source.text);
+  out.line_map = std::move(source.line_map);
+  out.dependencies = std::move(source.dependencies);
+  for (auto& d : plan_text.dependencies) {
+    bool seen = std::any_of(out.dependencies.begin(), out.dependencies.end(),
+                            [&](const TemplateDependency& x) { return x.file == d.file; });
+    if (!seen) out.dependencies.push_back(std::move(d));
+  }
+  out.plan = std::move(*plan);
+  for (const auto& l : out.plan.launches)
+    if (std::find(out.entries.begin(), out.entries.end(), l.entry) == out.entries.end()) out.entries.push_back(l.entry);
+  return out;
+}
+
+namespace {
+
+// Parses "<name>(N): rest"; returns N or 0.
+int diagnostic_line(const std::string& line, const std::string& name, std::string* rest) {
+  if (line.compare(0, name.size(), name) != 0 || line.size() <= name.size() || line[name.size()] != '(') return 0;
+  std::size_t close = line.find(')', name.size());
+  if (close == std::string::npos || close + 1 >= line.size() || line[close + 1] != ':') return 0;
+  int n = 0;
+  for (std::size_t i = name.size() + 1; i < close; ++i) {
+    if (line[i] < '0' || line[i] > '9') return 0;
+    n = n * 10 + (line[i] - '0');
+  }
+  *rest = line.substr(close + 2);
+  return n;
+}
+
+std::string mapped(int n, const std::string& rest, const RenderedKernel& k) {
+  std::ostringstream os;
+  if (n >= 1 && static_cast<std::size_t>(n) <= k.line_map.size() && k.line_map[n - 1].line > 0)
+    os << k.line_map[n - 1].file << ":" << k.line_map[n - 1].line << ":" << rest << " (rendered " << k.source_name
+       << ":" << n << ")";
+  else
+    os << k.source_name << ":" << n << ":" << rest;
+  return os.str();
+}
+
+}  // namespace
+
+std::string map_compile_log(const std::string& log, const RenderedKernel& kernel) {
+  std::istringstream in(log);
+  std::ostringstream out;
+  for (std::string line; std::getline(in, line);) {
+    std::string rest;
+    int n = diagnostic_line(line, kernel.source_name, &rest);
+    out << (n > 0 ? mapped(n, rest, kernel) : line) << "\n";
+  }
+  return out.str();
+}
+
+std::string first_mapped_error(const std::string& log, const RenderedKernel& kernel) {
+  std::istringstream in(log);
+  std::string first_any;
+  for (std::string line; std::getline(in, line);) {
+    std::string rest;
+    int n = diagnostic_line(line, kernel.source_name, &rest);
+    if (n <= 0) continue;
+    if (rest.find("error") != std::string::npos) return mapped(n, rest, kernel);
+    if (first_any.empty()) first_any = mapped(n, rest, kernel);
+  }
+  return first_any;
+}
+
+}  // namespace kjit::jit

@@ -1,0 +1,31 @@
+// Template context: definition + arch → the JSON object templates render
+// with (documented field by field in docs/templates.md).
+//
+// Thread safety: pure function.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "jit/common/error.h"
+#include "jit/definition/definition.h"
+
+namespace kjit::jit {
+
+struct ArchInfo {
+  int sm = 0;           // 90 for sm_90a
+  std::string suffix;   // "", "a" or "f"
+};
+
+// Parses "sm_90a" style names; invalid_argument naming the accepted forms.
+Result<ArchInfo> parse_arch_name(const std::string& arch);
+
+// Builds the context for rendering `def` for `arch`.
+Result<nlohmann::json> build_context(const Definition& def, const std::string& arch);
+
+// A C identifier derived from the definition name ("kjit_" + name with
+// non-identifier characters replaced by '_').
+std::string entry_prefix(const std::string& definition_name);
+
+}  // namespace kjit::jit
