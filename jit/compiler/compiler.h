@@ -9,7 +9,8 @@
 //
 // A compile:
 //   1. validates the arch (arch.h) and normalizes the options (options.h);
-//   2. appends the toolkit include folders (toolkit.h; not part of the key);
+//   2. appends the toolkit include folders (toolkit.h) and the speed-only
+//      switches of NvrtcSettings; neither is part of the key;
 //   3. registers the name expressions, compiles, reads the log;
 //   4. on failure returns compile_error "<source_name>:<line>: error: <first
 //      error>" with the full log in `details` (invalid_argument when NVRTC
@@ -75,7 +76,20 @@ class Compiler {
   virtual Result<std::vector<std::string>> normalized_options(const CompileRequest& request) const;
 };
 
+// Switches of the NVRTC compiler that change how fast it compiles, never
+// what it produces; they are appended after the key options like the
+// include paths and are not hashed (tests/compiler checks the cubins match).
+struct NvrtcSettings {
+  // NVRTC automatic precompiled headers (`-pch`): the first compile in a
+  // process with a given header prefix builds a PCH (in a process-wide heap
+  // and a temp folder NVRTC removes at exit), later ones reuse it. Measured
+  // on the rmsnorm benchmark (docs/perf/compile.md): about -30 ms per later
+  // compile, +20..60 ms on the first. Default: off, as one-shot CLI runs
+  // compile once; long-lived processes (serve, watch, warmup) turn it on.
+  bool automatic_pch = false;
+};
+
 // The NVRTC-backed compiler (thread-safe; cheap to create).
-std::unique_ptr<Compiler> make_nvrtc_compiler();
+std::unique_ptr<Compiler> make_nvrtc_compiler(NvrtcSettings settings = {});
 
 }  // namespace kjit::jit

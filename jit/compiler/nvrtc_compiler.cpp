@@ -86,12 +86,16 @@ Result<std::vector<std::uint8_t>> read_binary(nvrtcProgram program, const Compil
 
 class NvrtcCompiler final : public Compiler {
  public:
+  explicit NvrtcCompiler(NvrtcSettings settings) : m_settings(settings) {}
   Result<CompileOutput> compile(const CompileRequest& request) const override;
   std::string version() const override { return nvrtc_version_string(); }
   std::string header_version() const override {
     const auto& toolkit = default_toolkit();
     return toolkit ? toolkit->header_version : std::string("none");
   }
+
+ private:
+  NvrtcSettings m_settings;
 };
 
 Result<CompileOutput> NvrtcCompiler::compile(const CompileRequest& request) const {
@@ -103,6 +107,10 @@ Result<CompileOutput> NvrtcCompiler::compile(const CompileRequest& request) cons
   std::vector<std::string> all_options = out.options;
   if (const auto& toolkit = default_toolkit(); toolkit) {
     for (auto& include : include_options(toolkit->include_dirs)) all_options.push_back(std::move(include));
+  }
+  if (m_settings.automatic_pch) {
+    all_options.emplace_back("-pch");
+    all_options.emplace_back("-pch-messages=false");  // keep the log free of temp paths
   }
   std::vector<const char*> argv;
   argv.reserve(all_options.size());
@@ -150,6 +158,8 @@ Result<CompileOutput> NvrtcCompiler::compile(const CompileRequest& request) cons
 
 }  // namespace
 
-std::unique_ptr<Compiler> make_nvrtc_compiler() { return std::make_unique<NvrtcCompiler>(); }
+std::unique_ptr<Compiler> make_nvrtc_compiler(NvrtcSettings settings) {
+  return std::make_unique<NvrtcCompiler>(settings);
+}
 
 }  // namespace kjit::jit

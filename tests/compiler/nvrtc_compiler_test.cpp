@@ -113,6 +113,29 @@ extern "C" __global__ void to_bf16(const float* x, __nv_bfloat16* y) { y[threadI
   for (const auto& option : out->options) EXPECT_FALSE(option.starts_with("-I")) << option;
 }
 
+TEST(NvrtcCompilerTest, AutomaticPchChangesSpeedNotOutput) {
+  auto plain = make_nvrtc_compiler();
+  auto pch = make_nvrtc_compiler(NvrtcSettings{.automatic_pch = true});
+  CompileRequest request = request_for(R"(
+#include <cuda_bf16.h>
+extern "C" __global__ void half_it(__nv_bfloat16* y) { y[threadIdx.x] = __float2bfloat16(0.5f); }
+)");
+  auto reference = plain->compile(request);
+  ASSERT_TRUE(reference) << reference.error().full();
+  // First compile creates the PCH, the next ones (from several threads) use it.
+  std::vector<Result<CompileOutput>> results(4, fail(ErrorCode::internal, "not run"));
+  results[0] = pch->compile(request);
+  std::vector<std::thread> threads;
+  for (int t = 1; t < 4; ++t) threads.emplace_back([&, t] { results[t] = pch->compile(request); });
+  for (auto& thread : threads) thread.join();
+  for (const auto& result : results) {
+    ASSERT_TRUE(result) << result.error().full();
+    EXPECT_EQ(result->binary, reference->binary);
+    EXPECT_EQ(result->options, reference->options);  // not hashed: same key
+    EXPECT_EQ(result->log.find("precompiled header"), std::string::npos) << result->log;
+  }
+}
+
 TEST(NvrtcCompilerTest, RejectsBadRequests) {
   auto compiler = make_nvrtc_compiler();
   CompileRequest bad_arch = request_for(k_small_kernel);
