@@ -134,15 +134,23 @@ def prepare(out_dir):
 
     for name in sorted(defs):
         add(name, defs[name], TEMPLATES)
-    # Shape variants for the bench (same math, other threads per row / rows per block).
-    for name in ("rmsnorm_h4096", "fused_add_rmsnorm_h4096", "rmsnorm_h7168", "fused_add_rmsnorm_h7168"):
-        for rt, mri in ((128, 4), (256, 4), (1024, 2)):
-            if rt == 128 and "7168" in name:
-                continue
-            add(f"{name}__rt{rt}", defs[name], TEMPLATES,
-                {"kjit_tune_row_threads": rt, "kjit_tune_max_reg_items": mri}, bench=True)
-    for gb in (256, 512):
-        add(f"rmsnorm_h128__gb{gb}", defs["rmsnorm_h128"], TEMPLATES, {"kjit_tune_group_block": gb})
+    # Shape variants for the bench (same math; knobs documented in rmsnorm_shape.j2).
+    p, n4 = "kjit_tune_persistent", "kjit_tune_max_reg_items"
+    variants = {
+        "rmsnorm_h4096": {"p4": {p: True, "kjit_tune_min_blocks": 4, "kjit_tune_blocks_per_sm": 4},
+                          "rt128": {"kjit_tune_row_threads": 128, n4: 4}},
+        "fused_add_rmsnorm_h4096": {"p3": {p: True, "kjit_tune_min_blocks": 3, "kjit_tune_blocks_per_sm": 3},
+                                    "rt128": {"kjit_tune_row_threads": 128, n4: 4}},
+        "rmsnorm_h7168": {"p2": {p: True, "kjit_tune_min_blocks": 2, "kjit_tune_blocks_per_sm": 2},
+                          "rt256": {"kjit_tune_row_threads": 256, n4: 4},
+                          "m3": {"kjit_tune_min_blocks": 3}},
+        "fused_add_rmsnorm_h7168": {"p2": {p: True, "kjit_tune_min_blocks": 2, "kjit_tune_blocks_per_sm": 2},
+                                    "rt256": {"kjit_tune_row_threads": 256, n4: 4}},
+        "rmsnorm_h128": {"gb256": {"kjit_tune_group_block": 256}, "gb512": {"kjit_tune_group_block": 512}},
+    }
+    for name, vs in variants.items():
+        for tag, knobs in vs.items():
+            add(f"{name}__{tag}", defs[name], TEMPLATES, knobs)
     # The deliberately wrong template must be caught by the comparison.
     if os.path.isdir(BAD_TEMPLATES):
         add("bad__rmsnorm_h4096", defs["rmsnorm_h4096"], BAD_TEMPLATES, expect="fail", bench=False)
