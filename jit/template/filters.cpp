@@ -40,10 +40,6 @@ std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 Value f_abs(Renderer&, const Value& v, CallArgs& a) {
   Bound b(a, {}, "filter 'abs'");
@@ -58,25 +54,12 @@ Value f_abs(Renderer&, const Value& v, CallArgs& a) {
 
 Value f_capitalize(Renderer&, const Value& v, CallArgs& a) {
   Bound b(a, {}, "filter 'capitalize'");
-  std::string s = lower(to_str(v));
-  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
-  return Value::string(std::move(s));
+  return Value::string(utf8_capitalize(to_str(v)));
 }
 
 Value f_title(Renderer&, const Value& v, CallArgs& a) {
   Bound b(a, {}, "filter 'title'");
-  std::string s = to_str(v);
-  bool word_start = true;
-  for (char& c : s) {
-    bool sep = std::isspace(static_cast<unsigned char>(c)) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
-    if (sep) {
-      word_start = true;
-      continue;
-    }
-    c = static_cast<char>(word_start ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
-    word_start = false;
-  }
-  return Value::string(std::move(s));
+  return Value::string(utf8_title(to_str(v)));
 }
 
 Value f_default(Renderer&, const Value& v, CallArgs& a) {
@@ -225,12 +208,12 @@ Value f_list(Renderer&, const Value& v, CallArgs& a) {
 
 Value f_lower(Renderer&, const Value& v, CallArgs& a) {
   Bound b(a, {}, "filter 'lower'");
-  return Value::string(lower(to_str(v)));
+  return Value::string(utf8_lower(to_str(v)));
 }
 
 Value f_upper(Renderer&, const Value& v, CallArgs& a) {
   Bound b(a, {}, "filter 'upper'");
-  return Value::string(upper(to_str(v)));
+  return Value::string(utf8_upper(to_str(v)));
 }
 
 Value f_map(Renderer& r, const Value& v, CallArgs& a) {

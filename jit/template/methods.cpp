@@ -33,10 +33,7 @@ std::optional<Value> string_method(const Value& obj, const std::string& name, Ca
   std::string what = method_name(obj, name);
   if (name == "upper" || name == "lower") {
     Bound b(args, {}, what);
-    std::string r = s;
-    for (char& c : r)
-      c = static_cast<char>(name == "upper" ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
-    return Value::string(std::move(r));
+    return Value::string(name == "upper" ? utf8_upper(s) : utf8_lower(s));
   }
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
     Bound b(args, {"chars"}, what);

@@ -227,8 +227,8 @@ void Renderer::exec_for(const ForStmt& s, Frame& f) {
     exec(s.otherwise, f);
     return;
   }
-  int depth = 1;
-  if (const Value* outer = f.scope->find("loop"); outer && outer->is_loop()) depth = outer->as_loop()->depth + 1;
+  // loop.depth counts recursive-loop levels only (always 1 here), as in Jinja2.
+  const int depth = 1;
   auto loop = std::make_shared<LoopObj>();
   loop->items = &items;
   loop->length = items.size();
@@ -486,7 +486,8 @@ Value Renderer::eval_inner(const Expr& e, Frame& f) {
       }
       if (b) return eval(*c.then, f);
       if (c.otherwise) return eval(*c.otherwise, f);
-      return Value::undefined("the inline if expression evaluated to false and has no else section", c.offset, f.unit);
+      return Value::lenient_undefined("the inline if expression evaluated to false and has no else section", c.offset,
+                                      f.unit);
     }
     case ExprKind::list: {
       const auto& l = static_cast<const ListExpr&>(e);
@@ -547,7 +548,7 @@ Value Renderer::eval_call(const CallExpr& e, Frame& f) {
   CallArgs args;
   eval_args(e.args, e.kwargs, f, args);
   m_current = f.unit;
-  return call_value(callee, args, e.offset);
+  return call_value(callee, args, e.callee->offset);
 }
 
 Value Renderer::call_value(const Value& callee, CallArgs& args, std::uint32_t offset) {

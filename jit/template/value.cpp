@@ -254,7 +254,9 @@ void append_repr(std::string& out, const Value& v) {
 
 void append_str(std::string& out, const Value& v) {
   switch (v.kind()) {
-    case Kind::undefined: raise_undefined(v);
+    case Kind::undefined:
+      if (v.as_undefined().lenient) return;
+      raise_undefined(v);
     case Kind::none: out += "None"; return;
     case Kind::boolean: out += v.as_bool() ? "True" : "False"; return;
     case Kind::integer: {
@@ -293,7 +295,9 @@ std::string to_str(const Value& v) {
 
 bool truthy(const Value& v) {
   switch (v.kind()) {
-    case Kind::undefined: raise_undefined(v);
+    case Kind::undefined:
+      if (v.as_undefined().lenient) return false;
+      raise_undefined(v);
     case Kind::none: return false;
     case Kind::boolean: return v.as_bool();
     case Kind::integer: return v.as_int() != 0;
@@ -326,6 +330,8 @@ int compare_numbers(const Value& a, const Value& b) {
 }  // namespace
 
 bool equal(const Value& a, const Value& b) {
+  if (a.is_undefined() && a.as_undefined().lenient) return b.is_undefined();
+  if (b.is_undefined() && b.as_undefined().lenient) return a.is_undefined();
   if (a.is_undefined()) raise_undefined(a);
   if (b.is_undefined()) raise_undefined(b);
   if (a.is_number() && b.is_number()) {
@@ -415,9 +421,138 @@ std::vector<std::string> utf8_chars(std::string_view s) {
   return out;
 }
 
+namespace {
+
+std::uint32_t map_case(std::uint32_t cp, bool up) {
+  if (cp < 0x80) {
+    if (up && cp >= 'a' && cp <= 'z') return cp - 32;
+    if (!up && cp >= 'A' && cp <= 'Z') return cp + 32;
+    return cp;
+  }
+  if (up) {
+    if (cp >= 0xE0 && cp <= 0xFE && cp != 0xF7) return cp - 0x20;
+    if (cp == 0xFF) return 0x178;
+    if (cp >= 0x100 && cp <= 0x17F && cp != 0x130 && cp != 0x131 && cp != 0x138 && cp != 0x149 && cp != 0x17F) {
+      bool odd_lower = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+      if (odd_lower ? (cp % 2 == 0) : (cp % 2 == 1)) return cp - 1;
+      return cp;
+    }
+    if (cp >= 0x3B1 && cp <= 0x3C9 && cp != 0x3C2) return cp - 0x20;
+    if (cp == 0x3C2) return 0x3A3;
+    if (cp >= 0x430 && cp <= 0x44F) return cp - 0x20;
+    if (cp >= 0x450 && cp <= 0x45F) return cp - 0x50;
+    return cp;
+  }
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;
+  if (cp == 0x178) return 0xFF;
+  if (cp >= 0x100 && cp <= 0x17F && cp != 0x130 && cp != 0x131 && cp != 0x138 && cp != 0x149 && cp != 0x17F) {
+    bool odd_lower = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+    if (odd_lower ? (cp % 2 == 1) : (cp % 2 == 0)) return cp + 1;
+    return cp;
+  }
+  if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) return cp + 0x20;
+  if (cp >= 0x410 && cp <= 0x42F) return cp + 0x20;
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;
+  return cp;
+}
+
+void put_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Calls `fn(cp, bytes)` per code point; invalid bytes pass through as-is
+// (cp = 0xFFFFFFFF).
+template <class Fn>
+void each_cp(std::string_view s, Fn&& fn) {
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {
+      fn(0xFFFFFFFFu, s.substr(i, 1));
+      ++i;
+      continue;
+    }
+    std::uint32_t cp = len == 1 ? c : (c & (0xFF >> (len + 1)));
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    fn(cp, s.substr(i, len));
+    i += len;
+  }
+}
+
+void put_case(std::string& out, std::uint32_t cp, std::string_view bytes, bool up) {
+  if (cp == 0xFFFFFFFFu) {
+    out += bytes;
+  } else if (up && cp == 0xDF) {
+    out += "SS";
+  } else {
+    put_utf8(out, map_case(cp, up));
+  }
+}
+
+
+}  // namespace
+
+std::string utf8_upper(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  each_cp(s, [&](std::uint32_t cp, std::string_view b) { put_case(out, cp, b, true); });
+  return out;
+}
+
+std::string utf8_lower(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  each_cp(s, [&](std::uint32_t cp, std::string_view b) { put_case(out, cp, b, false); });
+  return out;
+}
+
+std::string utf8_capitalize(std::string_view s) {
+  std::string out;
+  bool first = true;
+  each_cp(s, [&](std::uint32_t cp, std::string_view b) {
+    put_case(out, cp, b, first);
+    first = false;
+  });
+  return out;
+}
+
+std::string utf8_title(std::string_view s) {
+  // Jinja: words start after runs of whitespace, '-', '(', '{', '[', '<'.
+  std::string out;
+  bool word_start = true;
+  each_cp(s, [&](std::uint32_t cp, std::string_view b) {
+    bool sep = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == '-' ||
+               cp == '(' || cp == '{' || cp == '[' || cp == '<';
+    if (sep) {
+      out += b;
+      word_start = true;
+      return;
+    }
+    put_case(out, cp, b, word_start);
+    word_start = false;
+  });
+  return out;
+}
+
 std::vector<Value> iterate(const Value& v) {
   switch (v.kind()) {
-    case Kind::undefined: raise_undefined(v);
+    case Kind::undefined:
+      if (v.as_undefined().lenient) return {};
+      raise_undefined(v);
     case Kind::list: return v.as_list()->items;
     case Kind::dict: {
       if (v.as_dict()->is_namespace) break;
@@ -438,7 +573,9 @@ std::vector<Value> iterate(const Value& v) {
 
 std::int64_t length(const Value& v) {
   switch (v.kind()) {
-    case Kind::undefined: raise_undefined(v);
+    case Kind::undefined:
+      if (v.as_undefined().lenient) return 0;
+      raise_undefined(v);
     case Kind::string: return static_cast<std::int64_t>(utf8_length(v.as_string()));
     case Kind::list:
       if (v.as_list()->kind == SeqKind::generator) break;

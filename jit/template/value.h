@@ -69,6 +69,9 @@ struct UndefinedInfo {
   std::string message;  // e.g. "undefined variable 'x'"
   std::uint32_t offset = 0xffffffffu;
   const Unit* unit = nullptr;
+  // Jinja's plain Undefined (from `a if false` without else): prints as "",
+  // is false and iterates as empty even under StrictUndefined.
+  bool lenient = false;
 };
 
 using ListPtr = std::shared_ptr<ListObj>;
@@ -84,6 +87,9 @@ class Value {
   static Value none() { return Value(); }
   static Value undefined(std::string message, std::uint32_t offset, const Unit* unit) {
     return Value(Storage(std::in_place_index<0>, UndefinedInfo{std::move(message), offset, unit}));
+  }
+  static Value lenient_undefined(std::string message, std::uint32_t offset, const Unit* unit) {
+    return Value(Storage(std::in_place_index<0>, UndefinedInfo{std::move(message), offset, unit, true}));
   }
   static Value boolean(bool b) { return Value(Storage(std::in_place_index<2>, b)); }
   static Value integer(std::int64_t i) { return Value(Storage(std::in_place_index<3>, i)); }
@@ -171,6 +177,13 @@ std::int64_t length(const Value& v);
 // Number of UTF-8 code points; and the code points as separate strings.
 std::size_t utf8_length(std::string_view s);
 std::vector<std::string> utf8_chars(std::string_view s);
+// Python str.upper()/lower() for ASCII, Latin-1, Latin Extended-A, Greek and
+// Cyrillic (other code points are left unchanged).
+std::string utf8_upper(std::string_view s);
+std::string utf8_lower(std::string_view s);
+// Python str.capitalize() / Jinja's title filter on the same range.
+std::string utf8_capitalize(std::string_view s);
+std::string utf8_title(std::string_view s);
 
 // JSON for the tojson filter (Python json.dumps with sort_keys=True, then
 // Jinja's HTML-safe escaping of < > & ').

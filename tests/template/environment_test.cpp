@@ -1,0 +1,176 @@
+// Environment behaviour beyond the golden corpus: line map, dependencies and
+// hashes, include search order, the parse cache, thread safety, and the
+// guards against runaway templates.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "jit/template/environment.h"
+
+namespace kjit::jit {
+namespace {
+
+namespace fs = std::filesystem;
+
+class EnvironmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_dir = fs::temp_directory_path() /
+            ("kjit_template_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+             std::to_string(::getpid()));
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+  void write(const std::string& rel, const std::string& text) {
+    fs::create_directories((m_dir / rel).parent_path());
+    std::ofstream(m_dir / rel, std::ios::binary) << text;
+  }
+  fs::path m_dir;
+};
+
+TEST_F(EnvironmentTest, LineMapPointsAtTemplateLines) {
+  write("main.j2", "a\n{% for i in [1, 2] %}\nrow {{ i }}\n{% endfor %}\n{% include 'inc.h' %}z\n");
+  write("inc.h", "inc1\ninc2\n");
+  Environment env;
+  auto r = env.render_file(m_dir / "main.j2", nlohmann::json::object());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->text, "a\n\nrow 1\n\nrow 2\n\ninc1\ninc2\nz\n");
+  std::vector<std::pair<std::string, int>> want = {
+      {"main.j2", 1}, {"main.j2", 2}, {"main.j2", 3}, {"main.j2", 2}, {"main.j2", 3},
+      {"main.j2", 4}, {"inc.h", 1},   {"inc.h", 2},   {"main.j2", 5}};
+  ASSERT_EQ(r->line_map.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(fs::path(r->line_map[i].file).filename().string(), want[i].first) << "output line " << i + 1;
+    EXPECT_EQ(r->line_map[i].line, want[i].second) << "output line " << i + 1;
+  }
+}
+
+TEST_F(EnvironmentTest, DependenciesListEveryFileWithItsHash) {
+  write("main.j2", "{% include 'a.h' %}{% include 'a.h' %}");
+  write("a.h", "x");
+  Environment env;
+  auto r = env.render_file(m_dir / "main.j2", {});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->dependencies.size(), 2u);
+  EXPECT_EQ(r->dependencies[1].file, (m_dir / "a.h").string());
+  EXPECT_EQ(r->dependencies[1].content_hash.size(), 16u);
+  EXPECT_NE(r->dependencies[0].content_hash, r->dependencies[1].content_hash);
+  write("a.h", "y");
+  auto r2 = env.render_file(m_dir / "main.j2", {});
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->text, "yy");  // the cache is keyed by content, not by path
+  EXPECT_NE(r2->dependencies[1].content_hash, r->dependencies[1].content_hash);
+}
+
+TEST_F(EnvironmentTest, IncludeSearchesOwnFolderThenSearchPath) {
+  write("t/main.j2", "{% include 'x.h' %}{% include 'y.h' %}");
+  write("t/x.h", "local-x ");
+  write("lib/x.h", "lib-x ");
+  write("lib/y.h", "lib-y");
+  Environment env({m_dir / "lib"});
+  auto r = env.render_file(m_dir / "t/main.j2", {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->text, "local-x lib-y");
+}
+
+TEST_F(EnvironmentTest, RenderStringUsesNameInMessages) {
+  Environment env;
+  auto r = env.render_string("ok\n  {{ vec }}", "templates/x.cu.j2", {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::render_error);
+  EXPECT_EQ(r.error().message, "templates/x.cu.j2:2:6: undefined variable 'vec'");
+  auto p = env.render_string("{% if %}", "y.j2", {});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, ErrorCode::parse_error);
+  EXPECT_NE(p.error().message.find("y.j2:1:7:"), std::string::npos) << p.error().message;
+}
+
+TEST_F(EnvironmentTest, MissingRootFileIsNotFound) {
+  Environment env;
+  auto r = env.render_file(m_dir / "none.j2", {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+}
+
+TEST_F(EnvironmentTest, ContextMustBeAnObject) {
+  Environment env;
+  auto r = env.render_string("x", "t.j2", nlohmann::json::array());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
+}
+
+TEST_F(EnvironmentTest, JsonNumbersKeepIntAndFloat) {
+  Environment env;
+  auto r = env.render_string("{{ a }} {{ b }} {{ c }} {{ a / 2 }} {{ d }}", "t.j2",
+                             nlohmann::json::parse(R"({"a": 3, "b": 3.0, "c": 18446744073709551615, "d": -9223372036854775808})"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->text, "3 3.0 1.8446744073709552e+19 1.5 -9223372036854775808");
+}
+
+struct GuardCase {
+  const char* name;
+  const char* source;
+  const char* phrase;
+};
+
+class GuardTest : public ::testing::TestWithParam<GuardCase> {};
+
+TEST_P(GuardTest, FailsCleanly) {
+  Environment env;
+  auto r = env.render_string(GetParam().source, "g.j2", {});
+  ASSERT_FALSE(r) << "rendered " << r->text.size() << " bytes";
+  EXPECT_NE(r.error().message.find(GetParam().phrase), std::string::npos) << r.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Guards, GuardTest,
+    ::testing::Values(
+        GuardCase{"macro_recursion", "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "macro call nesting exceeded"},
+        GuardCase{"huge_range", "{% for i in range(10**12) %}{% endfor %}", "exceeds the limit"},
+        GuardCase{"nested_loops", "{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}", "loop iterations"},
+        GuardCase{"huge_string", "{{ 'x' * 10**12 }}", "too large"},
+        GuardCase{"overflow", "{{ 2 ** 64 }}", "integer overflow"},
+        GuardCase{"generator_print", "{{ [1]|map('string') }}", "cannot print a generator"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(EnvironmentGuardTest, DeepNestingIsASyntaxErrorNotACrash) {
+  Environment env;
+  std::string src = "{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}";
+  auto r = env.render_string(src, "deep.j2", {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::parse_error);
+  EXPECT_NE(r.error().message.find("nesting is too deep"), std::string::npos) << r.error().message;
+}
+
+TEST_F(EnvironmentTest, SelfIncludeIsBounded) {
+  write("self.j2", "x{% include 'self.j2' %}");
+  Environment env;
+  auto r = env.render_file(m_dir / "self.j2", {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("include nesting exceeded"), std::string::npos) << r.error().message;
+}
+
+TEST_F(EnvironmentTest, RendersFromManyThreadsAtOnce) {
+  write("main.j2", "{% for i in range(n) %}{{ i * k }},{% endfor %}{% include 'p.h' %}");
+  write("p.h", "[{{ k }}]");
+  Environment env;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto r = env.render_file(m_dir / "main.j2", {{"n", 3}, {"k", t}});
+        std::string want = "0," + std::to_string(t) + "," + std::to_string(2 * t) + ",[" + std::to_string(t) + "]";
+        if (!r || r->text != want) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace kjit::jit

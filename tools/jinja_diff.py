@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Renders a batch of templates with Python Jinja2 for kjit's differential test.
+
+Usage: jinja_diff.py BATCH.json RESULTS.json
+BATCH.json: {"cases": [{"dir": D, "template": NAME, "context": {...}}, ...]}
+RESULTS.json: [{"ok": true, "text": "..."} | {"ok": false, "error": "..."}, ...]
+Jinja2 is configured like kjit: StrictUndefined, keep_trailing_newline=True,
+no autoescape. Context keys are sorted like nlohmann::json's objects. One
+process renders the whole batch (startup dominates otherwise).
+"""
+import json
+import sys
+
+import jinja2
+
+
+def sort_keys(value):
+    if isinstance(value, dict):
+        return {k: sort_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sort_keys(v) for v in value]
+    return value
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        batch = json.load(f)
+    results = []
+    for case in batch["cases"]:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(case["dir"]),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
+        try:
+            text = env.get_template(case["template"]).render(**sort_keys(case["context"]))
+            results.append({"ok": True, "text": text})
+        except Exception as exc:  # noqa: BLE001 - the test compares success/failure
+            results.append({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+    with open(sys.argv[2], "w", encoding="utf-8") as f:
+        json.dump(results, f)
+
+
+if __name__ == "__main__":
+    main()
