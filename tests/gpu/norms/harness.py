@@ -60,7 +60,11 @@ def _derive(base, name, hidden, dtype=None):
     d = copy.deepcopy(base)
     d["name"] = name
     d["axes"]["hidden_size"]["value"] = hidden
-    d["reference"] = re.sub(r"assert hidden_size == \d+", f"assert hidden_size == {hidden}", d["reference"])
+    ref = re.sub(r"assert hidden_size == \d+", f"assert hidden_size == {hidden}", d["reference"])
+    ref = re.sub(r"(?m)^HIDDEN_SIZE = \d+", f"HIDDEN_SIZE = {hidden}", ref)
+    if ref == d["reference"] and hidden != base["axes"]["hidden_size"]["value"]:
+        sys.exit(f"harness: cannot re-target the reference of {base['name']} to hidden size {hidden}")
+    d["reference"] = ref
     if dtype:
         for group in ("inputs", "outputs"):
             for t in d[group].values():
@@ -70,15 +74,19 @@ def _derive(base, name, hidden, dtype=None):
 
 
 def collect_definitions():
+    """Cases by id: the dataset's rmsnorm definitions, kjit's own (id prefix `kjit__`: same names,
+    their own reference text), and synthetic ones derived from the dataset's h4096 pair."""
     defs = {}
-    for folder in (DATASET, KJIT_DEFS):
+    for folder, prefix in ((DATASET, ""), (KJIT_DEFS, "kjit__")):
         for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
             d = json.load(open(path))
             if d.get("op_type") == "rmsnorm":
-                defs[d["name"]] = d  # kjit's own copy wins on a name clash (same structure)
+                defs[prefix + d["name"]] = d
     if "rmsnorm_h4096" not in defs or "fused_add_rmsnorm_h4096" not in defs:
-        sys.exit(f"harness: rmsnorm_h4096 / fused_add_rmsnorm_h4096 not found under {DATASET} or "
-                 f"{KJIT_DEFS}; set KJIT_SHARED_DIR to the folder holding flashinfer-trace/")
+        sys.exit(f"harness: the dataset's rmsnorm_h4096 / fused_add_rmsnorm_h4096 are not under {DATASET}; "
+                 f"set KJIT_SHARED_DIR to the folder holding flashinfer-trace/")
+    # The dataset's references take the dtype from the input and assert `hidden_size == N`,
+    # so they stay right when only the hidden size and dtype change.
     plain, fused = defs["rmsnorm_h4096"], defs["fused_add_rmsnorm_h4096"]
     for h in (3, 1000, 1001, 2050, 12288, 32768):
         defs[f"rmsnorm_h{h}"] = _derive(plain, f"rmsnorm_h{h}", h)
@@ -113,18 +121,20 @@ def compile_cubin(src_path, cubin_path):
             "spill_bytes": int(spill.group(1)) if spill else None}
 
 
-def prepare(out_dir):
+def prepare(out_dir, only=""):
     dev_render = _load_dev_render()
     defs = collect_definitions()
     os.makedirs(os.path.join(out_dir, "defs"), exist_ok=True)
     cases = []
 
     def add(case_id, d, root, extra=None, expect="pass", bench=True):
+        if only not in case_id:
+            return
         src, plan = render(dev_render, d, root, extra)
         src_path = os.path.join(out_dir, case_id + ".cu")
         open(src_path, "w").write(src)
         res = compile_cubin(src_path, os.path.join(out_dir, case_id + ".cubin"))
-        def_path = os.path.join("defs", d["name"] + ".json")
+        def_path = os.path.join("defs", case_id + ".json")
         json.dump(d, open(os.path.join(out_dir, def_path), "w"), indent=1)
         cases.append({"id": case_id, "definition": def_path, "cubin": case_id + ".cubin",
                       "plan": plan, "tune": extra or {}, "expect": expect, "bench": bench, **res})
@@ -132,20 +142,19 @@ def prepare(out_dir):
               f"grid={plan['launches'][0]['grid'][0]!s:26s} smem={plan['launches'][0]['shared_bytes']:6d} "
               f"regs={res['registers']} spill={res['spill_bytes']}")
 
-    for name in sorted(defs):
-        add(name, defs[name], TEMPLATES)
+    for case_id in sorted(defs):
+        add(case_id, defs[case_id], TEMPLATES)
     # Shape variants for the bench (same math; knobs documented in rmsnorm_shape.j2).
-    p, n4 = "kjit_tune_persistent", "kjit_tune_max_reg_items"
+    n4 = "kjit_tune_max_reg_items"
     variants = {
-        "rmsnorm_h4096": {"p4": {p: True, "kjit_tune_min_blocks": 4, "kjit_tune_blocks_per_sm": 4},
-                          "rt128": {"kjit_tune_row_threads": 128, n4: 4}},
-        "fused_add_rmsnorm_h4096": {"p3": {p: True, "kjit_tune_min_blocks": 3, "kjit_tune_blocks_per_sm": 3},
-                                    "rt128": {"kjit_tune_row_threads": 128, n4: 4}},
-        "rmsnorm_h7168": {"p2": {p: True, "kjit_tune_min_blocks": 2, "kjit_tune_blocks_per_sm": 2},
-                          "rt256": {"kjit_tune_row_threads": 256, n4: 4},
-                          "m3": {"kjit_tune_min_blocks": 3}},
-        "fused_add_rmsnorm_h7168": {"p2": {p: True, "kjit_tune_min_blocks": 2, "kjit_tune_blocks_per_sm": 2},
+        "rmsnorm_h4096": {"rt128": {"kjit_tune_row_threads": 128, n4: 4},
+                          "rt256": {"kjit_tune_row_threads": 256, n4: 4}},
+        "fused_add_rmsnorm_h4096": {"rt128": {"kjit_tune_row_threads": 128, n4: 4},
                                     "rt256": {"kjit_tune_row_threads": 256, n4: 4}},
+        "rmsnorm_h7168": {"rt256": {"kjit_tune_row_threads": 256, n4: 4},
+                          "rt1024": {"kjit_tune_row_threads": 1024}},
+        "fused_add_rmsnorm_h7168": {"rt256": {"kjit_tune_row_threads": 256, n4: 4},
+                                    "rt1024": {"kjit_tune_row_threads": 1024}},
         "rmsnorm_h128": {"gb256": {"kjit_tune_group_block": 256}, "gb512": {"kjit_tune_group_block": 512}},
     }
     for name, vs in variants.items():
@@ -183,6 +192,10 @@ class Kernel:
         self.case = case
         self.module = cupy.RawModule(path=os.path.join(root, case["cubin"]))
         self.plan = case["plan"]
+        import torch
+        # Cached so a launch costs little CPU time (bench timings hide it, but keep it small).
+        self.num_sms = torch.cuda.get_device_properties(0).multi_processor_count
+        self.stream = cupy.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream)
         self.funcs = []
         for ln in self.plan["launches"]:
             f = self.module.get_function(ln["entry"])
@@ -193,11 +206,9 @@ class Kernel:
 
     def launch(self, tensors, axes):
         import numpy as np
-        import torch
         env = dict(axes)
-        env["num_sms"] = torch.cuda.get_device_properties(0).multi_processor_count
-        stream = self.cupy.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream)
-        with stream:
+        env["num_sms"] = self.num_sms
+        with self.stream:
             for ln, f in zip(self.plan["launches"], self.funcs):
                 grid = tuple(eval_expr(g, env) for g in ln["grid"])
                 block = tuple(eval_expr(b, env) for b in ln["block"])
@@ -296,9 +307,10 @@ def main():
     ap.add_argument("command", choices=["prepare", "check"])
     ap.add_argument("--dir", default=os.path.join(REPO, ".device", "norms"))
     ap.add_argument("--out")
+    ap.add_argument("--only", default="", help="prepare: only case ids containing this text")
     a = ap.parse_args()
     if a.command == "prepare":
-        prepare(a.dir)
+        prepare(a.dir, a.only)
     else:
         sys.exit(1 if check(a.dir, a.out) else 0)
 
