@@ -107,10 +107,12 @@ class Checker {
     if (it == doc.end()) {
       error("/axes", "missing required field 'axes'; add an object mapping each axis name to "
                      "{\"type\": \"const\", \"value\": N} or {\"type\": \"var\"}");
+      m_axes_known = false;
       return names;
     }
     if (!it->is_object()) {
       error("/axes", "'axes' must be an object mapping axis names to axis specs, found " + type_name(*it));
+      m_axes_known = false;
       return names;
     }
     for (const auto& [name, axis] : it->items()) {
@@ -202,7 +204,7 @@ class Checker {
       if (!dim.is_string()) {
         error(dim_ptr, "dimension " + std::to_string(i) + " of tensor '" + name +
                            "' must be an axis name (a string), found " + dim.dump());
-      } else if (!axis_names.contains(dim.get<std::string>())) {
+      } else if (m_axes_known && !axis_names.contains(dim.get<std::string>())) {
         error(dim_ptr, "tensor '" + name + "' uses axis '" + dim.get<std::string>() +
                            "', which is not declared; add it to 'axes' or fix the name");
       }
@@ -256,6 +258,9 @@ class Checker {
 
   std::filesystem::path m_file;
   std::vector<Issue> m_issues;
+  // False when 'axes' itself is missing or malformed: shapes are then not
+  // checked against it, so one mistake is reported once.
+  bool m_axes_known = true;
 };
 
 }  // namespace
