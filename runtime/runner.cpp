@@ -1,0 +1,173 @@
+// Runner: opening the device, workload selection and lookup, device I/O,
+// copy bandwidth and exit codes. check and bench live in runner_check.cpp
+// and runner_bench.cpp.
+//
+// Thread safety: see runner.h.
+#include "runtime/runner.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "runtime/runner_io.h"
+#include "runtime/str_cat.h"
+
+namespace kjit::runtime {
+
+namespace detail {
+
+Result<DeviceIo> upload_io(const jit::Definition& def, const InputSet& set) {
+  DeviceIo io;
+  for (const auto& [name, host] : set.inputs) {
+    if (host.scalar) {
+      // Integers exactly (int64 beyond 2^53 survives), floats by value.
+      ScalarArg arg = jit::dtype_is_float(host.dtype)
+                          ? ScalarArg::from_double(host.dtype, host.get(0))
+                          : ScalarArg::from_double(host.dtype, static_cast<double>(host.get_int(0)));
+      if (host.dtype == Dtype::int64) arg.bits = static_cast<std::uint64_t>(host.get_int(0));
+      io.scalars[name] = arg;
+      continue;
+    }
+    io.inputs.push_back(KJIT_TRY(DeviceTensor::upload(name, host)));
+    io.pointers[name] = io.inputs.back().buffer.ptr();
+  }
+  for (const auto& spec : def.outputs) {
+    auto shape = KJIT_TRY(resolve_shape(spec, set.binding.values, def.name));
+    io.outputs.push_back(KJIT_TRY(DeviceTensor::allocate(spec.name, spec.dtype, std::move(shape))));
+    io.pointers[spec.name] = io.outputs.back().buffer.ptr();
+  }
+  return io;
+}
+
+jit::Bindings to_bindings(const AxisValues& values) {
+  jit::Bindings out;
+  for (const auto& [k, v] : values) out[k] = v;
+  return out;
+}
+
+std::string var_axes_text(const jit::Definition& def, const AxisValues& values) {
+  std::string text;
+  for (const auto& axis : def.axes) {
+    if (axis.kind != jit::AxisKind::var) continue;
+    auto it = values.find(axis.name);
+    if (it == values.end()) continue;
+    if (!text.empty()) text += ",";
+    text += str_cat(axis.name, "=", it->second);
+  }
+  return text;
+}
+
+}  // namespace detail
+
+Runner::Runner(std::shared_ptr<Device> device, Stream stream)
+    : m_device(device), m_launcher(device), m_stream(std::move(stream)) {}
+
+Result<std::unique_ptr<Runner>> Runner::open() {
+  auto device = KJIT_TRY(Device::open(0));
+  Stream stream = KJIT_TRY(Stream::create());
+  return std::unique_ptr<Runner>(new Runner(std::move(device), std::move(stream)));
+}
+
+Result<double> Runner::copy_bandwidth_gbps() {
+  if (m_copy_gbps) return *m_copy_gbps;
+  // 512 MiB each way: far beyond any L2, long enough (~0.3 ms at 3 TB/s)
+  // that launch overhead does not matter.
+  constexpr std::uint64_t k_bytes = 512ull << 20;
+  DeviceBuffer src = KJIT_TRY(DeviceBuffer::allocate(k_bytes, "bandwidth source"));
+  DeviceBuffer dst = KJIT_TRY(DeviceBuffer::allocate(k_bytes, "bandwidth destination"));
+  KJIT_TRY_VOID(src.fill(1));
+  CUstream stream = m_stream.get();
+  for (int i = 0; i < 3; ++i) KJIT_TRY_VOID(copy_async(dst.ptr(), src.ptr(), k_bytes, stream));
+  constexpr int k_iters = 10;
+  std::vector<Event> starts, ends;
+  for (int i = 0; i < k_iters; ++i) {
+    starts.push_back(KJIT_TRY(Event::create()));
+    ends.push_back(KJIT_TRY(Event::create()));
+  }
+  for (int i = 0; i < k_iters; ++i) {
+    KJIT_TRY_VOID(starts[i].record(stream));
+    KJIT_TRY_VOID(copy_async(dst.ptr(), src.ptr(), k_bytes, stream));
+    KJIT_TRY_VOID(ends[i].record(stream));
+  }
+  KJIT_TRY_VOID(m_stream.synchronize());
+  std::vector<double> ms;
+  for (int i = 0; i < k_iters; ++i) ms.push_back(KJIT_TRY(Event::elapsed_ms(starts[i], ends[i])));
+  std::sort(ms.begin(), ms.end());
+  double median = ms[ms.size() / 2];
+  m_copy_gbps = median > 0 ? 2.0 * static_cast<double>(k_bytes) / (median * 1e-3) / 1e9 : 0.0;
+  return *m_copy_gbps;
+}
+
+std::vector<std::size_t> select_workloads(const std::vector<Workload>& workloads, int max) {
+  std::vector<std::size_t> order(workloads.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto size_of = [&](std::size_t i) {
+    double product = 1;
+    for (const auto& [k, v] : workloads[i].axes) product *= static_cast<double>(std::max<std::int64_t>(v, 1));
+    return product;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return size_of(a) < size_of(b); });
+  if (max <= 0 || order.size() <= static_cast<std::size_t>(max)) return order;
+  std::vector<std::size_t> picked;
+  if (max == 1) return {order.back()};
+  // Evenly spaced positions 0 .. n-1 inclusive: the first and last are the
+  // smallest and the largest.
+  const std::size_t n = order.size();
+  for (int j = 0; j < max; ++j) {
+    std::size_t pos = static_cast<std::size_t>(
+        std::llround(static_cast<double>(j) * static_cast<double>(n - 1) / static_cast<double>(max - 1)));
+    if (picked.empty() || picked.back() != order[pos]) picked.push_back(order[pos]);
+  }
+  return picked;
+}
+
+std::vector<std::filesystem::path> workload_file_candidates(const jit::Definition& def,
+                                                            const std::optional<std::filesystem::path>& dir) {
+  std::vector<std::filesystem::path> out;
+  const std::string file = def.name + ".jsonl";
+  if (dir) {
+    out.push_back(*dir / def.op_type / file);
+    out.push_back(*dir / file);
+    return out;
+  }
+  // <dataset>/definitions/<op_type>/<name>.json -> <dataset>/workloads/<op_type>/<name>.jsonl
+  if (!def.path.empty()) {
+    auto op_dir = def.path.parent_path();
+    auto defs_dir = op_dir.parent_path();
+    if (defs_dir.filename() == "definitions")
+      out.push_back(defs_dir.parent_path() / "workloads" / op_dir.filename() / file);
+  }
+  return out;
+}
+
+int check_exit_code(const std::vector<DefinitionResult>& results) {
+  bool runtime = false, compile = false, mismatch = false;
+  for (const auto& r : results) {
+    runtime |= r.status == EvalStatus::runtime_error;
+    compile |= r.status == EvalStatus::compile_error;
+    mismatch |= is_mismatch(r.status);
+  }
+  if (runtime) return 1;
+  if (compile) return 4;
+  if (mismatch) return 5;
+  return 0;
+}
+
+nlohmann::ordered_json BenchResult::to_json() const {
+  return nlohmann::ordered_json{{"name", name},
+                                {"template", template_name},
+                                {"axes", axes},
+                                {"iters", iters},
+                                {"median_ms", median_ms},
+                                {"min_ms", min_ms},
+                                {"max_ms", max_ms},
+                                {"bytes", bytes},
+                                {"flops", flops},
+                                {"flops_formula", flops_formula},
+                                {"gbps", gbps},
+                                {"tflops", tflops},
+                                {"peak_copy_gbps", peak_copy_gbps},
+                                {"bandwidth_fraction", bandwidth_fraction},
+                                {"notes", notes}};
+}
+
+}  // namespace kjit::runtime

@@ -1,0 +1,142 @@
+// Runner: `kjit check` (kernel vs. the C++ reference, flashinfer-bench's
+// comparison rule and Trace records) and `kjit bench` (median latency with
+// cold L2, achieved bandwidth and throughput against the device's measured
+// copy bandwidth).
+//
+// The runner does not compile: an ArtifactFn supplied by the caller (the
+// CLI, through the Jit facade) returns the artifact for a definition, so
+// this component stays below the facade in the dependency order.
+//
+// check, per definition:
+//   workloads: `--axes` given -> one workload with those axes; else the
+//   definition's workloads file (`<dir>/<op_type>/<name>.jsonl` or
+//   `<dir>/<name>.jsonl` under --workloads DIR, else
+//   `<dataset>/workloads/<op_type>/<name>.jsonl` next to a definition read
+//   from `<dataset>/definitions/<op_type>/<name>.json`); else one workload
+//   of default axes. At most `max_workloads` (always the smallest and the
+//   largest by their var-axis product, the rest evenly spaced between).
+//   Per workload and trial: make inputs (seed = options.seed + trial),
+//   upload, poison outputs with 0xFF bytes (NaN for floats), launch, sync,
+//   download, run the reference, round it to each output's dtype, compare.
+//   PASSED workloads also get a latency (median of a few warm launches).
+//
+// Thread safety: a Runner is used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "jit/common/error.h"
+#include "jit/jit.h"
+#include "runtime/driver.h"
+#include "runtime/launcher.h"
+#include "runtime/trace.h"
+#include "runtime/workload.h"
+
+namespace kjit::runtime {
+
+using ArtifactFn = std::function<Result<std::shared_ptr<const jit::Artifact>>(const jit::Definition&)>;
+
+struct CheckOptions {
+  std::optional<std::filesystem::path> workloads_dir;  // --workloads DIR
+  AxisValues axes;                                     // --axes
+  int max_workloads = 8;                               // Default: 8 (0 = all)
+  int trials = 1;                                      // Default: 1
+  std::uint64_t seed = 0;                              // Default: 0
+  int perf_iters = 10;                                 // timed launches for PASSED; Default: 10
+  std::map<std::string, std::string> libs;             // trace environment.libs (cuda, nvrtc)
+};
+
+struct WorkloadResult {
+  TraceRecord trace;
+  std::string worst_tensor;                  // output with the largest error
+  std::vector<std::int64_t> worst_index;
+  double reference_ms = 0;
+  std::vector<std::string> notes;            // synthesized inputs, defaults
+  std::string axes_text;                     // "batch_size=7"
+};
+
+struct DefinitionResult {
+  std::string name;
+  std::string template_name;
+  EvalStatus status = EvalStatus::passed;    // the worst over workloads
+  std::string message;                       // skip reason or error summary
+  std::vector<WorkloadResult> workloads;
+};
+
+// Called as each workload finishes (progress lines).
+using WorkloadCallback = std::function<void(const jit::Definition&, const WorkloadResult&)>;
+
+struct BenchOptions {
+  AxisValues axes;                   // --axes
+  int warmup = 5;                    // Default: 5
+  int iters = 100;                   // Default: 100
+  std::uint64_t seed = 0;
+};
+
+struct BenchResult {
+  std::string name;
+  std::string template_name;
+  std::string axes_text;
+  nlohmann::ordered_json axes;
+  int iters = 0;
+  double median_ms = 0, min_ms = 0, max_ms = 0;
+  double bytes = 0, flops = 0;
+  std::string flops_formula;
+  double gbps = 0, tflops = 0;
+  double peak_copy_gbps = 0;         // measured device-to-device copy
+  double bandwidth_fraction = 0;     // gbps / peak_copy_gbps
+  std::vector<std::string> notes;
+
+  nlohmann::ordered_json to_json() const;
+};
+
+class Runner {
+ public:
+  // Opens device 0 (no_device without one).
+  static Result<std::unique_ptr<Runner>> open();
+
+  const DeviceInfo& device_info() const { return m_device->info(); }
+
+  // Checks one definition. Errors only for failures of the runner itself;
+  // kernel and compile failures are statuses in the result.
+  DefinitionResult check(const jit::Definition& def, const ArtifactFn& artifact_fn, const CheckOptions& options,
+                         const WorkloadCallback& on_workload = {});
+
+  Result<BenchResult> bench(const jit::Definition& def, const ArtifactFn& artifact_fn, const BenchOptions& options);
+
+  // Device-to-device copy bandwidth in GB/s (read + write bytes), measured
+  // once per Runner and cached.
+  Result<double> copy_bandwidth_gbps();
+
+ private:
+  explicit Runner(std::shared_ptr<Device> device, Stream stream);
+
+  std::shared_ptr<Device> m_device;
+  Launcher m_launcher;
+  Stream m_stream;
+  std::optional<double> m_copy_gbps;
+};
+
+// Workload selection (exposed for tests): indices of at most `max` entries
+// (0 = all) of `workloads`, always the smallest and largest by var-axis
+// product, the rest evenly spaced in that order.
+std::vector<std::size_t> select_workloads(const std::vector<Workload>& workloads, int max);
+
+// Where check looks for a definition's workloads file (may not exist).
+std::vector<std::filesystem::path> workload_file_candidates(const jit::Definition& def,
+                                                            const std::optional<std::filesystem::path>& dir);
+
+// The exit code for a set of results: 0 all passed (or skipped), 1 any
+// runtime error, else 4 any compile error, else 5 any mismatch.
+int check_exit_code(const std::vector<DefinitionResult>& results);
+
+}  // namespace kjit::runtime

@@ -1,0 +1,36 @@
+// Runner internals shared by check and bench: a workload's tensors on the
+// device (inputs uploaded, outputs allocated) and the argument maps the
+// launcher takes.
+//
+// Thread safety: owned by one thread.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "jit/common/error.h"
+#include "jit/definition/definition.h"
+#include "runtime/arg_pack.h"
+#include "runtime/device_tensor.h"
+#include "runtime/inputs.h"
+
+namespace kjit::runtime::detail {
+
+struct DeviceIo {
+  std::vector<DeviceTensor> inputs;   // tensors only (scalars go by value)
+  std::vector<DeviceTensor> outputs;  // definition order
+  std::map<std::string, std::uint64_t, std::less<>> pointers;
+  std::map<std::string, ScalarArg, std::less<>> scalars;
+};
+
+// Uploads `set`'s tensors and allocates every output of `def`.
+Result<DeviceIo> upload_io(const jit::Definition& def, const InputSet& set);
+
+// Every axis as a launch-plan binding.
+jit::Bindings to_bindings(const AxisValues& values);
+
+// "batch_size=7,total_q=30" over the var axes of `def`.
+std::string var_axes_text(const jit::Definition& def, const AxisValues& values);
+
+}  // namespace kjit::runtime::detail
