@@ -1,12 +1,13 @@
 // Arch parsing and validation against the linked NVRTC.
 // Thread safety: see arch.h; the supported list is a thread-safe static.
 #include "jit/compiler/arch.h"
-#include "jit/compiler/str_cat.h"
 
 #include <nvrtc.h>
 
 #include <algorithm>
 #include <charconv>
+
+#include "jit/compiler/str_cat.h"
 
 namespace kjit::jit {
 namespace {

@@ -9,8 +9,10 @@
 //
 // A compile:
 //   1. validates the arch (arch.h) and normalizes the options (options.h);
-//   2. appends the toolkit include folders (toolkit.h) and the speed-only
-//      switches of NvrtcSettings; neither is part of the key;
+//   2. appends the toolkit include folders (toolkit.h), `--no-cache` (NVRTC's
+//      own disk cache is off: kjit is the cache, and NVRTC's cache hits lose
+//      the ptxas report) and the speed-only switches of NvrtcSettings; none of
+//      these change the binary, so none is part of the key;
 //   3. registers the name expressions, compiles, reads the log;
 //   4. on failure returns compile_error "<source_name>:<line>: error: <first
 //      error>" with the full log in `details` (invalid_argument when NVRTC

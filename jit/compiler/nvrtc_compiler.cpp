@@ -12,8 +12,8 @@
 #include "jit/compiler/arch.h"
 #include "jit/compiler/compiler.h"
 #include "jit/compiler/nvrtc_version.h"
-#include "jit/compiler/toolkit.h"
 #include "jit/compiler/str_cat.h"
+#include "jit/compiler/toolkit.h"
 
 namespace kjit::jit {
 namespace {
@@ -105,6 +105,11 @@ Result<CompileOutput> NvrtcCompiler::compile(const CompileRequest& request) cons
   out.options = KJIT_TRY(normalized_options(request));
 
   std::vector<std::string> all_options = out.options;
+  // NVRTC 12.9+ keeps its own on-disk cache (~/.nv/ComputeCache) when a CUDA
+  // driver is present. kjit is the cache; and a result NVRTC serves from its
+  // cache comes without the ptxas -v report, so resources would silently be
+  // empty (seen on the H200 box). Output is the same either way: not hashed.
+  all_options.emplace_back("--no-cache");
   if (const auto& toolkit = default_toolkit(); toolkit) {
     for (auto& include : include_options(toolkit->include_dirs)) all_options.push_back(std::move(include));
   }

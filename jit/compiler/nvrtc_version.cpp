@@ -11,10 +11,9 @@
 
 #include <cstdio>
 
-
 #include "jit/compiler/arch.h"
-#include "jit/compiler/toolkit.h"
 #include "jit/compiler/str_cat.h"
+#include "jit/compiler/toolkit.h"
 
 namespace kjit::jit {
 namespace {

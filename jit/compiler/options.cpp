@@ -1,12 +1,13 @@
 // Option normalization: canonical spellings, defaults, conflicts, sorting.
 // Thread safety: pure functions (see options.h).
 #include "jit/compiler/options.h"
-#include "jit/compiler/str_cat.h"
 
 #include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
+
+#include "jit/compiler/str_cat.h"
 
 namespace kjit::jit {
 namespace {
@@ -69,9 +70,9 @@ std::unexpected<Error> bad_option(std::string_view option, std::string_view why)
   return fail(ErrorCode::invalid_argument, str_cat("compile option '", option, "': ", why));
 }
 
-// The part of a canonical option that must be unique ("-std", "-DNAME").
+// The part of a canonical option that must be unique: up to the first '='
+// ("-std" of "-std=c++17", "-DNAME" of "-DNAME=1").
 std::string conflict_key(std::string_view canonical) {
-  if (canonical.starts_with("-D")) return std::string(canonical.substr(0, canonical.find('=')));
   return std::string(canonical.substr(0, canonical.find('=')));
 }
 

@@ -1,7 +1,6 @@
 // Toolkit discovery: candidate roots, header checks, header version.
 // Thread safety: see toolkit.h.
 #include "jit/compiler/toolkit.h"
-#include "jit/compiler/str_cat.h"
 
 #include <dlfcn.h>
 #include <nvrtc.h>
@@ -11,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "jit/compiler/str_cat.h"
 
 namespace kjit::jit {
 namespace {

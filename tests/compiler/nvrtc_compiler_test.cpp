@@ -113,6 +113,18 @@ extern "C" __global__ void to_bf16(const float* x, __nv_bfloat16* y) { y[threadI
   for (const auto& option : out->options) EXPECT_FALSE(option.starts_with("-I")) << option;
 }
 
+// With a CUDA driver present, NVRTC 12.9+ would serve a repeat compile from
+// its own disk cache, without the ptxas report; the compiler turns that off.
+TEST(NvrtcCompilerTest, RepeatCompileStillReportsResources) {
+  auto compiler = make_nvrtc_compiler();
+  for (int run = 0; run < 3; ++run) {
+    auto out = compiler->compile(request_for(std::string(k_small_kernel) + "// run " + std::to_string(run) + "\n"));
+    ASSERT_TRUE(out) << out.error().full();
+    ASSERT_EQ(out->resources.size(), 1u) << "run " << run << ", log:\n" << out->log;
+    EXPECT_GT(out->resources[0].registers, 0);
+  }
+}
+
 TEST(NvrtcCompilerTest, AutomaticPchChangesSpeedNotOutput) {
   auto plain = make_nvrtc_compiler();
   auto pch = make_nvrtc_compiler(NvrtcSettings{.automatic_pch = true});

@@ -319,6 +319,7 @@ int main(int argc, char** argv) {
   // Raw NVRTC with the same normalized options + include paths, plus one extra option.
   std::vector<std::string> base = *compiler->normalized_options(request);
   for (const auto& dir : toolkit->include_dirs) base.push_back("-I" + dir);
+  base.push_back("--no-cache");  // as the kjit Compiler does (see nvrtc_compiler.cpp)
   auto raw_variant = [&](std::string name, std::string source, std::vector<std::string> extra, std::string note,
                          bool ptxas_report = true) {
     std::vector<std::string> options = base;
@@ -334,6 +335,16 @@ int main(int argc, char** argv) {
   raw_variant("raw NVRTC, `--minimal`", with_header, {"--minimal"}, "");
   raw_variant("raw NVRTC, `-Ofc=max` (fast-compile)", with_header, {"-Ofc=max"},
               "less optimized code: not for production");
+  {
+    // NVRTC's own disk cache left on (no --no-cache): with a CUDA driver present
+    // it serves sources that differ only in comments from ~/.nv/ComputeCache.
+    std::vector<std::string> cached = base;
+    std::erase(cached, std::string("--no-cache"));
+    variants.push_back({"raw NVRTC, NVRTC's own cache allowed (no `--no-cache`)",
+                        "cache hits when a driver is present", [&with_header, cached](int run) {
+                          return raw_compile(unique(with_header, run), cached);
+                        }});
+  }
   std::vector<Row> rows = measure_interleaved(variants, iterations);
 
   // nvcc -cubin of the same source (device code only; -cubin skips host compilation).
