@@ -145,7 +145,12 @@ Result<void> Cache::insert_impl(const Entry& entry) {
     KJIT_TRY_VOID(txn.commit());
     total = KJIT_TRY(m_index->total_bytes());
   }
-  if (total > m_max_size) KJIT_TRY(evict_to(m_max_size));
+  if (total > m_max_size) {
+    // The entry just stored is about to be used: older ones go first, and it
+    // stays even when it alone exceeds the cap.
+    Pin keep = pin(entry.key);
+    KJIT_TRY(evict_to(m_max_size));
+  }
   return {};
 }
 

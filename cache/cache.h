@@ -16,7 +16,8 @@
 // Eviction: after each insert, when the entries' bytes exceed `max_size`,
 // least recently used entries go first; entries pinned by this process
 // (`pin()`), being compiled here, or whose key lock any process holds are
-// never evicted (so the cap can be exceeded while they stay in use).
+// never evicted (so the cap can be exceeded while they stay in use; so can
+// it by an entry that alone is larger than the cap, which is kept).
 //
 // Errors: an unusable cache directory (cannot be created, or not writable)
 // makes `open()` fail with `io_error` naming the path and saying to set
@@ -102,7 +103,7 @@ class Cache {
   Result<Stats> stats();
   Result<std::vector<EntryInfo>> list(const ListFilter& filter = {});
   // Orphan blobs, AtomicFile temps older than an hour, rows whose blobs
-  // vanished, idle lock files.
+  // vanished, idle lock files, quarantined blobs older than a week.
   Result<GcReport> gc();
   // Re-hashes every blob; corrupt ones go to quarantine/ with their rows.
   Result<VerifyReport> verify();

@@ -19,7 +19,8 @@
 namespace kjit::cache {
 namespace {
 
-constexpr std::int64_t k_stale_temp_s = 3600;  // an AtomicFile temp this old has no live writer
+constexpr std::int64_t k_stale_temp_s = 3600;              // an AtomicFile temp this old has no live writer
+constexpr std::int64_t k_quarantine_keep_s = 7 * 24 * 3600;  // quarantined blobs kept a week for inspection
 
 // True when `a` and `b` name the same file, allowing one to be a path
 // suffix of the other at a folder boundary ("rmsnorm.cu.j2" matches
@@ -91,6 +92,11 @@ Result<GcReport> Cache::gc() {
     }
     KJIT_TRY_VOID(txn.commit());
   }
+
+  if (auto files = m_env->list_dir(m_paths.quarantine_dir()))
+    for (const auto& f : *files)
+      if (now_s - f.mtime_s > k_quarantine_keep_s && m_env->remove_file(m_paths.quarantine_dir() / f.name))
+        ++report.old_quarantined;
 
   // Idle lock files: take each one without waiting, unlink it while held (a
   // waiter on the old inode notices and retries, see Env::lock_file).

@@ -69,6 +69,7 @@ struct GcReport {
   std::uint64_t stale_temps = 0;                     // AtomicFile temps older than an hour
   std::uint64_t rows_missing_blobs = 0;              // rows whose blob vanished
   std::uint64_t stale_locks = 0;                     // idle lock files
+  std::uint64_t old_quarantined = 0;                 // quarantined blobs older than a week
 };
 
 struct VerifyReport {

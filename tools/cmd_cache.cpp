@@ -115,7 +115,8 @@ int run_gc(cache::Cache& c, const CacheArgs& a) {
   auto r = c.gc();
   if (!r) return report(r.error());
   print({{"orphan_blobs", r->orphan_blobs}, {"orphan_bytes", r->orphan_bytes}, {"stale_temps", r->stale_temps},
-         {"rows_missing_blobs", r->rows_missing_blobs}, {"stale_locks", r->stale_locks}},
+         {"rows_missing_blobs", r->rows_missing_blobs}, {"stale_locks", r->stale_locks},
+         {"old_quarantined", r->old_quarantined}},
         a.json);
   return 0;
 }

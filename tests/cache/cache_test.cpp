@@ -245,6 +245,15 @@ TEST_F(CacheTest, EvictionKeepsUnderCapLeastRecentlyUsedFirst) {
   EXPECT_FALSE(fs::exists(blob_path(*cache, make_entry(1, 1000).cubin)));  // blob went with the row
 }
 
+TEST_F(CacheTest, EntryLargerThanCapIsKeptAndOthersGo) {
+  auto cache = open_cache(2000);
+  ASSERT_TRUE(cache->insert(make_entry(0, 500)));
+  ASSERT_TRUE(cache->insert(make_entry(1, 5000)));
+  EXPECT_FALSE(*cache->lookup(key_for(0)));
+  EXPECT_TRUE(*cache->lookup(key_for(1)));
+  EXPECT_EQ(cache->stats()->evictions, 1u);
+}
+
 TEST_F(CacheTest, EvictionSkipsPinnedAndLockedEntries) {
   auto cache = open_cache();
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(cache->insert(make_entry(i, 1000)));
