@@ -68,6 +68,14 @@ Result<Db> Db::open(const std::filesystem::path& path) {
                             "or set KJIT_CACHE_DIR (--cache-dir) to one that is",
                             path.string(), msg));
   }
+  // Hits write a row each (hits, last_used), so the cold-process hit path
+  // must not pay fsyncs: keep the WAL file between processes and skip the
+  // checkpoint on close (which fsyncs the database and deletes the WAL, so
+  // the next process would re-create it and fsync its header). Checkpoints
+  // still run automatically every ~1000 pages, amortized over many hits.
+  int one = 1;
+  sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
   return Db(db, path);
 }
 
