@@ -187,11 +187,16 @@ Result<SequencePlan> plan_sequences(const jit::Definition& def, const IndexLayou
     KJIT_TRY_VOID(bind_axis(def, axes, "num_kv_indices", n, "the planned pages"));
     if (const auto pool = lookup(axes, "num_pages")) {
       if (*pool < n) {
-        return fail(ErrorCode::invalid_argument,
-                    def.name + ": num_pages=" + std::to_string(*pool) + " is smaller than num_kv_indices=" +
-                        std::to_string(n) + "; page ids must be distinct");
+        // Real workloads contain this (num_pages 0 with 2 indices): the pool
+        // is raised so page ids stay distinct and in range.
+        plan.notes.push_back("num_pages=" + std::to_string(*pool) + " is smaller than num_kv_indices=" +
+                             std::to_string(n) + "; raised to " + std::to_string(n) +
+                             " so page ids are distinct");
+        axes["num_pages"] = n;
+        plan.num_pages = n;
+      } else {
+        plan.num_pages = *pool;
       }
-      plan.num_pages = *pool;
     } else {
       plan.num_pages = std::max<std::int64_t>(n, 1);
       KJIT_TRY_VOID(bind_axis(def, axes, "num_pages", plan.num_pages, "num_kv_indices"));

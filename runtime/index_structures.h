@@ -68,6 +68,7 @@ struct SequencePlan {
   std::vector<std::int64_t> page_ids;        // paged: concatenated per sequence
   std::int64_t num_pages = 0;                // paged: pool size
   std::int64_t causal_shortfall = 0;         // sequences with kv_len < q_len
+  std::vector<std::string> notes;            // adjustments made to given axes
 
   std::int64_t total_q() const;
   std::int64_t total_kv() const;             // tokens
@@ -77,8 +78,9 @@ struct SequencePlan {
 // Plans sequences for `definition` given the axes bound so far (`axes`,
 // consts included); fills in batch_size, len_indptr, total_q, total_kv,
 // num_kv_indices and num_pages where the definition has them. Fails when
-// given axes contradict each other (e.g. len_indptr != batch_size + 1, or
-// num_pages < num_kv_indices).
+// given axes contradict each other (e.g. len_indptr != batch_size + 1). A
+// given num_pages below num_kv_indices (3 dataset workloads) is raised to
+// num_kv_indices, with a note.
 Result<SequencePlan> plan_sequences(const jit::Definition& definition, const IndexLayout& layout,
                                     AxisValues& axes, const SequenceOptions& options, Rng& rng);
 

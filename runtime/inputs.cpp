@@ -247,6 +247,7 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
   if (const auto layout = detect_index_layout(def)) {
     Rng rng(stream_seed(options.seed, 1000003));
     binding.plan = KJIT_TRY(plan_sequences(def, *layout, axes, options.sequences, rng));
+    binding.notes.insert(binding.notes.end(), binding.plan->notes.begin(), binding.plan->notes.end());
     if (binding.plan->causal_shortfall > 0) {
       binding.notes.push_back(std::to_string(binding.plan->causal_shortfall) +
                               " sequence(s) have fewer kv tokens than queries: the bound axes allow no more");
