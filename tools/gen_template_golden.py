@@ -118,6 +118,9 @@ case("macro_sees_top_level", "{% macro m() %}{{ x }}{% endmacro %}{% set x = 1 %
 case("macro_recursive", "{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n * fact(n - 1)|int }}{% endif %}{% endmacro %}{{ fact(5) }}\n")
 case("macro_multiline", "{% macro row(i) %}\n  <td>{{ i }}</td>\n{% endmacro %}{% for i in range(2) %}{{ row(i) }}{% endfor %}\n")
 case("macro_set_local", "{% set v = 'outer' %}{% macro m() %}{% set v = 'inner' %}{{ v }}{% endmacro %}{{ m() }} {{ v }}\n")
+case("macro_sees_set_before_call", "{% macro m() %}{{ flag }}{% endmacro %}{% set flag = 1 %}{{ m() }}\n", {"flag": True})
+case("err_macro_captures_later_set", "{% macro m() %}{{ flag }}{% endmacro %}{{ m() }}{% set flag = 1 %}\n", {"flag": True},
+     error=("template.j2", 19, "undefined variable 'flag'"))
 case("macro_default_uses_param", "{% macro m(a, b=a * 2) %}{{ a }},{{ b }}{% endmacro %}{{ m(3) }}\n")
 
 # ---- includes

@@ -2,11 +2,12 @@
 """Renders a batch of templates with Python Jinja2 for kjit's differential test.
 
 Usage: jinja_diff.py BATCH.json RESULTS.json
-BATCH.json: {"cases": [{"dir": D, "template": NAME, "context": {...}}, ...]}
+BATCH.json: {"dir": D, "context": {...}, "templates": [NAME, ...]} (names
+relative to D, which is also the include search path).
 RESULTS.json: [{"ok": true, "text": "..."} | {"ok": false, "error": "..."}, ...]
 Jinja2 is configured like kjit: StrictUndefined, keep_trailing_newline=True,
 no autoescape. Context keys are sorted like nlohmann::json's objects. One
-process renders the whole batch (startup dominates otherwise).
+process and one Environment render the whole batch.
 """
 import json
 import sys
@@ -25,17 +26,17 @@ def sort_keys(value):
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         batch = json.load(f)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(batch["dir"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    context = sort_keys(batch["context"])
     results = []
-    for case in batch["cases"]:
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(case["dir"]),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            autoescape=False,
-        )
+    for name in batch["templates"]:
         try:
-            text = env.get_template(case["template"]).render(**sort_keys(case["context"]))
-            results.append({"ok": True, "text": text})
+            results.append({"ok": True, "text": env.get_template(name).render(**context)})
         except Exception as exc:  # noqa: BLE001 - the test compares success/failure
             results.append({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
     with open(sys.argv[2], "w", encoding="utf-8") as f:

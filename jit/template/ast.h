@@ -222,6 +222,10 @@ struct MacroStmt : Stmt {
   std::string name;
   std::vector<MacroParam> params;
   StmtList body;
+  // Names the defining block assigns directly (set/macro). Jinja2's macros
+  // capture those from the defining frame only: until the assignment runs they
+  // are undefined inside the macro, even when the context has the name.
+  std::vector<std::string> frame_assigned;
   MacroStmt(std::uint32_t off) : Stmt(StmtKind::macro, off) {}
 };
 

@@ -116,7 +116,10 @@ class Parser {
           if (!at(Tok::name)) fail("expected a tag name after '{%', got " + found());
           std::string_view name = cur().text;
           for (auto e : end_tags)
-            if (name == e) return body;
+            if (name == e) {
+              if (block.empty() || block == "for" || block == "macro") note_frame_assignments(body);
+              return body;
+            }
           if (is_end_tag(name)) {
             std::string msg = "unexpected " + quote(name);
             if (end_tags.size() == 0) {
@@ -147,10 +150,30 @@ class Parser {
             }
             fail(msg + ")");
           }
+          if (block.empty() || block == "for" || block == "macro") note_frame_assignments(body);
           return body;
         default: fail("unexpected " + found());
       }
     }
+  }
+
+  // Records, in each macro defined directly in `body`, the names `body`
+  // assigns directly (see MacroStmt::frame_assigned).
+  static void note_frame_assignments(StmtList& body) {
+    std::vector<std::string> names;
+    for (const auto& s : body) {
+      if (s->kind == StmtKind::set) {
+        const auto& t = static_cast<const SetStmt&>(*s).target;
+        if (t.attr.empty()) names.insert(names.end(), t.names.begin(), t.names.end());
+      } else if (s->kind == StmtKind::set_block) {
+        names.push_back(static_cast<const SetBlockStmt&>(*s).target.names[0]);
+      } else if (s->kind == StmtKind::macro) {
+        names.push_back(static_cast<const MacroStmt&>(*s).name);
+      }
+    }
+    if (names.empty()) return;
+    for (auto& s : body)
+      if (s->kind == StmtKind::macro) static_cast<MacroStmt&>(*s).frame_assigned = names;
   }
 
   static std::string normalize_newlines(const std::string& s) {

@@ -49,6 +49,7 @@ void Renderer::render_unit(const Unit& unit, std::shared_ptr<Scope> parent, Sink
   }
   auto scope = std::make_shared<Scope>();
   scope->parent = std::move(parent);
+  scope->include_boundary = true;
   Frame f{std::move(scope), &unit, &sink};
   try {
     exec(unit.parsed->body, f);
@@ -623,7 +624,10 @@ Value Renderer::call_macro(const CallableObj& c, CallArgs& args, std::uint32_t o
     throw_render_error("macro call nesting exceeded " + std::to_string(k_max_call_depth) +
                        " levels (unbounded recursion in macro " + quote(m.name) + "?)");
   auto scope = std::make_shared<Scope>();
-  scope->parent = c.closure;
+  scope->parent = c.closure.lock();
+  if (!scope->parent)
+    throw_render_error("macro " + quote(m.name) + " was called after the block that defined it ended");
+  if (!m.frame_assigned.empty()) scope->frame_only = &m.frame_assigned;
   std::vector<bool> given(m.params.size(), false);
   for (std::size_t i = 0; i < args.args.size(); ++i) {
     scope->set(m.params[i].name, std::move(args.args[i]));

@@ -37,6 +37,12 @@ inline constexpr std::size_t k_max_output = 256u << 20;        // bytes of outpu
 struct Scope {
   std::shared_ptr<Scope> parent;
   std::vector<std::pair<std::string, Value>> vars;
+  // Set on a macro call's scope: names that resolve only in the parent (the
+  // macro's defining frame) and not beyond (MacroStmt::frame_assigned).
+  const std::vector<std::string>* frame_only = nullptr;
+  // Set on an included template's top scope: lookups from the include see the
+  // including context as a whole, so frame_only no longer applies beyond it.
+  bool include_boundary = false;
 
   const Value* find_local(std::string_view name) const {
     for (const auto& [k, v] : vars)
@@ -44,8 +50,14 @@ struct Scope {
     return nullptr;
   }
   const Value* find(std::string_view name) const {
-    for (const Scope* s = this; s; s = s->parent.get())
+    bool honor_frame_only = true;
+    for (const Scope* s = this; s; s = s->parent.get()) {
       if (const Value* v = s->find_local(name)) return v;
+      if (honor_frame_only && s->frame_only && s->parent)
+        for (const auto& n : *s->frame_only)
+          if (n == name) return s->parent->find_local(name);
+      if (s->include_boundary) honor_frame_only = false;
+    }
     return nullptr;
   }
   void set(std::string_view name, Value v) {

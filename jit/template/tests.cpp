@@ -50,12 +50,12 @@ bool t_iterable(Renderer&, const Value& v, CallArgs& a) {
 
 bool t_even(Renderer&, const Value& v, CallArgs& a) {
   no_args(a, "even");
-  return !truthy(binary_op(BinOp::mod, v, Value::integer(2)));
+  return equal(binary_op(BinOp::mod, v, Value::integer(2)), Value::integer(0));  // Jinja: value % 2 == 0
 }
 
 bool t_odd(Renderer&, const Value& v, CallArgs& a) {
   no_args(a, "odd");
-  return truthy(binary_op(BinOp::mod, v, Value::integer(2)));
+  return equal(binary_op(BinOp::mod, v, Value::integer(2)), Value::integer(1));  // Jinja: value % 2 == 1
 }
 
 bool t_divisibleby(Renderer&, const Value& v, CallArgs& a) {

@@ -54,7 +54,9 @@ struct CallableObj {
   Builtin builtin = Builtin::range;  // when macro == nullptr
   const MacroStmt* macro = nullptr;
   const Unit* unit = nullptr;          // the unit that defined the macro
-  std::shared_ptr<Scope> closure;      // the scope the macro was defined in
+  // The scope the macro was defined in. Weak: that scope holds the macro, and
+  // a strong pointer would make a cycle that leaks every render.
+  std::weak_ptr<Scope> closure;
   std::shared_ptr<struct LoopObj> loop;  // for loop.cycle
 };
 
