@@ -23,7 +23,8 @@ Usage:
       --expected expected.safetensors
 A CASE_DIR holds inputs.safetensors and expected.safetensors whose
 __metadata__ names the definition file (definition_path), or pass
---definition. Needs python3, torch and safetensors.
+--definition; --definitions-root DIR finds <name>.json under DIR when that
+path does not exist on this machine. Needs python3, torch and safetensors.
 """
 
 import argparse
@@ -37,6 +38,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("cases", nargs="*", type=Path, help="case folders (inputs.safetensors + expected.safetensors)")
     p.add_argument("--definition", type=Path, help="definition JSON (default: from the inputs' metadata)")
+    p.add_argument("--definitions-root", type=Path,
+                   help="where to find <name>.json (searched recursively) when the metadata's path does not exist")
     p.add_argument("--inputs", type=Path, help="inputs .safetensors (instead of a case folder)")
     p.add_argument("--expected", type=Path, help="C++ reference outputs .safetensors (instead of a case folder)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="where the torch reference runs (default: cuda if available)")
@@ -157,6 +160,12 @@ def main(argv):
             definition_path = args.definition or read_metadata(inputs_path).get("definition_path")
             if not definition_path:
                 raise ValueError(f"{inputs_path}: no definition_path in its metadata; pass --definition")
+            if not Path(definition_path).exists() and args.definitions_root:
+                name = read_metadata(inputs_path).get("definition", Path(definition_path).stem)
+                found = sorted(args.definitions_root.rglob(f"{name}.json"))
+                if not found:
+                    raise ValueError(f"{name}.json not found under {args.definitions_root}")
+                definition_path = found[0]
             record = run_case(torch, load_file, inputs_path, expected_path, definition_path, device, args.atol,
                               args.rtol)
         except Exception as e:  # one bad case must not hide the others
