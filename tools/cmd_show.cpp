@@ -7,6 +7,7 @@
 // run_show()) that reads it.
 //
 // Thread safety: runs on the main thread.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -98,8 +99,9 @@ void print_text(const jit::Definition& d) {
   for (const auto& a : d.axes) w = std::max(w, a.name.size());
   for (const auto& a : d.axes) {
     std::string kind = a.kind == jit::AxisKind::const_ ? "const " + std::to_string(a.value) : "var";
-    std::printf("  %-*s  %-12s", static_cast<int>(w), a.name.c_str(), kind.c_str());
-    if (!a.description.empty()) std::printf("  # %s", a.description.c_str());
+    std::printf("  %-*s  %s", static_cast<int>(w), a.name.c_str(), kind.c_str());
+    if (!a.description.empty())
+      std::printf("%*s  # %s", static_cast<int>(12 - std::min<std::size_t>(12, kind.size())), "", a.description.c_str());
     std::printf("\n");
   }
   print_tensors("inputs", d.inputs);
