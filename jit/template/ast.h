@@ -194,6 +194,8 @@ struct Target {
 };
 
 struct ForStmt : Stmt {
+  // As MacroStmt::frame_assigned, for the loop body.
+  std::vector<std::string> frame_assigned;
   Target target;
   ExprPtr iter;
   ExprPtr filter;  // `for x in xs if cond`; may be null
@@ -222,9 +224,9 @@ struct MacroStmt : Stmt {
   std::string name;
   std::vector<MacroParam> params;
   StmtList body;
-  // Names the defining block assigns directly (set/macro). Jinja2's macros
-  // capture those from the defining frame only: until the assignment runs they
-  // are undefined inside the macro, even when the context has the name.
+  // Names of the defining frame that Jinja2 initializes as undefined (the
+  // frame assigns them before any reference; see frames.cpp): inside the macro
+  // they resolve in that frame only, never in the context.
   std::vector<std::string> frame_assigned;
   MacroStmt(std::uint32_t off) : Stmt(StmtKind::macro, off) {}
 };

@@ -10,6 +10,7 @@
 #include <initializer_list>
 
 #include "jit/template/filters.h"
+#include "jit/template/frames.h"
 #include "jit/template/lexer.h"
 #include "jit/template/template_error.h"
 
@@ -117,7 +118,6 @@ class Parser {
           std::string_view name = cur().text;
           for (auto e : end_tags)
             if (name == e) {
-              if (block.empty() || block == "for" || block == "macro") note_frame_assignments(body);
               return body;
             }
           if (is_end_tag(name)) {
@@ -150,30 +150,10 @@ class Parser {
             }
             fail(msg + ")");
           }
-          if (block.empty() || block == "for" || block == "macro") note_frame_assignments(body);
           return body;
         default: fail("unexpected " + found());
       }
     }
-  }
-
-  // Records, in each macro defined directly in `body`, the names `body`
-  // assigns directly (see MacroStmt::frame_assigned).
-  static void note_frame_assignments(StmtList& body) {
-    std::vector<std::string> names;
-    for (const auto& s : body) {
-      if (s->kind == StmtKind::set) {
-        const auto& t = static_cast<const SetStmt&>(*s).target;
-        if (t.attr.empty()) names.insert(names.end(), t.names.begin(), t.names.end());
-      } else if (s->kind == StmtKind::set_block) {
-        names.push_back(static_cast<const SetBlockStmt&>(*s).target.names[0]);
-      } else if (s->kind == StmtKind::macro) {
-        names.push_back(static_cast<const MacroStmt&>(*s).name);
-      }
-    }
-    if (names.empty()) return;
-    for (auto& s : body)
-      if (s->kind == StmtKind::macro) static_cast<MacroStmt&>(*s).frame_assigned = names;
   }
 
   static std::string normalize_newlines(const std::string& s) {
@@ -782,6 +762,7 @@ std::shared_ptr<const ParsedTemplate> parse_template(std::string source) {
   t->source = std::move(source);
   Parser p(t->source);
   t->body = p.parse_all();
+  analyze_frames(t->body);
   return t;
 }
 

@@ -212,6 +212,7 @@ void Renderer::exec_for(const ForStmt& s, Frame& f) {
   }
   auto scope = std::make_shared<Scope>();
   scope->parent = f.scope;
+  if (!s.frame_assigned.empty()) scope->frame_only = &s.frame_assigned;
   Frame inner{scope, f.unit, f.sink};
   if (s.filter) {
     std::vector<Value> kept;
