@@ -25,7 +25,7 @@ std::string resolve_arch(const Globals& globals, const std::string& flag) {
   std::string arch = jit::default_arch(c, &defaulted);
   static bool said = false;
   if (defaulted && !said) {
-    std::fprintf(stderr, "kjit: no --arch and no KJIT_ARCH; using %s\n", arch.c_str());
+    std::fprintf(stderr, "kjit: no --arch, no KJIT_ARCH and no CUDA device; using %s\n", arch.c_str());
     said = true;
   }
   return arch;
