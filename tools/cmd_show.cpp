@@ -1,6 +1,8 @@
-// `kjit show NAME [--json]`: everything about one definition: op_type,
+// `kjit show NAME [--key-inputs] [--json]`: everything about one definition: op_type,
 // description, tags, axes, inputs and outputs (dtype, shape or `scalar`),
 // constraints, file and template. Unknown NAME: exit 3 with close names.
+// `--key-inputs` prints instead the tagged fields the cache key hashes for
+// `--arch` (or the default arch), and the key.
 //
 // Adding an option: add a field to ShowOptions, register it in setup(), and
 // add a section to show_json()/print_text() (or a separate branch in
@@ -16,6 +18,7 @@
 #include "jit/definition/definition_set.h"
 #include "jit/definition/served_by.h"
 #include "tools/command.h"
+#include "tools/jit_session.h"
 
 namespace kjit::tools {
 namespace {
@@ -25,6 +28,8 @@ using Json = nlohmann::ordered_json;
 struct ShowOptions {
   std::string name;
   bool json = false;
+  bool key_inputs = false;
+  std::string arch;
 };
 
 std::string shape_text(const jit::TensorSpec& t) {
@@ -110,7 +115,33 @@ void print_text(const jit::Definition& d) {
   for (const auto& c : d.constraints) std::printf("  %s\n", c.c_str());
 }
 
+int run_key_inputs(const ShowOptions& options, const Globals& globals) {
+  int rc = 0;
+  auto jit = open_jit(globals, &rc);
+  if (!jit) return rc;
+  std::string arch = resolve_arch(globals, options.arch);
+  auto key = jit->key(options.name, arch);
+  if (!key) return report(key.error());
+  if (options.json) {
+    Json j;
+    j["name"] = options.name;
+    j["arch"] = arch;
+    j["key"] = key->hex;
+    Json fields = Json::array();
+    for (const auto& [tag, value] : key->fields) fields.push_back({{"tag", tag}, {"value", value}});
+    j["fields"] = fields;
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("key inputs of %s for %s (XXH3-128 over these tagged fields, in order):\n", options.name.c_str(),
+              arch.c_str());
+  for (const auto& [tag, value] : key->fields) std::printf("  %-20s %s\n", tag.c_str(), value.c_str());
+  std::printf("key %s\n", key->hex.c_str());
+  return 0;
+}
+
 int run_show(const ShowOptions& options, const Globals& globals) {
+  if (options.key_inputs) return run_key_inputs(options, globals);
   auto set = jit::DefinitionSet::load(globals.config());
   if (!set) return report(set.error());
   auto found = set->get(options.name);
@@ -131,6 +162,8 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   auto options = std::make_shared<ShowOptions>();
   sub.add_option("NAME", options->name, "definition name (see `kjit list`)")->required();
   sub.add_flag("--json", options->json, "print one JSON object");
+  sub.add_flag("--key-inputs", options->key_inputs, "print the tagged fields of the cache key and the key");
+  sub.add_option("--arch", options->arch, "arch for --key-inputs (env KJIT_ARCH)");
   return [options, &globals]() { return run_show(*options, globals); };
 }
 

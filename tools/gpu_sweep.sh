@@ -12,7 +12,10 @@ out=${OUT:-sweep-out}
 mkdir -p "$out"
 B=.device/bin
 D=.device/shared/flashinfer-trace/definitions
+# The binary was built elsewhere: point it at this checkout's templates and
+# definitions (kjit's own first, then the dataset).
 export KJIT_CACHE_DIR=/tmp/kjit-sweep-cache PYTHONUNBUFFERED=1
+export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions
 K="$B/kjit --definitions $D"
 steps=${*:-info warmup check bad bench torch fidelity}
 has() { [[ " $steps " == *" $1 "* ]]; }
