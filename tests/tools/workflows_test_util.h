@@ -1,0 +1,82 @@
+// Helpers for the workflow CLI tests (warmup, export, serve, watch): a temp
+// directory per test, running build/kjit with a private cache, and a copy of
+// the templates that a test may break.
+//
+// Thread safety: test-only; one test at a time.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace kjit::tools::testing {
+
+namespace fs = std::filesystem;
+
+inline const std::string k_dataset_root = std::string(KJIT_SHARED_DIR) + "/flashinfer-trace";
+inline const std::string k_dataset = k_dataset_root + "/definitions";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("kjit_flows_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs `kjit ARGS` (KJIT_DEFINITIONS unset); `redirect` is appended (e.g.
+// "2>&1" or "2>/dev/null").
+inline Run run_kjit(const std::string& args, const std::string& redirect = "2>&1") {
+  std::string cmd = "env -u KJIT_DEFINITIONS -u KJIT_ARCH '" + std::string(KJIT_BINARY) + "' " + args + " " + redirect;
+  Run r;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+inline std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// Copies the repository's templates/include and templates/rmsnorm into
+// `dest` (a templates root a test may edit).
+inline void copy_rmsnorm_templates(const fs::path& dest) {
+  fs::path src = fs::path(KJIT_SOURCE_DIR) / "templates";
+  fs::create_directories(dest);
+  fs::copy(src / "include", dest / "include", fs::copy_options::recursive);
+  fs::copy(src / "rmsnorm", dest / "rmsnorm", fs::copy_options::recursive);
+}
+
+}  // namespace kjit::tools::testing

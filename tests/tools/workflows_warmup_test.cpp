@@ -1,0 +1,123 @@
+// CLI tests for `kjit warmup`: sharding covers every item exactly once, the
+// report's fields, unserved definitions skipped, and a failing item exits 1.
+// Uses the public dataset's rmsnorm definitions (served by a template) and a
+// private cache per test.
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/tools/workflows_test_util.h"
+
+namespace kjit::tools {
+namespace {
+
+using namespace testing;
+using nlohmann::json;
+
+std::string base_args(const TempDir& dir) {
+  return "--cache-dir '" + (dir.path / "cache").string() + "' --definitions '" + k_dataset + "' ";
+}
+
+std::set<std::string> item_set(const json& doc, bool served_only) {
+  std::set<std::string> out;
+  for (const auto& it : doc["items"]) {
+    if (served_only && it["status"] == "skipped") continue;
+    out.insert(it["name"].get<std::string>() + "@" + it["arch"].get<std::string>());
+  }
+  return out;
+}
+
+TEST(WorkflowsWarmupTest, ShardsCoverEveryItemExactlyOnce) {
+  if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
+  TempDir dir;
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 4; ++i) {
+    Run r = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h*' -j 2 --json --shard " +
+                         std::to_string(i) + "/4",
+                     "2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    json doc = json::parse(r.out);
+    for (const auto& it : doc["items"]) {
+      EXPECT_EQ(it["status"], "compiled") << it.dump();
+      seen[it["name"].get<std::string>()]++;
+    }
+  }
+  // The whole set, now all hits.
+  Run all = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h*' --json", "2>/dev/null");
+  ASSERT_EQ(all.exit_code, 0) << all.out;
+  json doc = json::parse(all.out);
+  ASSERT_GE(doc["items"].size(), 6u) << all.out;
+  for (const auto& it : doc["items"]) {
+    EXPECT_EQ(it["status"], "hit") << it.dump();
+    EXPECT_EQ(seen[it["name"].get<std::string>()], 1) << it["name"];
+  }
+  EXPECT_EQ(seen.size(), doc["items"].size());
+}
+
+TEST(WorkflowsWarmupTest, ReportHasItemsAndTotals) {
+  if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
+  TempDir dir;
+  fs::path report = dir.path / "out" / "report.json";
+  Run r = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h5*' --report '" + report.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("compiled"), std::string::npos) << r.out;  // the summary table
+  json doc = json::parse(read_text(report));
+  ASSERT_EQ(doc["items"].size(), 2u) << doc.dump(2);  // rmsnorm_h512, rmsnorm_h5120
+  for (const auto& it : doc["items"]) {
+    for (const char* k : {"name", "arch", "status", "ms", "key", "registers", "spill_bytes"})
+      EXPECT_TRUE(it.contains(k)) << k << " in " << it.dump();
+    EXPECT_EQ(it["status"], "compiled");
+    EXPECT_EQ(it["key"].get<std::string>().size(), 32u);
+    EXPECT_GT(it["registers"].get<int>(), 0);
+  }
+  EXPECT_EQ(doc["totals"]["compiled"], 2);
+  EXPECT_EQ(doc["totals"]["failed"], 0);
+  EXPECT_EQ(doc["totals"]["items"], 2);
+  for (const auto& entry : fs::directory_iterator(report.parent_path()))  // no temp left behind
+    EXPECT_EQ(entry.path().filename(), "report.json");
+}
+
+TEST(WorkflowsWarmupTest, UnservedDefinitionsAreSkippedNotFailed) {
+  if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
+  TempDir dir;
+  copy_rmsnorm_templates(dir.path / "templates");  // only rmsnorm templates: gemm is unserved
+  Run r = run_kjit(base_args(dir) + "--templates '" + (dir.path / "templates").string() +
+                       "' warmup --arch sm_90a --filter 'gemm_n4096_k4096' --json",
+                   "2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json doc = json::parse(r.out);
+  ASSERT_EQ(doc["items"].size(), 1u) << r.out;
+  EXPECT_EQ(doc["items"][0]["status"], "skipped");
+  EXPECT_EQ(doc["totals"]["skipped"], 1);
+  EXPECT_EQ(doc["totals"]["failed"], 0);
+}
+
+TEST(WorkflowsWarmupTest, FailingItemExitsOneAndIsListed) {
+  if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
+  TempDir dir;
+  fs::path templates = dir.path / "templates";
+  copy_rmsnorm_templates(templates);
+  fs::path src = templates / "rmsnorm" / "rmsnorm.cu.j2";
+  write_text(src, read_text(src) + "\nthis_is_not_cuda kjit_broken;\n");
+  Run r = run_kjit(base_args(dir) + "--templates '" + templates.string() +
+                   "' warmup --arch sm_90a --filter 'rmsnorm_h128' --report '" + (dir.path / "r.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("1 item(s) failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rmsnorm_h128 (sm_90a)"), std::string::npos) << r.out;
+  json doc = json::parse(read_text(dir.path / "r.json"));
+  EXPECT_EQ(doc["totals"]["failed"], 1);
+  EXPECT_EQ(doc["items"][0]["status"], "failed");
+}
+
+TEST(WorkflowsWarmupTest, BadShardIsAUsageError) {
+  TempDir dir;
+  for (const char* s : {"4/4", "1", "a/b", "0/0"}) {
+    Run r = run_kjit(base_args(dir) + "warmup --shard " + s);
+    EXPECT_NE(r.exit_code, 0) << s;
+    EXPECT_NE(r.out.find("expected I/N"), std::string::npos) << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace kjit::tools
