@@ -115,6 +115,7 @@ class Server {
     svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     svr.set_payload_max_length(k_max_body);
     svr.set_keep_alive_max_count(100000);
+    svr.set_tcp_nodelay(true);  // else Nagle + delayed ACK add ~40 ms to every keep-alive response
     svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (m_token.empty()) return httplib::Server::HandlerResponse::Unhandled;
       std::string got = req.get_header_value("Authorization");
