@@ -50,7 +50,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       const jit::Definition* d = jit->find(name);
       if (d == nullptr)
         return report(Error{ErrorCode::not_found,
-                            "bench: unknown definition '" + name + "' (see `kjit list`; add folders with --definitions)"});
+                            "bench: unknown definition '" + name + "' (see `kjit list`; add folders with --definitions)", {}});
       defs.push_back(d);
     }
     auto runner = runtime::Runner::open();

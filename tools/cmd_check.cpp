@@ -74,7 +74,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_flag("--all-workloads", a->all_workloads, "every workload of each definition");
   sub.add_option("--seed", a->seed, "random input seed");
   return [&globals, a]() {
-    if (a->names.empty() && !a->all) return report(Error{ErrorCode::invalid_argument, "check: give NAME... or --all"});
+    if (a->names.empty() && !a->all) return report(Error{ErrorCode::invalid_argument, "check: give NAME... or --all", {}});
     runtime::CheckOptions options;
     if (!a->axes.empty()) {
       auto axes = runtime::parse_axes_text(a->axes);
@@ -109,7 +109,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       const jit::Definition* d = jit->find(name);
       if (d == nullptr) {
         name_error = report(Error{ErrorCode::not_found,
-                                  "check: unknown definition '" + name + "' (see `kjit list`; add folders with --definitions)"});
+                                  "check: unknown definition '" + name + "' (see `kjit list`; add folders with --definitions)", {}});
         continue;
       }
       defs.push_back(d);
@@ -127,7 +127,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     if (!a->trace.empty()) {
       trace.open(a->trace, std::ios::trunc);
       if (!trace)
-        return report(Error{ErrorCode::io_error, "check: cannot write the trace file " + a->trace});
+        return report(Error{ErrorCode::io_error, "check: cannot write the trace file " + a->trace, {}});
     }
     if (!a->json)
       std::printf("check on %s (%s), arch %s, %zu definition(s)\n", device.name.c_str(), device.arch.c_str(),
