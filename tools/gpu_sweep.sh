@@ -8,8 +8,11 @@
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check bad bench torch fidelity (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=${OUT:-sweep-out}
-mkdir -p "$out"
+# Everything is written under $work and packed into $OUT/sweep.tgz at the end
+# (the device tool returns at most 8 files).
+final=${OUT:-sweep-out}
+out=/tmp/kjit-sweep
+rm -rf "$out"; mkdir -p "$out" "$final"
 B=.device/bin
 D=.device/shared/flashinfer-trace/definitions
 # The binary was built elsewhere: point it at this checkout's templates and
@@ -32,19 +35,38 @@ if has warmup; then
   tail -15 "$out/warmup.txt"
 fi
 if has check; then
-  stamp check
-  timeout 300 $K check --all --max-workloads ${MAXW:-4} --trace "$out/trace.jsonl" --json > "$out/check.jsonl" 2> "$out/check.err"
-  echo "check rc=$?"
-  python3 - "$out/check.jsonl" <<'PY'
-import json, sys, collections
-c = collections.Counter(); bad = []
-for line in open(sys.argv[1]):
-    try: r = json.loads(line)
-    except Exception: continue
-    s = r.get("status", "?"); c[s] += 1
-    if s not in ("PASSED", "SKIPPED", "skipped"): bad.append((r.get("name"), s, r.get("message", r.get("error", ""))[:160]))
-print(dict(c))
-for b in bad[:40]: print("  ", *b)
+  # Two definition sets, each checked on its own so neither shadows the other:
+  # the dataset (ds) and kjit's own (own). Norms and attention use workloads
+  # (smallest .. largest, MAXW of them); gemm uses M = 1, 33, 100 because the
+  # float64 CPU reference of the largest workloads (M = 16294, N*K up to 4.7e8)
+  # would take hours.
+  for set in ds own; do
+    if [ $set = ds ]; then KS="env -u KJIT_DEFINITIONS $B/kjit --definitions $D"; else KS="$B/kjit"; fi
+    names() { $KS list --op-type "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r.get("template")))'; }
+    for op in rmsnorm gqa_paged gqa_ragged mla_paged mla_ragged; do
+      n=$(names $op); [ -n "$n" ] || continue
+      stamp "check $set $op"
+      timeout ${CHECK_T:-100} $KS check $n --max-workloads ${MAXW:-3} --trace "$out/trace_${set}_$op.jsonl" --json \
+        > "$out/check_${set}_$op.jsonl" 2>> "$out/check.err"; echo "  rc=$?"
+    done
+    n=$(names gemm)
+    for m in 1 33 100; do
+      stamp "check $set gemm M=$m"
+      timeout 100 $KS check $n --axes M=$m --trace "$out/trace_${set}_gemm_m$m.jsonl" --json \
+        > "$out/check_${set}_gemm_m$m.jsonl" 2>> "$out/check.err"; echo "  rc=$?"
+    done
+  done
+  python3 - "$out" <<'PY'
+import json, sys, glob, collections, os
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "check_*.jsonl"))):
+    c = collections.Counter(); bad = []
+    for line in open(f):
+        try: r = json.loads(line)
+        except Exception: continue
+        s = r.get("status", "?"); c[s] += 1
+        if s != "PASSED": bad.append((r.get("name") or r.get("definition"), s, str(r.get("message", r.get("error", "")))[:150]))
+    print(os.path.basename(f), dict(c))
+    for b in bad[:6]: print("    ", *b)
 PY
   tail -5 "$out/check.err"
 fi
@@ -91,3 +113,4 @@ if has fidelity; then
   echo "fidelity rc=$?"; cut -c1-200 "$out/fidelity.jsonl"
 fi
 stamp done
+tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"
