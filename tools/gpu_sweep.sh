@@ -40,7 +40,7 @@ if has check; then
   # (smallest .. largest, MAXW of them); gemm uses M = 1, 33, 100 because the
   # float64 CPU reference of the largest workloads (M = 16294, N*K up to 4.7e8)
   # would take hours.
-  for set in ds own; do
+  for set in ${SETS:-ds own}; do
     if [ $set = ds ]; then KS="env -u KJIT_DEFINITIONS $B/kjit --definitions $D"; else KS="$B/kjit"; fi
     names() { $KS list --op-type "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r.get("template")))'; }
     for op in rmsnorm gqa_paged gqa_ragged mla_paged mla_ragged; do
@@ -52,7 +52,7 @@ if has check; then
     n=$(names gemm)
     for m in 1 33 100; do
       stamp "check $set gemm M=$m"
-      timeout 100 $KS check $n --axes M=$m --trace "$out/trace_${set}_gemm_m$m.jsonl" --json \
+      timeout ${CHECK_T:-100} $KS check $n --axes M=$m --trace "$out/trace_${set}_gemm_m$m.jsonl" --json \
         > "$out/check_${set}_gemm_m$m.jsonl" 2>> "$out/check.err"; echo "  rc=$?"
     done
   done
