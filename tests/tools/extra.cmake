@@ -14,3 +14,6 @@ env -u KJIT_DEFINITIONS \"$0\" rmsnorm_h4096 sm_90a \"$d\" | grep -q '^plan={\"'
          $<TARGET_FILE:kjit_get_kernel_example>
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(workflows_capi_get_kernel_example PROPERTIES LABELS "tools" TIMEOUT 300)
+
+# The serve tests talk HTTP with cpp-httplib's client.
+target_link_libraries(kjit_tools_tests PRIVATE ${KJIT_HTTPLIB})

@@ -13,7 +13,7 @@
 namespace kjit::tools {
 namespace {
 
-using namespace testing;
+using namespace flows_test;
 using nlohmann::json;
 
 int shell(const std::string& cmd) {
@@ -30,7 +30,7 @@ TEST(WorkflowsExportTest, EveryServedBundledDefinitionExportsAndCompiles) {
     if (entry.path().extension() != ".json") continue;
     std::string name = entry.path().stem().string();
     fs::path out = dir.path / "out";
-    Run r = run_kjit("--cache-dir '" + (dir.path / "cache").string() + "' export " + name + " --arch sm_90a --out '" +
+    CliRun r = run_kjit("--cache-dir '" + (dir.path / "cache").string() + "' export " + name + " --arch sm_90a --out '" +
                          out.string() + "'",
                      "2>/dev/null");
     if (r.exit_code == 3) continue;  // no template serves it (yet)
@@ -84,7 +84,7 @@ TEST(WorkflowsExportTest, EveryServedBundledDefinitionExportsAndCompiles) {
 TEST(WorkflowsExportTest, UsesTheDatasetWorkloadAxes) {
   if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
   TempDir dir;
-  Run r = run_kjit("--cache-dir '" + (dir.path / "cache").string() + "' --definitions '" + k_dataset +
+  CliRun r = run_kjit("--cache-dir '" + (dir.path / "cache").string() + "' --definitions '" + k_dataset +
                        "' export rmsnorm_h128 --arch sm_90a --out '" + dir.path.string() + "'",
                    "2>/dev/null");
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -96,7 +96,7 @@ TEST(WorkflowsExportTest, UsesTheDatasetWorkloadAxes) {
 
 TEST(WorkflowsExportTest, UnknownNameExitsThree) {
   TempDir dir;
-  Run r = run_kjit("--cache-dir '" + (dir.path / "cache").string() + "' export no_such_kernel --out '" +
+  CliRun r = run_kjit("--cache-dir '" + (dir.path / "cache").string() + "' export no_such_kernel --out '" +
                    dir.path.string() + "'");
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.out.find("no_such_kernel"), std::string::npos) << r.out;

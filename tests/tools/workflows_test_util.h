@@ -18,7 +18,7 @@
 
 #include <gtest/gtest.h>
 
-namespace kjit::tools::testing {
+namespace kjit::tools::flows_test {
 
 namespace fs = std::filesystem;
 
@@ -38,16 +38,16 @@ struct TempDir {
   }
 };
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
 };
 
 // Runs `kjit ARGS` (KJIT_DEFINITIONS unset); `redirect` is appended (e.g.
 // "2>&1" or "2>/dev/null").
-inline Run run_kjit(const std::string& args, const std::string& redirect = "2>&1") {
+inline CliRun run_kjit(const std::string& args, const std::string& redirect = "2>&1") {
   std::string cmd = "env -u KJIT_DEFINITIONS -u KJIT_ARCH '" + std::string(KJIT_BINARY) + "' " + args + " " + redirect;
-  Run r;
+  CliRun r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf{};
@@ -79,4 +79,4 @@ inline void copy_rmsnorm_templates(const fs::path& dest) {
   fs::copy(src / "rmsnorm", dest / "rmsnorm", fs::copy_options::recursive);
 }
 
-}  // namespace kjit::tools::testing
+}  // namespace kjit::tools::flows_test

@@ -12,7 +12,7 @@
 namespace kjit::tools {
 namespace {
 
-using namespace testing;
+using namespace flows_test;
 using nlohmann::json;
 
 std::string base_args(const TempDir& dir) {
@@ -33,7 +33,7 @@ TEST(WorkflowsWarmupTest, ShardsCoverEveryItemExactlyOnce) {
   TempDir dir;
   std::map<std::string, int> seen;
   for (int i = 0; i < 4; ++i) {
-    Run r = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h*' -j 2 --json --shard " +
+    CliRun r = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h*' -j 2 --json --shard " +
                          std::to_string(i) + "/4",
                      "2>/dev/null");
     ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -44,7 +44,7 @@ TEST(WorkflowsWarmupTest, ShardsCoverEveryItemExactlyOnce) {
     }
   }
   // The whole set, now all hits.
-  Run all = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h*' --json", "2>/dev/null");
+  CliRun all = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h*' --json", "2>/dev/null");
   ASSERT_EQ(all.exit_code, 0) << all.out;
   json doc = json::parse(all.out);
   ASSERT_GE(doc["items"].size(), 6u) << all.out;
@@ -59,7 +59,7 @@ TEST(WorkflowsWarmupTest, ReportHasItemsAndTotals) {
   if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
   TempDir dir;
   fs::path report = dir.path / "out" / "report.json";
-  Run r = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h5*' --report '" + report.string() + "'");
+  CliRun r = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h5*' --report '" + report.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("compiled"), std::string::npos) << r.out;  // the summary table
   json doc = json::parse(read_text(report));
@@ -82,7 +82,7 @@ TEST(WorkflowsWarmupTest, UnservedDefinitionsAreSkippedNotFailed) {
   if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
   TempDir dir;
   copy_rmsnorm_templates(dir.path / "templates");  // only rmsnorm templates: gemm is unserved
-  Run r = run_kjit(base_args(dir) + "--templates '" + (dir.path / "templates").string() +
+  CliRun r = run_kjit(base_args(dir) + "--templates '" + (dir.path / "templates").string() +
                        "' warmup --arch sm_90a --filter 'gemm_n4096_k4096' --json",
                    "2>/dev/null");
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -100,7 +100,7 @@ TEST(WorkflowsWarmupTest, FailingItemExitsOneAndIsListed) {
   copy_rmsnorm_templates(templates);
   fs::path src = templates / "rmsnorm" / "rmsnorm.cu.j2";
   write_text(src, read_text(src) + "\nthis_is_not_cuda kjit_broken;\n");
-  Run r = run_kjit(base_args(dir) + "--templates '" + templates.string() +
+  CliRun r = run_kjit(base_args(dir) + "--templates '" + templates.string() +
                    "' warmup --arch sm_90a --filter 'rmsnorm_h128' --report '" + (dir.path / "r.json").string() + "'");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("1 item(s) failed"), std::string::npos) << r.out;
@@ -113,7 +113,7 @@ TEST(WorkflowsWarmupTest, FailingItemExitsOneAndIsListed) {
 TEST(WorkflowsWarmupTest, BadShardIsAUsageError) {
   TempDir dir;
   for (const char* s : {"4/4", "1", "a/b", "0/0"}) {
-    Run r = run_kjit(base_args(dir) + "warmup --shard " + s);
+    CliRun r = run_kjit(base_args(dir) + "warmup --shard " + s);
     EXPECT_NE(r.exit_code, 0) << s;
     EXPECT_NE(r.out.find("expected I/N"), std::string::npos) << r.out;
   }
