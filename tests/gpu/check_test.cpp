@@ -21,14 +21,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliRun {
   int rc = -1;
   std::string out;  // stdout and stderr
 };
 
-Run run_kjit(const std::string& args) {
+CliRun run_kjit(const std::string& args) {
   std::string command = std::string(KJIT_BINARY) + " " + args + " 2>&1";
-  Run r;
+  CliRun r;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
   std::array<char, 4096> buf;
@@ -61,7 +61,7 @@ class CheckTest : public ::testing::Test {
 TEST_F(CheckTest, WithoutDeviceCheckAndBenchExitSix) {
   if (has_device()) GTEST_SKIP() << "a CUDA device is present";
   for (const char* cmd : {"check rmsnorm_h4096", "bench rmsnorm_h4096"}) {
-    Run r = run_kjit("--cache-dir " + (m_dir / "cache").string() + " " +
+    CliRun r = run_kjit("--cache-dir " + (m_dir / "cache").string() + " " +
                      (fs::exists(m_dataset) ? "--definitions " + (m_dataset / "definitions").string() + " " : "") + cmd);
     if (!fs::exists(m_dataset)) {
       // Without the dataset the name may be unknown (exit 3); the device
@@ -77,7 +77,7 @@ TEST_F(CheckTest, RmsnormPassesAndWritesTrace) {
   if (!has_device()) GTEST_SKIP() << "no CUDA device";
   if (!fs::exists(m_dataset)) GTEST_SKIP() << "dataset absent: " << m_dataset;
   fs::path trace = m_dir / "trace.jsonl";
-  Run r = run_kjit(globals() + " check rmsnorm_h4096 fused_add_rmsnorm_h2048 rmsnorm_h128 --max-workloads 4 --trace " +
+  CliRun r = run_kjit(globals() + " check rmsnorm_h4096 fused_add_rmsnorm_h2048 rmsnorm_h128 --max-workloads 4 --trace " +
                    trace.string());
   EXPECT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("PASSED"), std::string::npos) << r.out;
@@ -101,7 +101,7 @@ TEST_F(CheckTest, WrongEpsilonTemplateIsIncorrectNumerical) {
   if (!has_device()) GTEST_SKIP() << "no CUDA device";
   if (!fs::exists(m_dataset)) GTEST_SKIP() << "dataset absent: " << m_dataset;
   std::string bad = std::string(KJIT_TEST_DATA) + "/bad_templates";
-  Run r = run_kjit(globals() + " --templates " + bad + " check rmsnorm_h4096 --max-workloads 2");
+  CliRun r = run_kjit(globals() + " --templates " + bad + " check rmsnorm_h4096 --max-workloads 2");
   EXPECT_EQ(r.rc, 5) << r.out;
   EXPECT_NE(r.out.find("INCORRECT_NUMERICAL"), std::string::npos) << r.out;
 }
@@ -109,14 +109,14 @@ TEST_F(CheckTest, WrongEpsilonTemplateIsIncorrectNumerical) {
 TEST_F(CheckTest, AxesOverrideAndBenchJson) {
   if (!has_device()) GTEST_SKIP() << "no CUDA device";
   if (!fs::exists(m_dataset)) GTEST_SKIP() << "dataset absent: " << m_dataset;
-  Run c = run_kjit(globals() + " check rmsnorm_h4096 --axes batch_size=3 --json");
+  CliRun c = run_kjit(globals() + " check rmsnorm_h4096 --axes batch_size=3 --json");
   EXPECT_EQ(c.rc, 0) << c.out;
   auto j = nlohmann::json::parse(c.out.substr(c.out.find('{')));
   EXPECT_EQ(j["status"], "PASSED");
   ASSERT_EQ(j["workloads"].size(), 1u);
   EXPECT_EQ(j["workloads"][0]["axes"]["batch_size"], 3);
 
-  Run b = run_kjit(globals() + " bench rmsnorm_h4096 --axes batch_size=1024 --iters 20 --json");
+  CliRun b = run_kjit(globals() + " bench rmsnorm_h4096 --axes batch_size=1024 --iters 20 --json");
   EXPECT_EQ(b.rc, 0) << b.out;
   auto bj = nlohmann::json::parse(b.out.substr(b.out.find('{')));
   EXPECT_GT(bj["median_ms"].get<double>(), 0.0);
