@@ -19,15 +19,6 @@ std::string base_args(const TempDir& dir) {
   return "--cache-dir '" + (dir.path / "cache").string() + "' --definitions '" + k_dataset + "' ";
 }
 
-std::set<std::string> item_set(const json& doc, bool served_only) {
-  std::set<std::string> out;
-  for (const auto& it : doc["items"]) {
-    if (served_only && it["status"] == "skipped") continue;
-    out.insert(it["name"].get<std::string>() + "@" + it["arch"].get<std::string>());
-  }
-  return out;
-}
-
 TEST(WorkflowsWarmupTest, ShardsCoverEveryItemExactlyOnce) {
   if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
   TempDir dir;
