@@ -15,16 +15,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliResult {
   int exit_code = -1;
   std::string out;  // stdout, or stdout+stderr when asked
 };
 
 // Runs `kjit ARGS` with KJIT_DEFINITIONS unset so only the given folders count.
-Run run_kjit(const std::string& args, bool with_stderr = false) {
+CliResult run_kjit(const std::string& args, bool with_stderr = false) {
   std::string cmd = "env -u KJIT_DEFINITIONS '" + std::string(KJIT_BINARY) + "' " + args +
                     (with_stderr ? " 2>&1" : " 2>/dev/null");
-  Run r;
+  CliResult r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf{};
@@ -40,7 +40,7 @@ const std::string k_data = std::string(KJIT_TEST_DATA) + "/definitions";
 
 TEST(CliDefinitionTest, LintJsonCountsTheDataset) {
   if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset << "; skipping";
-  Run r = run_kjit("lint " + k_dataset + " --json");
+  CliResult r = run_kjit("lint " + k_dataset + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["valid"], 118);
@@ -52,13 +52,13 @@ TEST(CliDefinitionTest, LintJsonCountsTheDataset) {
 }
 
 TEST(CliDefinitionTest, LintWithoutArgumentsChecksKjitsOwnDefinitions) {
-  Run r = run_kjit("lint");
+  CliResult r = run_kjit("lint");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("17 valid, 0 invalid\n"), std::string::npos) << r.out;
 }
 
 TEST(CliDefinitionTest, LintReportsErrorsAndExitsOne) {
-  Run r = run_kjit("lint " + k_data + "/invalid " + k_data + "/malformed");
+  CliResult r = run_kjit("lint " + k_data + "/invalid " + k_data + "/malformed");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find(k_data + "/invalid/rmsnorm/toy_bad.json: /axes/width/value: const axis 'width' has value -1; "
                                 "it must be a non-negative integer\n"),
@@ -73,7 +73,7 @@ TEST(CliDefinitionTest, LintMissingFolderExitsThree) {
 }
 
 TEST(CliDefinitionTest, ListShowsColumnsAndFilters) {
-  Run r = run_kjit("list");
+  CliResult r = run_kjit("list");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out.rfind("NAME ", 0), 0u) << r.out;
   bool found = false;
@@ -91,7 +91,7 @@ TEST(CliDefinitionTest, ListShowsColumnsAndFilters) {
   }
   EXPECT_TRUE(found) << r.out;
 
-  Run gemm = run_kjit("list --op-type gemm --json");
+  CliResult gemm = run_kjit("list --op-type gemm --json");
   ASSERT_EQ(gemm.exit_code, 0);
   auto j = nlohmann::json::parse(gemm.out);
   ASSERT_EQ(j.size(), 4u);
@@ -105,14 +105,14 @@ TEST(CliDefinitionTest, ListShowsColumnsAndFilters) {
 
 TEST(CliDefinitionTest, ListIncludesExtraFolders) {
   if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset << "; skipping";
-  Run r = run_kjit("--definitions " + k_dataset + " list --json");
+  CliResult r = run_kjit("--definitions " + k_dataset + " list --json");
   ASSERT_EQ(r.exit_code, 0);
   // 17 own + 118 dataset - 17 names both define (kjit's own come first).
   EXPECT_EQ(nlohmann::json::parse(r.out).size(), 118u);
 }
 
 TEST(CliDefinitionTest, ShowPrintsEverything) {
-  Run r = run_kjit("show gqa_paged_decode_h32_kv8_d128_ps64 --json");
+  CliResult r = run_kjit("show gqa_paged_decode_h32_kv8_d128_ps64 --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["op_type"], "gqa_paged");
@@ -123,16 +123,16 @@ TEST(CliDefinitionTest, ShowPrintsEverything) {
   EXPECT_TRUE(j.contains("template"));
   EXPECT_NE(j["file"].get<std::string>().find("definitions/gqa_paged/"), std::string::npos);
 
-  Run text = run_kjit("show rmsnorm_h4096");
+  CliResult text = run_kjit("show rmsnorm_h4096");
   ASSERT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("op_type:     rmsnorm\n"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("template:    -\n"), std::string::npos) << text.out;
-  Run scalar = run_kjit("show gqa_ragged_prefill_causal_h32_kv8_d128");
+  CliResult scalar = run_kjit("show gqa_ragged_prefill_causal_h32_kv8_d128");
   EXPECT_NE(scalar.out.find("scalar"), std::string::npos) << scalar.out;
 }
 
 TEST(CliDefinitionTest, ShowUnknownNameExitsThreeWithSuggestions) {
-  Run r = run_kjit("show rmsnorm_h4069", /*with_stderr=*/true);
+  CliResult r = run_kjit("show rmsnorm_h4069", /*with_stderr=*/true);
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("kjit: unknown definition 'rmsnorm_h4069'; did you mean 'rmsnorm_h4096'"), std::string::npos)
       << r.out;
