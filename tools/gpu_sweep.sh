@@ -50,9 +50,9 @@ if has check; then
         > "$out/check_${set}_$op.jsonl" 2>> "$out/check.err"; echo "  rc=$?"
     done
     n=$(names gemm)
-    for m in 1 33 100; do
+    for m in ${GEMM_MS:-1 33 100}; do
       stamp "check $set gemm M=$m"
-      timeout ${CHECK_T:-100} $KS check $n --axes M=$m --trace "$out/trace_${set}_gemm_m$m.jsonl" --json \
+      timeout ${GEMM_T:-100} $KS check $n --axes M=$m --trace "$out/trace_${set}_gemm_m$m.jsonl" --json \
         > "$out/check_${set}_gemm_m$m.jsonl" 2>> "$out/check.err"; echo "  rc=$?"
     done
   done
