@@ -2,29 +2,12 @@
 // definition's compiled kernel (compiling on a miss) and its launch plan.
 // Files are written atomically (temp file + rename).
 #include <cstdio>
-#include <fstream>
 
-#include <unistd.h>
-
+#include "tools/atomic_write.h"
 #include "tools/jit_session.h"
 
 namespace kjit::tools {
 namespace {
-
-Result<void> write_atomically(const std::string& path, const void* data, std::size_t size) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return fail(ErrorCode::io_error, "cannot write " + path + ": check the folder exists and is writable");
-    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-    if (!out) return fail(ErrorCode::io_error, "short write to " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return fail(ErrorCode::io_error, "cannot rename " + tmp + " to " + path);
-  }
-  return {};
-}
 
 struct Args {
   std::string name, arch, out, plan;
@@ -43,14 +26,14 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     auto got = jit->get(a->name, resolve_arch(globals, a->arch));
     if (!got) return report(got.error());
     const auto& art = *got->artifact;
-    if (auto w = write_atomically(a->out, art.cubin.data(), art.cubin.size()); !w) return report(w.error());
+    if (auto w = write_file_atomic(a->out, std::string_view(reinterpret_cast<const char*>(art.cubin.data()), art.cubin.size())); !w) return report(w.error());
     if (!a->plan.empty()) {
       nlohmann::ordered_json j = art.plan.to_json();
       j["key"] = art.key;
       j["arch"] = art.arch;
       j["definition"] = art.name;
       std::string text = j.dump(2) + "\n";
-      if (auto w = write_atomically(a->plan, text.data(), text.size()); !w) return report(w.error());
+      if (auto w = write_file_atomic(a->plan, text); !w) return report(w.error());
     }
     std::fprintf(stderr, "kjit: %s %s (%s, %zu bytes) -> %s\n", art.name.c_str(), status_name(got->status),
                  art.key.c_str(), art.cubin.size(), a->out.c_str());

@@ -568,24 +568,6 @@ class Parser {
     return Value::integer(v);
   }
 
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   // Python string-literal escapes; unknown escapes keep their backslash.
   std::string unescape(const Token& t) {
     std::string_view body = t.text.substr(1, t.text.size() - 2);
@@ -626,7 +608,7 @@ class Parser {
           auto r = std::from_chars(body.data() + i + 1, body.data() + i + 1 + len, cp, 16);
           if (r.ec != std::errc{} || r.ptr != body.data() + i + 1 + len || cp > 0x10FFFF)
             throw_parse_error("invalid \\" + std::string(1, e) + " escape in string literal", t.offset);
-          append_utf8(out, cp);
+          put_utf8(out, cp);
           i += len;
           break;
         }

@@ -159,6 +159,8 @@ void append_str(std::string& out, const Value& v);
 std::string to_str(const Value& v);
 // Python repr(v) appended to `out`.
 void append_repr(std::string& out, const Value& v);
+// Appends code point `cp` to `out` as UTF-8.
+void put_utf8(std::string& out, std::uint32_t cp);
 // Python's float repr: shortest round-trip digits ("0.1", "1e-05", "inf").
 void append_float_repr(std::string& out, double d);
 
