@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Same-run PyTorch baselines for the rmsnorm kernels (GPU machine): F.rms_norm eager and
+torch.compile, plain and fused (x + r, then rms_norm; output only), bf16, and a D2D copy.
+Method as tools/torch_baselines.py (CUDA events around the op, 256 MiB memset flush before each
+iteration, median) plus a short GPU sleep after the flush so that the events time GPU work, not
+Python launch overhead (this favours torch at small batches).
+Usage: torch_norms.py --hidden 4096,7168 --batches 1,64,1024,16384 --compile-batches 16384 [--json OUT]
+"""
+import argparse, json, statistics
+import torch
+import torch.nn.functional as F
+
+
+def bench(fn, iters=50, warmup=5):
+    flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    ss = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
+    es = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
+    for i in range(iters):
+        flush.zero_()
+        torch.cuda._sleep(100_000)
+        ss[i].record()
+        fn()
+        es[i].record()
+    torch.cuda.synchronize()
+    return statistics.median(s.elapsed_time(e) * 1e3 for s, e in zip(ss, es))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hidden", default="4096,7168")
+    ap.add_argument("--batches", default="1,64,1024,16384")
+    ap.add_argument("--compile-batches", default="16384")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    torch._dynamo.config.recompile_limit = 64
+    res = []
+
+    def rec(name, us, nbytes):
+        r = {"name": name, "us": round(us, 3), "GBps": round(nbytes / us / 1e3, 1)}
+        res.append(r)
+        print(json.dumps(r), flush=True)
+
+    n = 512 << 20
+    src = torch.empty(n, dtype=torch.uint8, device="cuda").fill_(1)
+    dst = torch.empty_like(src)
+    rec("copy_512MiB", bench(lambda: dst.copy_(src), iters=20), 2 * n)
+    cb = {int(b) for b in a.compile_batches.split(",") if b}
+    for h in (int(x) for x in a.hidden.split(",")):
+        for b in (int(x) for x in a.batches.split(",")):
+            x = torch.randn(b, h, dtype=torch.bfloat16, device="cuda")
+            r = torch.randn(b, h, dtype=torch.bfloat16, device="cuda")
+            w = torch.randn(h, dtype=torch.bfloat16, device="cuda")
+            pb, fb = 2 * b * h * 2 + 2 * h, 3 * b * h * 2 + 2 * h
+            rec(f"rmsnorm_h{h}_b{b}_eager", bench(lambda: F.rms_norm(x, (h,), w, 1e-5)), pb)
+            rec(f"fused_add_rmsnorm_h{h}_b{b}_eager", bench(lambda: F.rms_norm(x + r, (h,), w, 1e-5)), fb)
+            if b in cb:
+                torch._dynamo.reset()
+                c1 = torch.compile(lambda x, w: F.rms_norm(x.float(), (h,), w.float(), 1e-5).to(x.dtype))
+                rec(f"rmsnorm_h{h}_b{b}_compile", bench(lambda: c1(x, w)), pb)
+                torch._dynamo.reset()
+                c2 = torch.compile(lambda x, r, w: F.rms_norm(x.float() + r.float(), (h,), w.float(), 1e-5).to(x.dtype))
+                rec(f"fused_add_rmsnorm_h{h}_b{b}_compile", bench(lambda: c2(x, r, w)), fb)
+    if a.json:
+        json.dump(res, open(a.json, "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()
