@@ -15,6 +15,7 @@
 #include "jit/codegen/template_registry.h"
 #include "jit/compiler/compiler.h"
 #include "jit/compiler/key.h"
+#include "jit/compiler/nvrtc_version.h"
 #include "jit/definition/definition_set.h"
 #include "jit/template/environment.h"
 #include "runtime/driver.h"
@@ -161,8 +162,11 @@ Result<std::unique_ptr<Jit>> Jit::open(const Config& config) {
   impl->definition_list = impl->definitions.all();
   impl->env = std::make_unique<Environment>(std::vector<std::filesystem::path>{config.templates_dir});
   impl->registry = std::make_shared<const TemplateRegistry>(KJIT_TRY(TemplateRegistry::load(config.templates_dir)));
-  impl->compiler = make_nvrtc_compiler();
   impl->cache = KJIT_TRY(cache::Cache::open({config.cache_dir, config.cache_max_size, nullptr}));
+  // The NVRTC identity (part of every key) is remembered in the cache folder:
+  // without it a cold process spends ~35 ms per run finding it (nvrtc_version.h).
+  set_nvrtc_identity_memo(std::filesystem::path(config.cache_dir) / "nvrtc_identity");
+  impl->compiler = make_nvrtc_compiler();
   return std::unique_ptr<Jit>(new Jit(std::move(impl)));
 }
 

@@ -37,6 +37,7 @@
 #include "jit/common/error.h"
 #include "jit/jit.h"
 #include "runtime/driver.h"
+#include "runtime/index_structures.h"
 #include "runtime/launcher.h"
 #include "runtime/trace.h"
 #include "runtime/workload.h"
@@ -51,6 +52,7 @@ struct CheckOptions {
   int max_workloads = 8;                               // Default: 8 (0 = all)
   int trials = 1;                                      // Default: 1
   std::uint64_t seed = 0;                              // Default: 0
+  SequenceOptions sequences;                           // synthesized index structures
   int perf_iters = 10;                                 // timed launches for PASSED; Default: 10
   std::map<std::string, std::string> libs;             // trace environment.libs (cuda, nvrtc)
 };
@@ -80,6 +82,7 @@ struct BenchOptions {
   int warmup = 5;                    // Default: 5
   int iters = 100;                   // Default: 100
   std::uint64_t seed = 0;
+  SequenceOptions sequences;         // synthesized index structures
 };
 
 struct BenchResult {

@@ -174,6 +174,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       InputOptions io_options;
       io_options.seed = options.seed + static_cast<std::uint64_t>(trial);
       io_options.blob_root = blob_root;
+      io_options.sequences = options.sequences;
       auto made = make_inputs(def, workload, options.axes, io_options);
       if (!made) {
         status = EvalStatus::runtime_error;

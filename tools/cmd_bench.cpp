@@ -1,6 +1,6 @@
 // `kjit bench NAME... [--axes k=v,...] [--json] [--iters N] [--warmup N]
-//  [--arch A] [--seed N]`: median kernel latency over N launches with a cold
-// L2 (CUDA events), achieved GB/s and TFLOP/s from the perf model, and the
+//  [--arch A] [--seed N] [--kv-len N] [--q-len N] [--empty-first]`: median
+// kernel latency over N launches with a cold L2 (CUDA events), achieved GB/s and TFLOP/s from the perf model, and the
 // fraction of the device-to-device copy bandwidth measured in the same run.
 // `--json` prints one object per definition. Exit: 0, 3 unknown name or no
 // template, 4 compile error, 1 runtime error, 6 no CUDA device.
@@ -9,6 +9,7 @@
 #include "runtime/inputs.h"
 #include "runtime/runner.h"
 #include "tools/jit_session.h"
+#include "tools/sequence_flags.h"
 
 namespace kjit::tools {
 namespace {
@@ -21,6 +22,7 @@ struct Args {
   int warmup = 5;
   std::string arch;
   std::uint64_t seed = 0;
+  SequenceFlags sequences;
 };
 
 RunFn setup(CLI::App& sub, const Globals& globals) {
@@ -32,6 +34,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("--warmup", a->warmup, "untimed launches first");
   sub.add_option("--arch", a->arch, "target arch (default: the device's)");
   sub.add_option("--seed", a->seed, "random input seed");
+  a->sequences.add_to(sub);
   return [&globals, a]() {
     runtime::BenchOptions options;
     if (!a->axes.empty()) {
@@ -42,6 +45,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     options.iters = a->iters;
     options.warmup = a->warmup;
     options.seed = a->seed;
+    options.sequences = a->sequences.options();
     int rc = 0;
     auto jit = open_jit(globals, &rc);
     if (!jit) return rc;

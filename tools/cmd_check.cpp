@@ -1,6 +1,6 @@
 // `kjit check NAME...|--all [--workloads DIR] [--axes k=v,...] [--trials N]
 //  [--trace FILE] [--arch A] [--json] [--max-workloads N] [--all-workloads]
-//  [--seed N]`: runs each definition's kernel on its workloads against the
+//  [--seed N] [--kv-len N] [--q-len N] [--empty-first]`: runs each definition's kernel on its workloads against the
 // C++ reference (flashinfer-bench's comparison rule), printing one line per
 // workload as it finishes and a summary table; `--trace` writes
 // flashinfer-bench Trace JSONL, `--json` one object per definition.
@@ -13,6 +13,7 @@
 
 #include "runtime/runner.h"
 #include "tools/jit_session.h"
+#include "tools/sequence_flags.h"
 
 namespace kjit::tools {
 namespace {
@@ -29,6 +30,7 @@ struct Args {
   int max_workloads = 8;
   bool all_workloads = false;
   std::uint64_t seed = 0;
+  SequenceFlags sequences;
 };
 
 std::string fmt_error(double v) {
@@ -73,6 +75,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
                  "workloads per definition (smallest, largest and evenly spaced between)");
   sub.add_flag("--all-workloads", a->all_workloads, "every workload of each definition");
   sub.add_option("--seed", a->seed, "random input seed");
+  a->sequences.add_to(sub);
   return [&globals, a]() {
     if (a->names.empty() && !a->all) return report(Error{ErrorCode::invalid_argument, "check: give NAME... or --all", {}});
     runtime::CheckOptions options;
@@ -85,6 +88,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     options.trials = a->trials;
     options.max_workloads = a->all_workloads ? 0 : a->max_workloads;
     options.seed = a->seed;
+    options.sequences = a->sequences.options();
 
     int rc = 0;
     auto jit = open_jit(globals, &rc);

@@ -5,7 +5,7 @@
 # deliberately wrong template, benches with same-run baselines (D2D copy inside
 # `kjit bench`, torch/cuBLAS/SDPA via tools/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
-# Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check bad bench torch fidelity (default: all)
+# Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad bench torch fidelity (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -20,7 +20,7 @@ D=.device/shared/flashinfer-trace/definitions
 export KJIT_CACHE_DIR=/tmp/kjit-sweep-cache PYTHONUNBUFFERED=1
 export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions
 K="$B/kjit --definitions $D"
-steps=${*:-info warmup check bad bench torch fidelity}
+steps=${*:-info warmup check extremes bad bench torch fidelity}
 has() { [[ " $steps " == *" $1 "* ]]; }
 t0=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
@@ -69,6 +69,35 @@ for f in sorted(glob.glob(os.path.join(sys.argv[1], "check_*.jsonl"))):
     for b in bad[:6]: print("    ", *b)
 PY
   tail -5 "$out/check.err"
+fi
+if has extremes; then
+  # Attention extremes with synthesized index structures (issue 7): a batch
+  # whose first sequence is empty (zeros, lse -inf), kv lengths that leave
+  # the last page partly filled (1000 = 15 * 64 + 40), and one 32k-token
+  # sequence for decode (prefill at 32k would take the float64 CPU reference
+  # hours, so prefill uses 4k).
+  stamp extremes
+  KS="env -u KJIT_DEFINITIONS $B/kjit --definitions $D"
+  dnames() { $KS list --op-type "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r.get("template") and ("decode" in r["name"]) == ('"$2"')))'; }
+  dec="$(dnames gqa_paged True) $(dnames mla_paged True)"
+  pre="$(dnames gqa_paged False) $(dnames gqa_ragged False) $(dnames mla_paged False) $(dnames mla_ragged False)"
+  x() { local tag=$1; shift; timeout ${EXT_T:-120} $KS check "$@" --json --trace "$out/trace_ext_$tag.jsonl" > "$out/check_ext_$tag.jsonl" 2>> "$out/check.err"; echo "  $tag rc=$?"; }
+  x empty_decode $dec --axes batch_size=5 --kv-len 1000 --empty-first
+  x empty_prefill $pre --axes batch_size=3 --q-len 100 --kv-len 1000 --empty-first
+  x long_decode $dec --axes batch_size=1 --kv-len 32768
+  x long_prefill $pre --axes batch_size=1 --q-len 256 --kv-len 4096
+  python3 - "$out" <<'PY'
+import json, sys, glob, collections, os
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "check_ext_*.jsonl"))):
+    c = collections.Counter(); bad = []
+    for line in open(f):
+        try: r = json.loads(line)
+        except Exception: continue
+        c[r.get("status", "?")] += 1
+        if r.get("status") != "PASSED": bad.append((r.get("name"), r.get("status"), str(r.get("message", ""))[:150]))
+    print(os.path.basename(f), dict(c))
+    for b in bad[:6]: print("    ", *b)
+PY
 fi
 if has bad; then
   stamp bad-template

@@ -1,5 +1,5 @@
-// NVRTC version and build identifier (see nvrtc_version.h for the choice).
-// Thread safety: one thread-safe static.
+// NVRTC version and build identifier (see nvrtc_version.h for the choice and
+// the memo file). Thread safety: one thread-safe static, one mutex.
 #include "jit/compiler/nvrtc_version.h"
 
 #include <fcntl.h>
@@ -9,7 +9,11 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
 
 #include "jit/compiler/arch.h"
 #include "jit/compiler/str_cat.h"
@@ -69,7 +73,79 @@ std::string library_hash() {
   return out;
 }
 
+std::string compute_identity() {
+  int major = 0, minor = 0;
+  nvrtcVersion(&major, &minor);
+  std::string build = build_id_from_ptx(ptx_of_empty_program());
+  if (build.empty()) build = library_hash();
+  if (build.empty()) build = "build unknown";
+  return str_cat("nvrtc ", major, ".", minor, " (", build, ")");
+}
+
+constexpr std::string_view k_memo_header = "kjit nvrtc identity v1";
+
+// The identity stored in `memo_file` when its stamp is `stamp`, else empty.
+std::string read_memo(const std::filesystem::path& memo_file, const std::string& stamp) {
+  std::ifstream in(memo_file, std::ios::binary);
+  std::string header, stored_stamp, identity;
+  if (!in || !std::getline(in, header) || !std::getline(in, stored_stamp) || !std::getline(in, identity)) return {};
+  if (header != k_memo_header || stored_stamp != stamp || !identity.starts_with("nvrtc ")) return {};
+  return identity;
+}
+
+// Best effort: temp file beside the memo (a name `kjit cache gc` knows as a
+// temp), then rename, so readers see the old memo or the new one, never part.
+void write_memo(const std::filesystem::path& memo_file, const std::string& stamp, const std::string& identity) {
+  static std::atomic<unsigned> counter{0};
+  std::filesystem::path temp = memo_file;
+  temp += str_cat(".tmp.", ::getpid(), ".", counter.fetch_add(1));
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) return;
+    out << k_memo_header << '\n' << stamp << '\n' << identity << '\n';
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(temp, ec);
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, memo_file, ec);
+  if (ec) std::filesystem::remove(temp, ec);
+}
+
+std::mutex g_memo_mutex;
+std::filesystem::path g_memo_file;  // guarded by g_memo_mutex
+
 }  // namespace
+
+std::string nvrtc_library_stamp() {
+  const std::string path = nvrtc_library_path();
+  struct stat st{};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return {};
+  int major = 0, minor = 0;
+  nvrtcVersion(&major, &minor);
+  auto ns = [](const struct timespec& t) { return static_cast<long long>(t.tv_sec) * 1000000000LL + t.tv_nsec; };
+  return str_cat(path, " size=", static_cast<long long>(st.st_size), " mtime=", ns(st.st_mtim),
+                 " ctime=", ns(st.st_ctim), " ino=", static_cast<unsigned long long>(st.st_ino), " nvrtc=", major,
+                 ".", minor);
+}
+
+std::string nvrtc_identity(const std::filesystem::path& memo_file) {
+  if (memo_file.empty()) return compute_identity();
+  const std::string stamp = nvrtc_library_stamp();
+  if (stamp.empty()) return compute_identity();
+  if (std::string remembered = read_memo(memo_file, stamp); !remembered.empty()) return remembered;
+  std::string identity = compute_identity();
+  write_memo(memo_file, stamp, identity);
+  return identity;
+}
+
+void set_nvrtc_identity_memo(std::filesystem::path memo_file) {
+  std::lock_guard lock(g_memo_mutex);
+  g_memo_file = std::move(memo_file);
+}
 
 std::string build_id_from_ptx(std::string_view ptx) {
   std::string_view release = after_marker(ptx, "// Cuda compilation tools, release ");
@@ -83,12 +159,12 @@ std::string build_id_from_ptx(std::string_view ptx) {
 
 const std::string& nvrtc_version_string() {
   static const std::string version = [] {
-    int major = 0, minor = 0;
-    nvrtcVersion(&major, &minor);
-    std::string build = build_id_from_ptx(ptx_of_empty_program());
-    if (build.empty()) build = library_hash();
-    if (build.empty()) build = "build unknown";
-    return str_cat("nvrtc ", major, ".", minor, " (", build, ")");
+    std::filesystem::path memo;
+    {
+      std::lock_guard lock(g_memo_mutex);
+      memo = g_memo_file;
+    }
+    return nvrtc_identity(memo);
   }();
   return version;
 }

@@ -6,22 +6,47 @@
 // release and changelist,
 //   // Compiler Build ID: CL-36424714
 //   // Cuda compilation tools, release 13.0, V13.0.88
-// so an empty program is compiled to PTX once per process (about 35 ms on
-// the 2-core dev machine) and those two values are kept: "V13.0.88, CL-36424714".
+// so an empty program is compiled to PTX (about 35 ms on the 2-core dev
+// machine) and those two values are kept: "V13.0.88, CL-36424714".
 // If that ever fails (no header in a future NVRTC), the fallback is the
 // XXH3-64 of the bytes of the loaded libnvrtc file (found with dladdr), which
 // changes with any rebuild of the library: "libnvrtc xxh3 <16 hex>".
 //
-// Thread safety: computed once (thread-safe static), then read-only.
+// 35 ms is most of a cold process's cache hit (every key needs the identity),
+// so it is remembered across processes in a memo file (the cache folder's
+// `nvrtc_identity`): one stamp line for the loaded libnvrtc file (its path,
+// size, mtime and ctime in ns, inode, and nvrtcVersion's major.minor) and one
+// identity line. A memo whose stamp equals the library's is used as is
+// (reading it costs one stat and one small read); any other (missing,
+// malformed, another library, a reinstall: new ctime) is recomputed and
+// rewritten atomically (temp file + rename). A failure to write the memo only
+// costs the recomputation next time; it is never an error.
+//
+// Thread safety: nvrtc_version_string is computed once (thread-safe static),
+// then read-only; set_nvrtc_identity_memo takes a mutex.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
 namespace kjit::jit {
 
-// "nvrtc 13.0 (V13.0.88, CL-36424714)".
+// "nvrtc 13.0 (V13.0.88, CL-36424714)", computed once per process (through
+// the memo file named by set_nvrtc_identity_memo, if any).
 const std::string& nvrtc_version_string();
+
+// Names the memo file for nvrtc_version_string (Jit::open passes
+// <cache dir>/nvrtc_identity). Effective only before its first call.
+void set_nvrtc_identity_memo(std::filesystem::path memo_file);
+
+// The identity through `memo_file` (see above); an empty path computes it
+// without a memo. Exposed for tests; uncached.
+std::string nvrtc_identity(const std::filesystem::path& memo_file);
+
+// The stamp line of the loaded libnvrtc file, or empty when it cannot be
+// found or stat'ed (then no memo is used). Exposed for tests.
+std::string nvrtc_library_stamp();
 
 // The build identifier from a PTX header ("V13.0.88, CL-36424714"), or empty
 // when `ptx` has neither line. Exposed for tests.

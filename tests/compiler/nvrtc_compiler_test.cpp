@@ -1,7 +1,11 @@
 // Tests for the NVRTC compiler (real NVRTC; no GPU needed).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "jit/compiler/compiler.h"
@@ -189,6 +193,65 @@ TEST(NvrtcCompilerTest, BuildIdFromPtxHeader) {
                               "// Cuda compilation tools, release 13.0, V13.0.88\n// Based on NVVM 7.0.1\n"),
             "V13.0.88, CL-36424714");
   EXPECT_EQ(build_id_from_ptx(".version 9.0\n"), "");
+}
+
+// The identity memo (nvrtc_version.h): written on first use, trusted only
+// while its stamp matches the loaded libnvrtc, rewritten otherwise.
+class NvrtcIdentityMemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("kjit_nvrtc_memo_" + std::to_string(::getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    memo = dir / "nvrtc_identity";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  void plant(const std::string& stamp, const std::string& identity) {
+    std::ofstream(memo, std::ios::trunc) << "kjit nvrtc identity v1\n" << stamp << "\n" << identity << "\n";
+  }
+  std::vector<std::string> memo_lines() {
+    std::ifstream in(memo);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+  std::filesystem::path dir, memo;
+};
+
+TEST_F(NvrtcIdentityMemoTest, WritesTheMemoOnFirstUse) {
+  const std::string computed = nvrtc_identity({});
+  ASSERT_FALSE(nvrtc_library_stamp().empty());
+  EXPECT_EQ(nvrtc_identity(memo), computed);
+  const auto lines = memo_lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1], nvrtc_library_stamp());
+  EXPECT_EQ(lines[2], computed);
+  // No temp file is left beside it.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1);
+}
+
+TEST_F(NvrtcIdentityMemoTest, TrustsAMemoWhoseStampMatches) {
+  plant(nvrtc_library_stamp(), "nvrtc 13.0 (planted)");
+  EXPECT_EQ(nvrtc_identity(memo), "nvrtc 13.0 (planted)");
+}
+
+TEST_F(NvrtcIdentityMemoTest, RecomputesAndRewritesOnAnotherStampOrGarbage) {
+  const std::string computed = nvrtc_identity({});
+  plant("/old/libnvrtc.so.13 size=1 mtime=1 ctime=1 ino=1 nvrtc=13.0", "nvrtc 13.0 (planted)");
+  EXPECT_EQ(nvrtc_identity(memo), computed);
+  EXPECT_EQ(memo_lines().at(2), computed);
+  std::ofstream(memo, std::ios::trunc) << "garbage";
+  EXPECT_EQ(nvrtc_identity(memo), computed);
+  plant(nvrtc_library_stamp(), "not an identity");
+  EXPECT_EQ(nvrtc_identity(memo), computed);
+}
+
+TEST_F(NvrtcIdentityMemoTest, AnUnwritableMemoOnlyCostsTheRecomputation) {
+  const std::string computed = nvrtc_identity({});
+  EXPECT_EQ(nvrtc_identity(dir / "missing_folder" / "nvrtc_identity"), computed);
+  EXPECT_FALSE(std::filesystem::exists(dir / "missing_folder"));
 }
 
 TEST(NvrtcCompilerTest, ConcurrentCompilesAgree) {
