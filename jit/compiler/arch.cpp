@@ -2,11 +2,12 @@
 // Thread safety: see arch.h; the supported list is a thread-safe static.
 #include "jit/compiler/arch.h"
 
-#include <nvrtc.h>
 
 #include <algorithm>
 #include <charconv>
 
+#include "jit/compiler/nvrtc_library.h"
+#include "jit/compiler/nvrtc_version.h"
 #include "jit/compiler/str_cat.h"
 
 namespace kjit::jit {
@@ -69,18 +70,7 @@ Result<Arch> parse_arch(std::string_view text) {
   return arch;
 }
 
-const std::vector<int>& nvrtc_supported_archs() {
-  static const std::vector<int> archs = [] {
-    std::vector<int> out;
-    int count = 0;
-    if (nvrtcGetNumSupportedArchs(&count) != NVRTC_SUCCESS || count <= 0) return out;
-    out.resize(static_cast<std::size_t>(count));
-    if (nvrtcGetSupportedArchs(out.data()) != NVRTC_SUCCESS) out.clear();
-    std::ranges::sort(out);
-    return out;
-  }();
-  return archs;
-}
+const std::vector<int>& nvrtc_supported_archs() { return nvrtc_facts().archs; }
 
 std::string describe_supported_archs() {
   std::string out;
@@ -100,10 +90,12 @@ Result<Arch> validate_arch(std::string_view text) {
   Arch arch = KJIT_TRY(parse_arch(text));
   const auto& supported = nvrtc_supported_archs();
   if (!std::ranges::binary_search(supported, arch.number)) {
-    int major = 0, minor = 0;
-    nvrtcVersion(&major, &minor);
+    if (supported.empty()) {
+      KJIT_TRY_VOID(load_nvrtc());
+      return fail(ErrorCode::compile_error, nvrtc_version_string() + " reports no supported arch");
+    }
     return fail(ErrorCode::invalid_argument,
-                str_cat("arch '", text, "' is not supported by the linked NVRTC ", major, ".", minor,
+                str_cat("arch '", text, "' is not supported by ", nvrtc_version_string(),
                         "; supported: ", describe_supported_archs()));
   }
   return arch;

@@ -11,6 +11,7 @@
 
 #include "jit/compiler/arch.h"
 #include "jit/compiler/compiler.h"
+#include "jit/compiler/nvrtc_library.h"
 #include "jit/compiler/nvrtc_version.h"
 #include "jit/compiler/str_cat.h"
 #include "jit/compiler/toolkit.h"
@@ -100,6 +101,7 @@ class NvrtcCompiler final : public Compiler {
 
 Result<CompileOutput> NvrtcCompiler::compile(const CompileRequest& request) const {
   const auto start = std::chrono::steady_clock::now();
+  KJIT_TRY_VOID(load_nvrtc());  // a missing library gives its own error, not NVRTC_ERROR_INTERNAL_ERROR
   CompileOutput out;
   out.output = request.output;
   out.options = KJIT_TRY(normalized_options(request));

@@ -12,11 +12,12 @@
 // XXH3-64 of the bytes of the loaded libnvrtc file (found with dladdr), which
 // changes with any rebuild of the library: "libnvrtc xxh3 <16 hex>".
 //
-// 35 ms is most of a cold process's cache hit (every key needs the identity),
-// so it is remembered across processes in a memo file (the cache folder's
-// `nvrtc_identity`): one stamp line for the loaded libnvrtc file (its path,
-// size, mtime and ctime in ns, inode, and nvrtcVersion's major.minor) and one
-// identity line. A memo whose stamp equals the library's is used as is
+// 35 ms is most of a cold process's cache hit (every key needs the identity,
+// and the supported archs to validate the key's arch), so both are remembered
+// across processes in a memo file (the cache folder's `nvrtc_identity`): a
+// stamp line for the libnvrtc file kjit uses (nvrtc_library.h: its path, size,
+// mtime and ctime in ns, inode — a stat, no loading), an identity line and a
+// line of supported arch numbers. A cache hit then never loads libnvrtc. A memo whose stamp equals the library's is used as is
 // (reading it costs one stat and one small read); any other (missing,
 // malformed, another library, a reinstall: new ctime) is recomputed and
 // rewritten atomically (temp file + rename). A failure to write the memo only
@@ -30,22 +31,33 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 namespace kjit::jit {
 
-// "nvrtc 13.0 (V13.0.88, CL-36424714)", computed once per process (through
-// the memo file named by set_nvrtc_identity_memo, if any).
+struct NvrtcFacts {
+  std::string identity;    // "nvrtc 13.0 (V13.0.88, CL-36424714)"; "nvrtc unavailable" without a library
+  std::vector<int> archs;  // supported SM numbers, sorted; empty without a library
+};
+
+// The facts, computed once per process (through the memo file named by
+// set_nvrtc_identity_memo, if any).
+const NvrtcFacts& nvrtc_facts();
+
+// nvrtc_facts().identity.
 const std::string& nvrtc_version_string();
 
 // Names the memo file for nvrtc_version_string (Jit::open passes
 // <cache dir>/nvrtc_identity). Effective only before its first call.
 void set_nvrtc_identity_memo(std::filesystem::path memo_file);
 
-// The identity through `memo_file` (see above); an empty path computes it
+// The facts through `memo_file` (see above); an empty path computes them
 // without a memo. Exposed for tests; uncached.
+NvrtcFacts nvrtc_facts_through(const std::filesystem::path& memo_file);
 std::string nvrtc_identity(const std::filesystem::path& memo_file);
 
-// The stamp line of the loaded libnvrtc file, or empty when it cannot be
-// found or stat'ed (then no memo is used). Exposed for tests.
+// The stamp line of the libnvrtc file, or empty when it cannot be found or
+// stat'ed (then no memo is used). Exposed for tests.
 std::string nvrtc_library_stamp();
 
 // The build identifier from a PTX header ("V13.0.88, CL-36424714"), or empty

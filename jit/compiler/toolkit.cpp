@@ -2,8 +2,6 @@
 // Thread safety: see toolkit.h.
 #include "jit/compiler/toolkit.h"
 
-#include <dlfcn.h>
-#include <nvrtc.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "jit/compiler/nvrtc_library.h"
 #include "jit/compiler/str_cat.h"
 
 namespace kjit::jit {
@@ -39,17 +38,10 @@ std::string read_define(const fs::path& file, std::string_view name) {
 
 }  // namespace
 
-std::string nvrtc_library_path() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<const void*>(&nvrtcVersion), &info) == 0 || info.dli_fname == nullptr) return {};
-  std::error_code ec;
-  fs::path path = fs::canonical(info.dli_fname, ec);
-  return ec ? std::string(info.dli_fname) : path.string();
-}
 
 std::vector<std::string> toolkit_candidates() {
   std::vector<std::string> roots;
-  if (std::string lib = nvrtc_library_path(); !lib.empty()) {
+  if (const std::string& lib = nvrtc_library_path(); !lib.empty()) {
     // <root>/lib64/libnvrtc.so.13 or <root>/targets/<triple>/lib/libnvrtc.so.13
     roots.push_back(fs::path(lib).parent_path().parent_path().string());
   }

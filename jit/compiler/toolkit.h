@@ -6,8 +6,8 @@
 // `include/` (and `include/cccl/` for libcu++). The search order prefers the
 // toolkit that holds the NVRTC library actually loaded, so headers and
 // compiler match:
-//   1. the toolkit of the loaded libnvrtc (found with dladdr on an NVRTC
-//      symbol: <root>/lib64/libnvrtc.so.13 gives <root>),
+//   1. the toolkit of the libnvrtc kjit uses (nvrtc_library.h:
+//      <root>/lib64/libnvrtc.so.13 gives <root>),
 //   2. KJIT_CUDA_ROOT (compile definition, the toolkit CMake found),
 //   3. $CUDA_HOME, 4. $CUDA_PATH, 5. /usr/local/cuda.
 // A root qualifies when `<root>/include` holds cuda.h, cuda_runtime.h,
@@ -36,9 +36,6 @@ struct Toolkit {
   // cuda/std/__cccl/version.h ("cccl none" when absent). Goes into the key.
   std::string header_version;
 };
-
-// Absolute path of the loaded libnvrtc shared object (empty if unknown).
-std::string nvrtc_library_path();
 
 // The candidate roots in search order (see the file comment); duplicates and
 // empty entries removed.

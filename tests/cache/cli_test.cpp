@@ -18,9 +18,10 @@ class CacheCliTest : public TempDirTest {
     if (!fs::exists(KJIT_BINARY)) GTEST_SKIP() << "build the kjit CLI first (" << KJIT_BINARY << ")";
   }
   // Runs `kjit --cache-dir <dir> <args>`; returns the exit code, stdout in `out`.
-  int kjit(const std::string& args, std::string& out, const fs::path& dir = {}) {
-    std::string cmd = std::string(KJIT_BINARY) + " --cache-dir '" + (dir.empty() ? cache_dir() : dir).string() +
-                      "' " + args + " 2>&1";
+  // `env` (e.g. "LD_DEBUG=files") is put before the binary.
+  int kjit(const std::string& args, std::string& out, const fs::path& dir = {}, const std::string& env = {}) {
+    std::string cmd = (env.empty() ? "" : "env " + env + " ") + std::string(KJIT_BINARY) + " --cache-dir '" +
+                      (dir.empty() ? cache_dir() : dir).string() + "' " + args + " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     out.clear();
     char buf[4096];
@@ -88,6 +89,28 @@ TEST_F(CacheCliTest, UnusableDirectoryNamesThePath) {
   EXPECT_EQ(kjit("cache stats", out, m_dir / "file" / "sub"), 1);
   EXPECT_NE(out.find((m_dir / "file" / "sub").string()), std::string::npos) << out;
   EXPECT_NE(out.find("KJIT_CACHE_DIR"), std::string::npos) << out;
+}
+
+// A cold process serving a cache hit must not load libnvrtc (nvrtc_library.h):
+// its identity and archs come from the memo the miss wrote.
+TEST_F(CacheCliTest, ColdHitDoesNotLoadNvrtc) {
+  std::string out;
+  ASSERT_EQ(kjit("compile rmsnorm_h4096 --arch sm_90a", out), 0) << out;
+  EXPECT_TRUE(fs::exists(fs::path(cache_dir()) / "nvrtc_identity"));
+  ASSERT_EQ(kjit("compile rmsnorm_h4096 --arch sm_90a --json", out, {}, "LD_DEBUG=files"), 0) << out;
+  EXPECT_NE(out.find("\"status\":\"hit\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("libnvrtc"), std::string::npos) << "a hit loaded NVRTC:\n" << out;
+  // A miss does load it.
+  ASSERT_EQ(kjit("compile rmsnorm_h4096 --arch sm_90a --force", out, {}, "LD_DEBUG=files"), 0) << out;
+  EXPECT_NE(out.find("libnvrtc"), std::string::npos) << out;
+}
+
+TEST_F(CacheCliTest, AnUnloadableNvrtcNamesTheFile) {
+  const fs::path fake = m_dir / "libnvrtc.so.13";
+  std::ofstream(fake) << "not a shared object";
+  std::string out;
+  EXPECT_NE(kjit("compile rmsnorm_h4096 --arch sm_90a", out, {}, "KJIT_NVRTC_LIBRARY=" + fake.string()), 0) << out;
+  EXPECT_NE(out.find("cannot load NVRTC from " + fake.string()), std::string::npos) << out;
 }
 
 TEST_F(CacheCliTest, VerifyExitsNonZeroOnCorruption) {

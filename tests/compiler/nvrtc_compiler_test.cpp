@@ -208,8 +208,9 @@ class NvrtcIdentityMemoTest : public ::testing::Test {
     memo = dir / "nvrtc_identity";
   }
   void TearDown() override { std::filesystem::remove_all(dir); }
-  void plant(const std::string& stamp, const std::string& identity) {
-    std::ofstream(memo, std::ios::trunc) << "kjit nvrtc identity v1\n" << stamp << "\n" << identity << "\n";
+  void plant(const std::string& stamp, const std::string& identity, const std::string& archs = "75 80 90") {
+    std::ofstream(memo, std::ios::trunc) << "kjit nvrtc identity v2\n" << stamp << "\n" << identity << "\n"
+                                         << archs << "\n";
   }
   std::vector<std::string> memo_lines() {
     std::ifstream in(memo);
@@ -225,16 +226,19 @@ TEST_F(NvrtcIdentityMemoTest, WritesTheMemoOnFirstUse) {
   ASSERT_FALSE(nvrtc_library_stamp().empty());
   EXPECT_EQ(nvrtc_identity(memo), computed);
   const auto lines = memo_lines();
-  ASSERT_EQ(lines.size(), 3u);
+  ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[1], nvrtc_library_stamp());
   EXPECT_EQ(lines[2], computed);
+  EXPECT_NE((" " + lines[3] + " ").find(" 90 "), std::string::npos) << lines[3];
   // No temp file is left beside it.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1);
 }
 
 TEST_F(NvrtcIdentityMemoTest, TrustsAMemoWhoseStampMatches) {
-  plant(nvrtc_library_stamp(), "nvrtc 13.0 (planted)");
-  EXPECT_EQ(nvrtc_identity(memo), "nvrtc 13.0 (planted)");
+  plant(nvrtc_library_stamp(), "nvrtc 13.0 (planted)", "80 90 100");
+  const NvrtcFacts facts = nvrtc_facts_through(memo);
+  EXPECT_EQ(facts.identity, "nvrtc 13.0 (planted)");
+  EXPECT_EQ(facts.archs, (std::vector<int>{80, 90, 100}));
 }
 
 TEST_F(NvrtcIdentityMemoTest, RecomputesAndRewritesOnAnotherStampOrGarbage) {
@@ -245,6 +249,10 @@ TEST_F(NvrtcIdentityMemoTest, RecomputesAndRewritesOnAnotherStampOrGarbage) {
   std::ofstream(memo, std::ios::trunc) << "garbage";
   EXPECT_EQ(nvrtc_identity(memo), computed);
   plant(nvrtc_library_stamp(), "not an identity");
+  EXPECT_EQ(nvrtc_identity(memo), computed);
+  plant(nvrtc_library_stamp(), "nvrtc 13.0 (planted)", "90 x");
+  EXPECT_EQ(nvrtc_identity(memo), computed);
+  plant(nvrtc_library_stamp(), "nvrtc 13.0 (planted)", "");
   EXPECT_EQ(nvrtc_identity(memo), computed);
 }
 

@@ -1,5 +1,6 @@
 // Tests for CUDA toolkit discovery (fake toolkits in a temp dir, plus the real one).
 #include "jit/compiler/toolkit.h"
+#include "jit/compiler/nvrtc_library.h"
 
 #include <gtest/gtest.h>
 
@@ -66,7 +67,7 @@ TEST_F(ToolkitTest, NotFoundListsRootsAndMissingHeaders) {
   EXPECT_NE(toolkit.error().details.find(roots[1] + ": missing cuda.h"), std::string::npos);
 }
 
-TEST_F(ToolkitTest, CandidatesStartWithTheLoadedNvrtc) {
+TEST_F(ToolkitTest, CandidatesStartWithTheNvrtcKjitUses) {
   const std::string lib = nvrtc_library_path();
   ASSERT_FALSE(lib.empty());
   EXPECT_NE(lib.find("libnvrtc"), std::string::npos) << lib;

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 namespace kjit::tools::flows_test {
@@ -77,6 +79,22 @@ inline void copy_rmsnorm_templates(const fs::path& dest) {
   fs::create_directories(dest);
   fs::copy(src / "include", dest / "include", fs::copy_options::recursive);
   fs::copy(src / "rmsnorm", dest / "rmsnorm", fs::copy_options::recursive);
+}
+
+// The source file (under `templates`) of the template that serves
+// definition `name`, per `kjit show --json` and that template's manifest; empty
+// on failure. Tests edit this file rather than assume a template's name.
+inline fs::path served_source(const fs::path& templates, const std::string& name) {
+  CliRun show = run_kjit("--templates '" + templates.string() + "' show " + name + " --json", "2>/dev/null");
+  if (show.exit_code != 0) return {};
+  try {
+    const std::string id = nlohmann::json::parse(show.out).at("template").get<std::string>();  // "<op>/<variant>"
+    const fs::path manifest = templates / (id + ".kjit.json");
+    const nlohmann::json m = nlohmann::json::parse(read_text(manifest));
+    return manifest.parent_path() / m.at("source").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    return {};
+  }
 }
 
 }  // namespace kjit::tools::flows_test

@@ -67,7 +67,8 @@ TEST(WorkflowsWatchTest, BrokenEditReportsTemplateLineThenFixRecovers) {
   TempDir dir;
   fs::path templates = dir.path / "templates";
   copy_rmsnorm_templates(templates);
-  fs::path src = templates / "rmsnorm" / "rmsnorm.cu.j2";
+  const fs::path src = served_source(templates, "rmsnorm_h4096");
+  ASSERT_FALSE(src.empty()) << "cannot find the template serving rmsnorm_h4096 in " << templates;
   std::string original = read_text(src);
   int lines = 0;
   for (char c : original) lines += c == '\n';
@@ -78,7 +79,7 @@ TEST(WorkflowsWatchTest, BrokenEditReportsTemplateLineThenFixRecovers) {
 
   std::size_t mark = watch.out().size();
   write_text(src, original + "this_is_not_cuda kjit_broken;\n");
-  std::string where = "rmsnorm.cu.j2:" + std::to_string(lines + 1) + ": error";
+  std::string where = src.filename().string() + ":" + std::to_string(lines + 1) + ": error";
   ASSERT_TRUE(watch.wait_for(where, mark, std::chrono::seconds(120))) << watch.out();
   EXPECT_NE(watch.out().find("error  rmsnorm_h4096 sm_90a", mark), std::string::npos) << watch.out();
   EXPECT_NE(watch.out().find("this_is_not_cuda kjit_broken;", mark), std::string::npos) << watch.out();  // source line
