@@ -329,6 +329,14 @@ Result<void> set_max_dynamic_shared(CUfunction function, int bytes, std::string_
                  CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
 }
 
+Result<int> static_shared_bytes(CUfunction function, std::string_view entry) {
+  const DriverApi* api = KJIT_TRY(driver_api());
+  int bytes = 0;
+  KJIT_TRY_VOID(KJIT_CU(api, cuFuncGetAttribute, str_cat("reading the static shared memory size of '", entry, "'"), &bytes,
+                        CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, function));
+  return bytes;
+}
+
 Result<void> launch_kernel(CUfunction function, std::array<std::uint32_t, 3> grid, std::array<std::uint32_t, 3> block,
                            std::uint32_t shared_bytes, CUstream stream, void** params, std::string_view entry) {
   const DriverApi* api = KJIT_TRY(driver_api());

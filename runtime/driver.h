@@ -220,8 +220,12 @@ class Module {
   std::string m_label;
 };
 
-// Raises a function's dynamic shared memory limit (needed above 48 KiB).
+// Raises a function's dynamic shared memory limit (needed when static plus
+// dynamic shared memory exceeds 48 KiB).
 Result<void> set_max_dynamic_shared(CUfunction function, int bytes, std::string_view entry);
+
+// The function's static (__shared__) memory in bytes.
+Result<int> static_shared_bytes(CUfunction function, std::string_view entry);
 
 // cuLaunchKernel with `params` (one pointer per kernel argument).
 Result<void> launch_kernel(CUfunction function, std::array<std::uint32_t, 3> grid,

@@ -30,7 +30,7 @@ Launcher::Launcher(std::shared_ptr<Device> device) : m_device(std::move(device))
 
 Result<Launcher::LoadedModule*> Launcher::load(const jit::Artifact& artifact) {
   if (auto it = m_modules.find(artifact.key); it != m_modules.end()) return it->second.get();
-  auto loaded = std::make_unique<LoadedModule>(LoadedModule{KJIT_TRY(Module::load(artifact.cubin, artifact.name)), {}, {}});
+  auto loaded = std::make_unique<LoadedModule>(LoadedModule{KJIT_TRY(Module::load(artifact.cubin, artifact.name)), {}, {}, {}});
   LoadedModule* raw = loaded.get();
   m_modules.emplace(artifact.key, std::move(loaded));
   return raw;
@@ -44,12 +44,20 @@ Result<CUfunction> Launcher::function(LoadedModule& module, const std::string& e
     fn = KJIT_TRY(module.module.function(entry));
     module.functions.emplace(entry, fn);
   }
-  if (shared_bytes > k_default_dynamic_shared && module.shared_limit[fn] < shared_bytes) {
+  // The 48 KiB default covers static + dynamic shared memory together: a
+  // kernel with 128 B of __shared__ asking for exactly 48 KiB dynamic needs
+  // the opt-in too (seen: CUDA_ERROR_INVALID_VALUE at launch).
+  if (shared_bytes == 0 || module.shared_limit[fn] >= shared_bytes) return fn;
+  auto [static_it, fresh] = module.static_shared.try_emplace(fn, 0);
+  if (fresh) static_it->second = static_cast<std::uint32_t>(KJIT_TRY(static_shared_bytes(fn, entry)));
+  const std::uint32_t total = shared_bytes + static_it->second;
+  if (total > k_default_dynamic_shared) {
     int optin = m_device->info().max_shared_optin;
-    if (optin > 0 && shared_bytes > static_cast<std::uint32_t>(optin))
+    if (optin > 0 && total > static_cast<std::uint32_t>(optin))
       return fail(ErrorCode::launch_error, str_cat("kernel '", entry, "' asks for ", shared_bytes,
-                                                   " bytes of dynamic shared memory; ", m_device->info().name,
-                                                   " allows at most ", optin, " per block"));
+                                                   " bytes of dynamic shared memory on top of ", static_it->second,
+                                                   " static; ", m_device->info().name, " allows at most ", optin,
+                                                   " per block"));
     KJIT_TRY_VOID(set_max_dynamic_shared(fn, static_cast<int>(shared_bytes), entry));
     module.shared_limit[fn] = shared_bytes;
   }

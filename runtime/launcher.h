@@ -71,7 +71,8 @@ class Launcher {
   struct LoadedModule {
     Module module;
     std::map<std::string, CUfunction, std::less<>> functions;
-    std::map<CUfunction, std::uint32_t> shared_limit;  // raised limit per function
+    std::map<CUfunction, std::uint32_t> shared_limit;   // raised limit per function
+    std::map<CUfunction, std::uint32_t> static_shared;  // __shared__ bytes per function
   };
   Result<LoadedModule*> load(const jit::Artifact& artifact);
   Result<CUfunction> function(LoadedModule& module, const std::string& entry, std::uint32_t shared_bytes);
