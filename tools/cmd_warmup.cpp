@@ -29,6 +29,20 @@
 namespace kjit::tools {
 namespace {
 
+// True when `filter` is empty or one of its comma-separated globs matches.
+bool matches_filter(const std::string& filter, const std::string& name) {
+  if (filter.empty()) return true;
+  std::size_t start = 0;
+  while (start <= filter.size()) {
+    std::size_t comma = filter.find(',', start);
+    if (comma == std::string::npos) comma = filter.size();
+    const std::string glob = filter.substr(start, comma - start);
+    if (!glob.empty() && ::fnmatch(glob.c_str(), name.c_str(), 0) == 0) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
 using nlohmann::ordered_json;
 
 struct Args {
@@ -88,7 +102,7 @@ int run(const Globals& globals, const Args& a) {
   // Candidates: served (name, arch) pairs; unserved definitions are skipped.
   std::vector<Item> candidates, skipped;
   for (const jit::Definition* def : jit->definitions()) {
-    if (!a.filter.empty() && ::fnmatch(a.filter.c_str(), def->name.c_str(), 0) != 0) continue;
+    if (!matches_filter(a.filter, def->name)) continue;
     bool served = !jit->served_by(*def).empty();
     for (const auto& arch : archs) {
       Item it;
@@ -204,7 +218,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("--arch", a->arch, "target arch(s), comma-separated, e.g. sm_90a,sm_100a (env KJIT_ARCH)");
   sub.add_option("-j,--jobs", a->jobs, "parallel compile jobs (env KJIT_JOBS; default: cores, capped by memory)");
   sub.add_option("--shard", a->shard, "I/N: only the items whose key falls in shard I of N");
-  sub.add_option("--filter", a->filter, "only definitions whose name matches this glob");
+  sub.add_option("--filter", a->filter, "only definitions whose name matches this glob (several: comma-separated)");
   sub.add_option("--report", a->report_file, "write a JSON report to FILE (atomically)");
   sub.add_flag("--json", a->json, "print the report JSON on stdout instead of the table");
   return [&globals, a]() { return run(globals, *a); };

@@ -2,6 +2,7 @@
 // report's fields, unserved definitions skipped, and a failing item exits 1.
 // Uses the public dataset's rmsnorm definitions (served by a template) and a
 // private cache per test.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -67,6 +68,20 @@ TEST(WorkflowsWarmupTest, ReportHasItemsAndTotals) {
   EXPECT_EQ(doc["totals"]["items"], 2);
   for (const auto& entry : fs::directory_iterator(report.parent_path()))  // no temp left behind
     EXPECT_EQ(entry.path().filename(), "report.json");
+}
+
+TEST(WorkflowsWarmupTest, CommaSeparatedFilterTakesEachGlob) {
+  if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset;
+  TempDir dir;
+  fs::path report = dir.path / "report.json";
+  CliRun r = run_kjit(base_args(dir) + "warmup --arch sm_90a --filter 'rmsnorm_h512,rmsnorm_h51*,,no_such_*' --report '" +
+                      report.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json doc = json::parse(read_text(report));
+  std::vector<std::string> names;
+  for (const auto& it : doc["items"]) names.push_back(it["name"]);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"rmsnorm_h512", "rmsnorm_h5120"})) << doc.dump(2);
 }
 
 TEST(WorkflowsWarmupTest, UnservedDefinitionsAreSkippedNotFailed) {
