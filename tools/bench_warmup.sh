@@ -5,10 +5,10 @@
 # speedup. Needs the dataset at ../shared/flashinfer-trace (or $KJIT_DATASET).
 #
 # Usage: tools/bench_warmup.sh [KJIT_BINARY] [GLOB] [JOBS...]
-# Defaults: build/kjit '*rmsnorm*' 1 2. Target: -j2 >= 1.7x -j1 (on >= 2 idle cores).
+# Defaults: build/kjit '*rmsnorm*,gemm*' 1 2 (the set: public rmsnorm + gemm). Target: -j2 >= 1.7x -j1.
 set -euo pipefail
 KJIT=${1:-build/kjit}
-GLOB=${2:-*rmsnorm*}
+GLOB=${2:-*rmsnorm*,gemm*}
 shift $(( $# > 2 ? 2 : $# ))
 JOBS=("$@")
 [[ ${#JOBS[@]} -eq 0 ]] && JOBS=(1 2)
