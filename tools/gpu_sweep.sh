@@ -86,6 +86,14 @@ if has extremes; then
   x empty_prefill $pre --axes batch_size=3 --q-len 100 --kv-len 1000 --empty-first
   x long_decode $dec --axes batch_size=1 --kv-len 32768
   x long_prefill $pre --axes batch_size=1 --q-len 256 --kv-len 4096
+  # gemm: N/K tails and fp32 output (test-only definitions), M = 1 and 1100; and the
+  # largest dataset workloads where the float64 CPU reference stays fast (M up to 16294).
+  G="$B/kjit --definitions tests/gpu/definitions/gemm"
+  for m in 1 1100; do
+    timeout 60 $G check gemmtest_n1000_k1000 gemmtest_n4000_k1000 gemmtest_n776_k520_f32out --axes M=$m --json \
+      --trace "$out/trace_ext_gemm_tails_m$m.jsonl" > "$out/check_ext_gemm_tails_m$m.jsonl" 2>> "$out/check.err"; echo "  gemm tails M=$m rc=$?"
+  done
+  x gemm_largest gemm_n128_k2048 gemm_n256_k7168 --max-workloads 3
   python3 - "$out" <<'PY'
 import json, sys, glob, collections, os
 for f in sorted(glob.glob(os.path.join(sys.argv[1], "check_ext_*.jsonl"))):
@@ -119,6 +127,12 @@ if has bench; then
   timeout 60 $K bench gqa_paged_decode_h32_kv8_d128_ps1 --axes batch_size=1,num_kv_indices=32768,num_pages=32768 --json >> "$out/bench_attn.jsonl" 2>>"$out/bench.err"
   timeout 60 $K bench gqa_paged_decode_h32_kv8_d128_ps64 --axes batch_size=1,num_kv_indices=512,num_pages=512 --json >> "$out/bench_attn.jsonl" 2>>"$out/bench.err"
   timeout 60 $K bench gqa_ragged_prefill_causal_h32_kv8_d128 --axes len_indptr=9,total_q=16384,total_kv=16384 --json >> "$out/bench_attn.jsonl" 2>>"$out/bench.err"
+  # The issue's shapes exactly: every sequence the same length (--kv-len/--q-len fix per-sequence lengths).
+  timeout 90 $K bench gqa_paged_decode_h32_kv8_d128_ps1 gqa_paged_decode_h32_kv8_d128_ps64 mla_paged_decode_h16_ckv512_kpe64_ps1 \
+    mla_paged_decode_h16_ckv512_kpe64_ps64 --axes batch_size=64 --kv-len 4096 --json > "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
+  timeout 60 $K bench gqa_paged_decode_h32_kv8_d128_ps1 gqa_paged_decode_h32_kv8_d128_ps64 --axes batch_size=1 --kv-len 32768 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
+  timeout 60 $K bench gqa_ragged_prefill_causal_h32_kv8_d128 gqa_paged_prefill_causal_h32_kv8_d128_ps1 gqa_paged_prefill_causal_h32_kv8_d128_ps64 \
+    --axes batch_size=8 --q-len 2048 --kv-len 2048 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
   cat "$out"/bench_*.jsonl | cut -c1-400
   tail -5 "$out/bench.err"
 fi

@@ -5,7 +5,7 @@ export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACH
 DS=.device/shared/flashinfer-trace/definitions
 D=/tmp/normdefs
 V='{"ef":["ld=ef"],"cs":["st=cs"],"i4":["items=4"],"i1":["items=1"],"s2":["stages=2"],"regs":["mode=regs"],"np1":["mode=regs","persist=0","items=1"]}'
-python3 templates/rmsnorm/tune/gen_defs.py $D $DS "$V" || exit 1
+python3 tools/tune/rmsnorm/gen_defs.py $D $DS "$V" || exit 1
 K=".device/bin/kjit --definitions $DS --definitions $D"
 L=$OUT/run1.log
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee $L
@@ -29,7 +29,7 @@ for l in sys.stdin:
   except Exception: print(l.rstrip()); continue
   print('%-36s b=%-6s %8.2f us %7.0f GB/s' % (d['name'], d['axes']['batch_size'], d['median_ms']*1e3, d['gbps']))" | tee -a $L; done
 echo "== torch" | tee -a $L
-timeout 60 python3 templates/rmsnorm/tune/torch_norms.py --hidden 4096 --batches 16384 --compile-batches 16384 2>&1 | grep -v Warning | tee -a $L
+timeout 60 python3 tools/tune/rmsnorm/torch_norms.py --hidden 4096 --batches 16384 --compile-batches 16384 2>&1 | grep -v Warning | tee -a $L
 echo "== check" | tee -a $L
 ALL=$($K list --op-type rmsnorm --json 2>/dev/null | python3 -c "import sys,json; print(' '.join(x['name'] for x in json.load(sys.stdin) if '__' not in x['name'] and not x['name'].startswith('odd_')))")
 timeout 60 $K check $ALL --max-workloads 3 2>&1 | tail -16 | tee -a $L

@@ -7,10 +7,10 @@ export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACH
 DS=.device/shared/flashinfer-trace/definitions
 D=/tmp/normdefs
 V='{"i2":["items=2"],"i4":["items=4"],"s2":["stages=2"],"i4s2":["items=4","stages=2"],"ste":["st=ef"],"lde":["ld=ef","st=ef"],"cs":["st=cs"]}'
-python3 templates/rmsnorm/tune/gen_defs.py $D $DS "$V" || exit 1
+python3 tools/tune/rmsnorm/gen_defs.py $D $DS "$V" || exit 1
 K=".device/bin/kjit --definitions $DS --definitions $D"
 L=$OUT/run2.log
-T=templates/rmsnorm/tune/torch_norms.py
+T=tools/tune/rmsnorm/torch_norms.py
 ts() { echo "-- $(date +%T) $*" | tee -a $L; }
 ts start
 (timeout 70 python3 $T --hidden 4096,7168 --compile-batches 16384 --warm-only > $OUT/torch_warm.log 2>&1) &

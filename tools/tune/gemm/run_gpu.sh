@@ -1,7 +1,7 @@
 #!/bin/bash
 # GPU run 2 for the gemm wgmma work: checks, kjit bench, cuBLAS baseline. Outputs also in $OUT.
 export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c
-TD=templates/gemm/test_definitions
+TD=tests/gpu/definitions/gemm
 K=".device/bin/kjit --definitions .device/shared/flashinfer-trace/definitions --definitions $TD"
 OUT=${OUT:-/tmp/out}; mkdir -p $OUT
 S() { python3 -c "
@@ -19,5 +19,5 @@ timeout 15 $K check gemm_n3584_k3584 gemm_n5120_k2048 gemm_n2048_k4096 gemm_n256
 timeout 15 $K check gemm_n5120_k2048 gemm_n2048_k4096 gemm_n3584_k3584 --axes M=64 --json
 } 2>&1 | tee $OUT/check.txt | S
 for M in 4096 8192; do timeout 20 $K bench gemm_n4096_k4096 gemm_n28672_k4096 --axes M=$M --json; done 2>&1 | tee $OUT/bench.txt | cut -c1-420
-timeout 40 python3 $TD/torch_mm.py 2>&1 | tee $OUT/torch.txt
+timeout 40 python3 tools/tune/gemm/torch_mm.py 2>&1 | tee $OUT/torch.txt
 for M in 1 16 128 200 512; do timeout 12 $K bench gemm_n4096_k4096 gemm_n28672_k4096 --axes M=$M --json; done 2>&1 | tee -a $OUT/bench.txt | cut -c1-420
