@@ -25,7 +25,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     nlohmann::ordered_json j;
     j["cache_dir"] = c.cache_dir.string();
     j["definitions"] = nlohmann::json::array();
-    j["definitions"].push_back(c.builtin_definitions_dir.string());
+    if (!c.builtin_definitions_dir.empty()) j["definitions"].push_back(c.builtin_definitions_dir.string());
     for (const auto& d : c.definition_dirs) j["definitions"].push_back(d.string());
     j["templates"] = c.templates_dir.string();
     j["arch"] = c.arch;

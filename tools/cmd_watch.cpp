@@ -51,7 +51,8 @@ class Watch {
     if (!m_jit) return rc;
     if (int r = select_names(); r != 0) return r;
     Config config = m_globals.config();
-    std::vector<fs::path> roots = {config.templates_dir, config.builtin_definitions_dir};
+    std::vector<fs::path> roots = {config.templates_dir};
+    if (!config.builtin_definitions_dir.empty()) roots.push_back(config.builtin_definitions_dir);
     for (const auto& d : config.definition_dirs) roots.push_back(d);
     auto watcher = InotifyWatcher::open(roots);
     if (!watcher) return report(watcher.error());
@@ -143,6 +144,7 @@ class Watch {
     for (const auto& d : m_globals.definitions) argv.insert(argv.end(), {"--definitions", d});
     if (!m_globals.templates.empty()) argv.insert(argv.end(), {"--templates", m_globals.templates});
     if (!m_globals.cache_dir.empty()) argv.insert(argv.end(), {"--cache-dir", m_globals.cache_dir});
+    if (m_globals.no_builtin) argv.emplace_back("--no-builtin-definitions");
     argv.insert(argv.end(), {"check", name});
     pid_t pid = ::fork();
     if (pid == 0) {

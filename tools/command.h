@@ -26,6 +26,7 @@ struct Globals {
   std::string templates;                 // --templates DIR
   std::string cache_dir;                 // --cache-dir DIR
   int verbosity = 0;                     // -v, -vv
+  bool no_builtin = false;               // --no-builtin-definitions
 
   // The effective config: defaults < environment < these flags.
   Config config() const;

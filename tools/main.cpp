@@ -19,6 +19,7 @@ Config Globals::config() const {
   for (const auto& d : definitions) c.definition_dirs.emplace_back(d);
   if (!templates.empty()) c.templates_dir = templates;
   if (!cache_dir.empty()) c.cache_dir = cache_dir;
+  if (no_builtin) c.builtin_definitions_dir.clear();
   if (verbosity == 1) c.log = "info";
   if (verbosity >= 2) c.log = "debug";
   return c;
@@ -52,6 +53,9 @@ int main(int argc, char** argv) {
                  "extra definition folder, searched after kjit's own (repeatable; env KJIT_DEFINITIONS)");
   app.add_option("--templates", globals.templates, "template root folder (env KJIT_TEMPLATES)");
   app.add_option("--cache-dir", globals.cache_dir, "cache folder (env KJIT_CACHE_DIR; default ~/.cache/kjit)");
+  app.add_flag("--no-builtin-definitions", globals.no_builtin,
+               "search only the --definitions / KJIT_DEFINITIONS folders, not kjit's own definitions/ (e.g. to check "
+               "a dataset's definitions whose names kjit's own shadow)");
   app.add_flag("-v,--verbose", globals.verbosity, "more logging (-vv for debug)");
 
   auto& registry = command_registry();

@@ -57,6 +57,21 @@ TEST(CliDefinitionTest, LintWithoutArgumentsChecksKjitsOwnDefinitions) {
   EXPECT_NE(r.out.find("17 valid, 0 invalid\n"), std::string::npos) << r.out;
 }
 
+// kjit's own definitions shadow same-named dataset ones; --no-builtin-definitions
+// takes them off the search path so the dataset's own files are used.
+TEST(CliDefinitionTest, NoBuiltinDefinitionsUsesOnlyTheGivenFolders) {
+  if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset << "; skipping";
+  CliResult with = run_kjit("--definitions " + k_dataset + " show rmsnorm_h4096 --json");
+  ASSERT_EQ(with.exit_code, 0) << with.out;
+  EXPECT_NE(with.out.find("/definitions/rmsnorm/rmsnorm_h4096.json"), std::string::npos);
+  EXPECT_EQ(with.out.find(k_dataset), std::string::npos) << "kjit's own definition should win";
+  CliResult without = run_kjit("--no-builtin-definitions --definitions " + k_dataset + " show rmsnorm_h4096 --json");
+  ASSERT_EQ(without.exit_code, 0) << without.out;
+  EXPECT_NE(without.out.find(k_dataset + "/rmsnorm/rmsnorm_h4096.json"), std::string::npos) << without.out;
+  CliResult none = run_kjit("--no-builtin-definitions show rmsnorm_h4096");
+  EXPECT_EQ(none.exit_code, 3) << none.out;
+}
+
 TEST(CliDefinitionTest, LintReportsErrorsAndExitsOne) {
   CliResult r = run_kjit("lint " + k_data + "/invalid " + k_data + "/malformed");
   EXPECT_EQ(r.exit_code, 1);
