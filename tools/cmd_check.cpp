@@ -167,6 +167,9 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       if (!a->json && r.workloads.empty())
         std::printf("  %-44s %s: %s\n", r.name.c_str(), std::string(runtime::to_string(r.status)).c_str(),
                     r.message.c_str());
+      // --json: one line per definition as soon as it is done, so a run
+      // stopped by a time limit keeps what finished.
+      if (a->json) std::printf("%s\n", definition_json(r).dump().c_str());
       results.push_back(std::move(r));
       std::fflush(stdout);
     }
@@ -179,9 +182,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
         std::fprintf(stderr, "kjit: %s: %s\n", r.name.c_str(), r.message.c_str());
       }
     }
-    if (a->json) {
-      for (const auto& r : results) std::printf("%s\n", definition_json(r).dump().c_str());
-    } else {
+    if (!a->json) {
       std::printf("\n%-44s %-20s %9s %12s %12s\n", "definition", "status", "workloads", "max_abs", "max_rel");
       int counts[7] = {};
       for (const auto& r : results) {

@@ -83,9 +83,9 @@ if has extremes; then
   pre="$(dnames gqa_paged False) $(dnames gqa_ragged False) $(dnames mla_paged False) $(dnames mla_ragged False)"
   x() { local tag=$1; shift; timeout ${EXT_T:-120} $KS check "$@" --json --trace "$out/trace_ext_$tag.jsonl" > "$out/check_ext_$tag.jsonl" 2>> "$out/check.err"; echo "  $tag rc=$?"; }
   x empty_decode $dec --axes batch_size=5 --kv-len 1000 --empty-first
-  x empty_prefill $pre --axes batch_size=3 --q-len 100 --kv-len 1000 --empty-first
+  x empty_prefill $pre --axes len_indptr=4 --q-len 100 --kv-len 1000 --empty-first  # prefill: batch = len_indptr - 1
   x long_decode $dec --axes batch_size=1 --kv-len 32768
-  x long_prefill $pre --axes batch_size=1 --q-len 256 --kv-len 4096
+  x long_prefill $pre --axes len_indptr=2 --q-len 256 --kv-len 4096
   # gemm: N/K tails and fp32 output (test-only definitions), M = 1 and 1100; and the
   # largest dataset workloads where the float64 CPU reference stays fast (M up to 16294).
   G="$B/kjit --definitions tests/gpu/definitions/gemm"
@@ -132,7 +132,7 @@ if has bench; then
     mla_paged_decode_h16_ckv512_kpe64_ps64 --axes batch_size=64 --kv-len 4096 --json > "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
   timeout 60 $K bench gqa_paged_decode_h32_kv8_d128_ps1 gqa_paged_decode_h32_kv8_d128_ps64 --axes batch_size=1 --kv-len 32768 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
   timeout 60 $K bench gqa_ragged_prefill_causal_h32_kv8_d128 gqa_paged_prefill_causal_h32_kv8_d128_ps1 gqa_paged_prefill_causal_h32_kv8_d128_ps64 \
-    --axes batch_size=8 --q-len 2048 --kv-len 2048 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
+    --axes len_indptr=9 --q-len 2048 --kv-len 2048 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
   cat "$out"/bench_*.jsonl | cut -c1-400
   tail -5 "$out/bench.err"
 fi
