@@ -24,6 +24,21 @@ steps=${*:-info warmup check extremes bad bench torch fidelity}
 has() { [[ " $steps " == *" $1 "* ]]; }
 t0=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
+# Status counts per check file matching the glob (and the first failures).
+summarize() {
+  python3 - "$out" "$1" <<'PY'
+import json, sys, glob, collections, os
+for f in sorted(glob.glob(os.path.join(sys.argv[1], sys.argv[2]))):
+    c = collections.Counter(); bad = []
+    for line in open(f):
+        try: r = json.loads(line)
+        except Exception: continue
+        s = r.get("status", "?"); c[s] += 1
+        if s != "PASSED": bad.append((r.get("name"), s, str(r.get("message", ""))[:150]))
+    print(os.path.basename(f), dict(c))
+    for b in bad[:6]: print("    ", *b)
+PY
+}
 
 if has info; then
   stamp info
@@ -56,18 +71,7 @@ if has check; then
         > "$out/check_${set}_gemm_m$m.jsonl" 2>> "$out/check.err"; echo "  rc=$?"
     done
   done
-  python3 - "$out" <<'PY'
-import json, sys, glob, collections, os
-for f in sorted(glob.glob(os.path.join(sys.argv[1], "check_*.jsonl"))):
-    c = collections.Counter(); bad = []
-    for line in open(f):
-        try: r = json.loads(line)
-        except Exception: continue
-        s = r.get("status", "?"); c[s] += 1
-        if s != "PASSED": bad.append((r.get("name") or r.get("definition"), s, str(r.get("message", r.get("error", "")))[:150]))
-    print(os.path.basename(f), dict(c))
-    for b in bad[:6]: print("    ", *b)
-PY
+  summarize "check_[!e]*.jsonl"
   tail -5 "$out/check.err"
 fi
 if has extremes; then
@@ -94,18 +98,7 @@ if has extremes; then
       --trace "$out/trace_ext_gemm_tails_m$m.jsonl" > "$out/check_ext_gemm_tails_m$m.jsonl" 2>> "$out/check.err"; echo "  gemm tails M=$m rc=$?"
   done
   x gemm_largest gemm_n128_k2048 gemm_n256_k7168 --max-workloads 3
-  python3 - "$out" <<'PY'
-import json, sys, glob, collections, os
-for f in sorted(glob.glob(os.path.join(sys.argv[1], "check_ext_*.jsonl"))):
-    c = collections.Counter(); bad = []
-    for line in open(f):
-        try: r = json.loads(line)
-        except Exception: continue
-        c[r.get("status", "?")] += 1
-        if r.get("status") != "PASSED": bad.append((r.get("name"), r.get("status"), str(r.get("message", ""))[:150]))
-    print(os.path.basename(f), dict(c))
-    for b in bad[:6]: print("    ", *b)
-PY
+  summarize "check_ext_*.jsonl"
 fi
 if has bad; then
   stamp bad-template
