@@ -24,7 +24,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("--arch", a->arch, "target arch, e.g. sm_90a (env KJIT_ARCH)");
   sub.add_flag("--json", a->json, "one JSON object per line");
   sub.add_flag("--force", a->force, "compile even when cached (also retries a remembered failure)");
-  sub.add_option("-O,--option", a->options, "extra NVRTC option (repeatable), e.g. -O=-lineinfo");
+  sub.add_option("-O,--option", a->options, "extra NVRTC option (repeatable), e.g. --option=-lineinfo or -O -lineinfo");
   return [&globals, a]() {
     int rc = 0;
     auto jit = open_jit(globals, &rc);
