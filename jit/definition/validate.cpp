@@ -4,7 +4,7 @@
 // Thread safety: pure functions; the Checker lives on the caller's stack.
 #include "jit/definition/validate.h"
 
-#include <regex>
+#include <cctype>
 #include <set>
 #include <string>
 
@@ -12,6 +12,32 @@
 
 namespace kjit::jit {
 namespace {
+
+// The parameter names of a Python parameter list ("x, y: Tensor, eps=1e-5,
+// *args"): per comma-separated item at bracket depth 0, the identifier after
+// optional '*'s; annotations and defaults are skipped. (No std::regex: it is
+// slow to build and match, and definitions are parsed on every cold start.)
+std::set<std::string> parameter_names(std::string_view params) {
+  std::set<std::string> names;
+  auto is_start = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  auto is_part = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  int depth = 0;
+  std::size_t item = 0;
+  for (std::size_t i = 0; i <= params.size(); ++i) {
+    const char c = i < params.size() ? params[i] : ',';
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    if (c != ',' || depth > 0) continue;
+    std::size_t b = item;
+    while (b < i && (std::isspace(static_cast<unsigned char>(params[b])) || params[b] == '*')) ++b;
+    std::size_t e = b;
+    if (e < i && is_start(params[e]))
+      while (e < i && is_part(params[e])) ++e;
+    if (e > b) names.emplace(params.substr(b, e - b));
+    item = i + 1;
+  }
+  return names;
+}
 
 using Json = nlohmann::ordered_json;
 
@@ -239,13 +265,17 @@ class Checker {
       return;
     }
     // The parameters of run should be the inputs (order may differ).
-    auto close = src.find(')', pos);
-    if (close == std::string::npos) return;
+    // The ')' that closes `run(` (defaults and annotations may hold brackets).
+    std::size_t close = pos + 8;
+    for (int depth = 0; close < src.size(); ++close) {
+      const char c = src[close];
+      if (c == '(' || c == '[' || c == '{') ++depth;
+      if (c == ']' || c == '}') --depth;
+      if (c == ')' && depth-- == 0) break;
+    }
+    if (close >= src.size()) return;
     std::string params = src.substr(pos + 8, close - pos - 8);
-    static const std::regex k_param(R"(([A-Za-z_][A-Za-z0-9_]*)\s*(?:[:=][^,]*)?(?:,|$))");
-    std::set<std::string> run_params;
-    for (auto m = std::sregex_iterator(params.begin(), params.end(), k_param); m != std::sregex_iterator(); ++m)
-      run_params.insert((*m)[1].str());
+    std::set<std::string> run_params = parameter_names(params);
     for (const auto& name : input_names)
       if (!run_params.contains(name))
         warning("/reference", "`run` has no parameter named '" + name + "' (an input); the runner passes inputs "

@@ -139,6 +139,22 @@ TEST(ValidateTest, WarningsDoNotMakeADefinitionInvalid) {
   EXPECT_TRUE(parse_definition(doc, "t.json").has_value());
 }
 
+// run's parameters: annotations (with commas inside brackets), defaults and
+// *args are understood; only real mismatches with the inputs are reported.
+TEST(ValidateTest, RunParametersWithAnnotationsAndDefaults) {
+  Json doc = minimal_definition();
+  doc["reference"] = "def run(x: torch.Tensor,\n        w: Tuple[int, int] = (1, 2), *args, eps=1e-5):\n  pass";
+  auto issues = validate_definition_json(doc, "t.json");
+  std::vector<std::string> warnings;
+  for (const auto& i : issues)
+    if (i.severity == Severity::warning) warnings.push_back(i.message);
+  ASSERT_EQ(warnings.size(), 2u) << ::testing::PrintToString(warnings);
+  EXPECT_NE(warnings[0].find("'args'"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("'eps'"), std::string::npos) << warnings[1];
+  doc["reference"] = "def run(w, x):\n  pass";  // order does not matter
+  EXPECT_EQ(count_issues(validate_definition_json(doc, "t.json"), Severity::warning), 0u);
+}
+
 TEST(ValidateTest, LocationMismatchIsAWarning) {
   auto d = parse_definition(minimal_definition("fused_add_norm"), "x");
   ASSERT_TRUE(d.has_value());
