@@ -1,38 +1,24 @@
 // CLI tests for `kjit lint`, `kjit list` and `kjit show`: runs the built
 // binary (KJIT_BINARY) and checks output shapes and exit codes.
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/tools/workflows_test_util.h"
+
 namespace kjit::tools {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;  // stdout, or stdout+stderr when asked
-};
+using CliResult = flows_test::CliRun;
 
-// Runs `kjit ARGS` with KJIT_DEFINITIONS unset so only the given folders count.
+// Runs `kjit ARGS` (KJIT_DEFINITIONS unset so only the given folders count);
+// stderr is kept only when asked.
 CliResult run_kjit(const std::string& args, bool with_stderr = false) {
-  std::string cmd = "env -u KJIT_DEFINITIONS '" + std::string(KJIT_BINARY) + "' " + args +
-                    (with_stderr ? " 2>&1" : " 2>/dev/null");
-  CliResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return flows_test::run_kjit(args, with_stderr ? "2>&1" : "2>/dev/null");
 }
 
 const std::string k_dataset = std::string(KJIT_SHARED_DIR) + "/flashinfer-trace/definitions";

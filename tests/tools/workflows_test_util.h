@@ -1,6 +1,7 @@
-// Helpers for the workflow CLI tests (warmup, export, serve, watch): a temp
-// directory per test, running build/kjit with a private cache, and a copy of
-// the templates that a test may break.
+// Helpers for the CLI tests (lint/list/show and the workflows: warmup, export,
+// serve, watch): a temp directory per test, running build/kjit (run_kjit; the
+// workflow tests give it a private cache), and a copy of the templates that a
+// test may break.
 //
 // Thread safety: test-only; one test at a time.
 #pragma once
