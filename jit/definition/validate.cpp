@@ -5,38 +5,44 @@
 #include "jit/definition/validate.h"
 
 #include <cctype>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "jit/definition/dtype.h"
 
 namespace kjit::jit {
 namespace {
 
-// The parameter names of a Python parameter list ("x, y: Tensor, eps=1e-5,
-// *args"): per comma-separated item at bracket depth 0, the identifier after
-// optional '*'s; annotations and defaults are skipped. (No std::regex: it is
-// slow to build and match, and definitions are parsed on every cold start.)
-std::set<std::string> parameter_names(std::string_view params) {
+// The parameter names of Python's `def run(`, given the text right after the
+// '(' : per comma-separated item at bracket depth 0, the identifier after
+// optional '*'s (annotations and defaults, which may hold brackets and commas,
+// are skipped), up to the ')' that closes the list. Empty when the list is
+// not closed. (No std::regex: it is slow to build and match, and definitions
+// are parsed on every cold start.)
+std::optional<std::set<std::string>> parameter_names(std::string_view text) {
   std::set<std::string> names;
   auto is_start = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
   auto is_part = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
   int depth = 0;
   std::size_t item = 0;
-  for (std::size_t i = 0; i <= params.size(); ++i) {
-    const char c = i < params.size() ? params[i] : ',';
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     if (c == '(' || c == '[' || c == '{') ++depth;
+    const bool closes_list = c == ')' && depth == 0;
     if (c == ')' || c == ']' || c == '}') --depth;
-    if (c != ',' || depth > 0) continue;
+    if (!closes_list && (c != ',' || depth > 0)) continue;
     std::size_t b = item;
-    while (b < i && (std::isspace(static_cast<unsigned char>(params[b])) || params[b] == '*')) ++b;
+    while (b < i && (std::isspace(static_cast<unsigned char>(text[b])) || text[b] == '*')) ++b;
     std::size_t e = b;
-    if (e < i && is_start(params[e]))
-      while (e < i && is_part(params[e])) ++e;
-    if (e > b) names.emplace(params.substr(b, e - b));
+    if (e < i && is_start(text[e]))
+      while (e < i && is_part(text[e])) ++e;
+    if (e > b) names.emplace(text.substr(b, e - b));
+    if (closes_list) return names;
     item = i + 1;
   }
-  return names;
+  return std::nullopt;
 }
 
 using Json = nlohmann::ordered_json;
@@ -265,17 +271,9 @@ class Checker {
       return;
     }
     // The parameters of run should be the inputs (order may differ).
-    // The ')' that closes `run(` (defaults and annotations may hold brackets).
-    std::size_t close = pos + 8;
-    for (int depth = 0; close < src.size(); ++close) {
-      const char c = src[close];
-      if (c == '(' || c == '[' || c == '{') ++depth;
-      if (c == ']' || c == '}') --depth;
-      if (c == ')' && depth-- == 0) break;
-    }
-    if (close >= src.size()) return;
-    std::string params = src.substr(pos + 8, close - pos - 8);
-    std::set<std::string> run_params = parameter_names(params);
+    const auto parsed = parameter_names(std::string_view(src).substr(pos + 8));
+    if (!parsed) return;
+    const std::set<std::string>& run_params = *parsed;
     for (const auto& name : input_names)
       if (!run_params.contains(name))
         warning("/reference", "`run` has no parameter named '" + name + "' (an input); the runner passes inputs "
