@@ -20,6 +20,8 @@ D=.device/shared/flashinfer-trace/definitions
 export KJIT_CACHE_DIR=/tmp/kjit-sweep-cache PYTHONUNBUFFERED=1
 export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions
 K="$B/kjit --definitions $D"
+# The dataset alone: its own files, not the same-named kjit definitions.
+KDS="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $D"
 steps=${*:-info warmup check extremes bad bench torch fidelity}
 has() { [[ " $steps " == *" $1 "* ]]; }
 t0=$(date +%s)
@@ -56,7 +58,7 @@ if has check; then
   # float64 CPU reference of the largest workloads (M = 16294, N*K up to 4.7e8)
   # would take hours.
   for set in ${SETS:-ds own}; do
-    if [ $set = ds ]; then KS="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $D"; else KS="$B/kjit"; fi
+    if [ $set = ds ]; then KS="$KDS"; else KS="$B/kjit"; fi
     names() { $KS list --op-type "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r.get("template")))'; }
     for op in rmsnorm gqa_paged gqa_ragged mla_paged mla_ragged; do
       n=$(names $op); [ -n "$n" ] || continue
@@ -81,7 +83,7 @@ if has extremes; then
   # sequence for decode (prefill at 32k would take the float64 CPU reference
   # hours, so prefill uses 4k).
   stamp extremes
-  KS="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $D"
+  KS="$KDS"
   dnames() { $KS list --op-type "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r.get("template") and ("decode" in r["name"]) == ('"$2"')))'; }
   dec="$(dnames gqa_paged True) $(dnames mla_paged True)"
   pre="$(dnames gqa_paged False) $(dnames gqa_ragged False) $(dnames mla_paged False) $(dnames mla_ragged False)"
