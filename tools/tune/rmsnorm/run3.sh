@@ -34,7 +34,7 @@ timeout 30 $K check $VAR --axes batch_size=33 2>&1 | tail -4 | tee -a $L
 ts check variants b=1
 timeout 20 $K check $VAR --axes batch_size=1 2>&1 | tail -3 | tee -a $L
 ts wait harness warm
-for i in $(seq 120); do grep -q "warm done" $OUT/same3.log && break; kill -0 $HP 2>/dev/null || break; sleep 0.5; done
+for i in $(seq 90); do grep -q "warm done" $OUT/same3.log && break; kill -0 $HP 2>/dev/null || break; sleep 0.5; done
 grep -v "^{" $OUT/same3.log | grep -iv warn | tail -12 | tee -a $L
 ts bench defaults
 timeout 15 $K bench $HN --axes batch_size=16384 --json 2>&1 | tee -a $OUT/bench3.jsonl | fmt | tee -a $L
