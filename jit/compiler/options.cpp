@@ -49,6 +49,7 @@ constexpr Spec k_specs[] = {
     {{"lineinfo", "generate-line-info", ""}, Kind::flag, "-lineinfo"},
     {{"use_fast_math", "use-fast-math", ""}, Kind::flag, "--use_fast_math"},
     {{"default-device", "device-as-default-execution-space", ""}, Kind::flag, "-default-device"},
+    {{"minimal", "", ""}, Kind::flag, "--minimal"},
     {{"Xptxas", "ptxas-options", ""}, Kind::value, "-Xptxas=", {}, false, true},
     {{"maxrregcount", "", ""}, Kind::value, "--maxrregcount=", {}, true},
     {{"ftz", "", ""}, Kind::value, "--ftz=", {}, true},
@@ -146,6 +147,7 @@ Result<std::vector<std::string>> normalize_options(const OptionRequest& request)
   if (request.output == OutputKind::cubin) out.emplace_back("-Xptxas=-v");
   if (request.lineinfo) out.emplace_back("-lineinfo");
   if (request.debug) out.emplace_back("-G");
+  if (request.minimal) out.emplace_back("--minimal");
   out.insert(out.end(), user.begin(), user.end());
 
   std::ranges::sort(out);

@@ -129,7 +129,7 @@ TEST(KeyTest, InputsForRequestNormalizeLikeCompile) {
   EXPECT_EQ(inputs->cuda_header_version, "cuda 13000, cccl 3000001");
   EXPECT_EQ(inputs->arch, "sm_90a");
   EXPECT_EQ(inputs->options,
-            (std::vector<std::string>{"--use_fast_math", "-DN=4", "-Xptxas=-v", "-arch=sm_90a", "-std=c++17"}));
+            (std::vector<std::string>{"--minimal", "--use_fast_math", "-DN=4", "-Xptxas=-v", "-arch=sm_90a", "-std=c++17"}));
   // No paths in the key: the toolkit location never reaches it.
   for (const auto& option : inputs->options) EXPECT_EQ(option.find('/'), std::string::npos) << option;
 

@@ -20,19 +20,19 @@ Result<std::vector<std::string>> normalize(std::vector<std::string> extra, Outpu
 TEST(OptionsTest, DefaultsForCubin) {
   auto options = normalize({});
   ASSERT_TRUE(options) << options.error().message;
-  EXPECT_EQ(*options, (std::vector<std::string>{"-Xptxas=-v", "-arch=sm_90a", "-std=c++17"}));
+  EXPECT_EQ(*options, (std::vector<std::string>{"--minimal", "-Xptxas=-v", "-arch=sm_90a", "-std=c++17"}));
 }
 
 TEST(OptionsTest, PtxUsesComputeArchAndNoPtxasReport) {
   auto options = normalize({}, OutputKind::ptx);
   ASSERT_TRUE(options);
-  EXPECT_EQ(*options, (std::vector<std::string>{"-arch=compute_90a", "-std=c++17"}));
+  EXPECT_EQ(*options, (std::vector<std::string>{"--minimal", "-arch=compute_90a", "-std=c++17"}));
 }
 
 TEST(OptionsTest, SwitchesAddLineinfoAndDebug) {
   auto options = normalize({}, OutputKind::cubin, true, true);
   ASSERT_TRUE(options);
-  EXPECT_EQ(*options, (std::vector<std::string>{"-G", "-Xptxas=-v", "-arch=sm_90a", "-lineinfo", "-std=c++17"}));
+  EXPECT_EQ(*options, (std::vector<std::string>{"--minimal", "-G", "-Xptxas=-v", "-arch=sm_90a", "-lineinfo", "-std=c++17"}));
 }
 
 TEST(OptionsTest, SpellingsAreCanonical) {
