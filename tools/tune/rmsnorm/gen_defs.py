@@ -6,7 +6,7 @@
             `kjit bench` run can compare launch shapes of the same op.
   odd:      made-up hidden sizes / dtypes derived from the dataset definitions (hidden not a
             multiple of 8, rows too long for registers, partial last item, fp16, fp32 weight).
-Usage: gen_defs.py OUT_DIR DATASET_DEFS_DIR [VARIANTS_JSON]
+Usage: gen_defs.py OUT_DIR DATASET_DEFS_DIR [VARIANTS_JSON [DATASET_NAMES]]
 VARIANTS_JSON: {"suffix": ["key=value", ...], ...} applied to kjit's own 4 definitions.
 """
 import json, os, re, sys
@@ -20,7 +20,9 @@ os.makedirs(out, exist_ok=True)
 def dump(d):
     json.dump(d, open(os.path.join(out, d["name"] + ".json"), "w"), indent=1)
 
-for f in sorted(os.listdir(own)):
+# Optional 4th argument: dataset rmsnorm definitions (comma-separated names) that get the same variants.
+extra = [os.path.join(dataset, "rmsnorm", n + ".json") for n in sys.argv[4].split(",")] if len(sys.argv) > 4 else []
+for f in sorted(os.listdir(own)) + extra:
     base = json.load(open(os.path.join(own, f)))
     for suf, kvs in variants.items():
         d = dict(base, name=base["name"] + "__" + suf, tags=base["tags"] + ["kjit-tune:" + kv for kv in kvs])
