@@ -22,11 +22,11 @@ ts start
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a $L
 HN="rmsnorm_h4096 fused_add_rmsnorm_h4096"
 P="rmsnorm_h4096 fused_add_rmsnorm_h4096 rmsnorm_h5120 fused_add_rmsnorm_h5120 rmsnorm_h7168 fused_add_rmsnorm_h7168"
-VB="rmsnorm_h4096__p1 rmsnorm_h4096__i4c8 rmsnorm_h4096__i4c12 rmsnorm_h4096__npe rmsnorm_h4096__rnp4 fused_add_rmsnorm_h4096__p1 fused_add_rmsnorm_h4096__i4c8 fused_add_rmsnorm_h4096__npe fused_add_rmsnorm_h4096__rnp4 rmsnorm_h5120__p1 fused_add_rmsnorm_h5120__p1 rmsnorm_h7168__p0 fused_add_rmsnorm_h7168__p0"
+VB="rmsnorm_h4096__rre fused_add_rmsnorm_h4096__rre rmsnorm_h4096__p1 rmsnorm_h4096__i4c8 rmsnorm_h4096__i4c12 rmsnorm_h4096__npe rmsnorm_h4096__rnp4 fused_add_rmsnorm_h4096__p1 fused_add_rmsnorm_h4096__i4c8 fused_add_rmsnorm_h4096__npe fused_add_rmsnorm_h4096__rnp4 rmsnorm_h5120__p1 fused_add_rmsnorm_h5120__p1 rmsnorm_h7168__p0 fused_add_rmsnorm_h7168__p0"
 mkdir -p /tmp/kc
-for n in $HN rmsnorm_h4096__p1 fused_add_rmsnorm_h4096__p1; do $K get $n -o /tmp/kc/$n.cubin --plan /tmp/kc/$n.json >/dev/null 2>&1 || echo "get $n failed" | tee -a $L; done
+for n in $HN rmsnorm_h4096__p1 fused_add_rmsnorm_h4096__p1 fused_add_rmsnorm_h4096__rre; do $K get $n -o /tmp/kc/$n.cubin --plan /tmp/kc/$n.json >/dev/null 2>&1 || echo "get $n failed" | tee -a $L; done
 rm -f /tmp/go
-python3 tools/tune/rmsnorm/same_harness.py --kjit-dir /tmp/kc --names rmsnorm_h4096,fused_add_rmsnorm_h4096,rmsnorm_h4096__p1,fused_add_rmsnorm_h4096__p1 \
+python3 tools/tune/rmsnorm/same_harness.py --kjit-dir /tmp/kc --names rmsnorm_h4096,fused_add_rmsnorm_h4096,rmsnorm_h4096__p1,fused_add_rmsnorm_h4096__p1,fused_add_rmsnorm_h4096__rre \
   --wait-flag /tmp/go --json $OUT/same4.json > $OUT/same4.log 2>&1 &
 HP=$!
 ALL=$($K list --op-type rmsnorm --json 2>/dev/null | python3 -c "import sys,json; print(' '.join(x['name'] for x in json.load(sys.stdin) if '__' not in x['name'] and not x['name'].startswith(('odd_','ds_'))))")
