@@ -4,7 +4,9 @@
 # 16384 with kjit bench; then kjit's and torch.compile's kernels timed in ONE python process
 # with the same flush procedures (tools/tune/rmsnorm/same_harness.py); then ncu DRAM bytes of
 # the kjit kernels under kjit bench's flush. Repo root on the GPU machine; variant definitions
-# in .norms3/defs (gen_defs.py .norms3/defs DATASET "$(cat .norms3/variants.json)"); logs to $OUT.
+# in .norms3/defs (gen_defs.py .norms3/defs DATASET "$V3"); logs to $OUT. Run 3's variants:
+# V3='{"bal":["grid=bal"],"stma":["st=tma"],"stmab":["st=tma","grid=bal"],"s2":["stages=2"],"s2b":["stages=2","grid=bal"],"s2tma":["stages=2","st=tma"],"s2tmab":["stages=2","st=tma","grid=bal"],"np":["persist=0","stages=1","cpsm=6"],"np2":["persist=0","stages=2","cpsm=8"],"i2b":["items=2","grid=bal"],"i4b":["items=4","grid=bal"],"rnp":["mode=regs","persist=0","ld=ca","items=2","cpsm=8"],"rnp4":["mode=regs","persist=0","ld=ca","items=4","cpsm=8"]}'
+# (at templates 2eac664, where persistent was the default; np / np2 = persist=0 there).
 export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c PYTHONUNBUFFERED=1
 DS=.device/shared/flashinfer-trace/definitions
 D=.norms3/defs

@@ -5,7 +5,10 @@
 # dataset copies at batch 517, benched variants at 33 and 1); kjit bench of the defaults at
 # 1/64/1024/16384 and of variants at 16384; kjit cubins and torch.compile timed in one process
 # with the same flushes (same_harness.py); F.rms_norm eager at 1/64/1024/16384 (torch_norms.py).
-# Repo root on the GPU machine; definitions in .norms3/defs; logs to $OUT.
+# Repo root on the GPU machine; definitions in .norms3/defs, made by
+#   gen_defs.py .norms3/defs DATASET "$V4" rmsnorm_h5120,fused_add_rmsnorm_h5120
+# V4='{"p1":["persist=1"],"p0":["persist=0"],"npe":["ld=ef"],"rre":["reread=ef"],"i4c8":["items=4","cpsm=8"],"i4c12":["items=4","cpsm=12"],"rnp4":["mode=regs","persist=0","ld=ca","items=4","cpsm=8"]}'
+# logs to $OUT.
 export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c PYTHONUNBUFFERED=1
 DS=.device/shared/flashinfer-trace/definitions
 D=.norms3/defs
