@@ -57,22 +57,30 @@ if has check; then
   # (smallest .. largest, MAXW of them); gemm uses M = 1, 33, 100 because the
   # float64 CPU reference of the largest workloads (M = 16294, N*K up to 4.7e8)
   # would take hours.
+  # The op types run concurrently (each job its own timeout; the machine has 16 cores and the
+  # float64 references and input generation are CPU work), gqa_paged in PAR_GQA slices.
   for set in ${SETS:-ds own}; do
     if [ $set = ds ]; then KS="$KDS"; else KS="$B/kjit"; fi
     names() { $KS list --op-type "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r.get("template")))'; }
-    for op in rmsnorm gqa_paged gqa_ragged mla_paged mla_ragged; do
-      n=$(names $op); [ -n "$n" ] || continue
-      stamp "check $set $op"
-      timeout ${CHECK_T:-100} $KS check $n --max-workloads ${MAXW:-3} --trace "$out/trace_${set}_$op.jsonl" --json \
-        > "$out/check_${set}_$op.jsonl" 2>> "$out/check.err"; echo "  rc=$?"
+    job() {  # job TAG TIMEOUT ARGS...: kjit check ARGS in the background, results under TAG
+      local tag=$1 t=$2; shift 2
+      ( timeout "$t" $KS check "$@" --trace "$out/trace_${set}_$tag.jsonl" --json > "$out/check_${set}_$tag.jsonl" \
+          2>> "$out/check_$tag.err"; rc=$?; echo "  [$(( $(date +%s) - t0 ))s] check $set $tag rc=$rc" ) &
+    }
+    stamp "check $set (concurrent jobs)"
+    for op in rmsnorm gqa_ragged mla_paged mla_ragged; do
+      n=$(names $op); [ -n "$n" ] && job $op ${CHECK_T:-100} $n --max-workloads ${MAXW:-3}
+    done
+    gqa=($(names gqa_paged)); k=${PAR_GQA:-3}
+    for ((i = 0; i < k; i++)); do
+      slice=(); for ((j = i; j < ${#gqa[@]}; j += k)); do slice+=("${gqa[j]}"); done
+      [ ${#slice[@]} -gt 0 ] && job gqa_paged_$i ${CHECK_T:-100} "${slice[@]}" --max-workloads ${MAXW:-3}
     done
     n=$(names gemm)
-    for m in ${GEMM_MS:-1 33 100}; do
-      stamp "check $set gemm M=$m"
-      timeout ${GEMM_T:-100} $KS check $n --axes M=$m --trace "$out/trace_${set}_gemm_m$m.jsonl" --json \
-        > "$out/check_${set}_gemm_m$m.jsonl" 2>> "$out/check.err"; echo "  rc=$?"
-    done
+    for m in ${GEMM_MS:-1 33 100}; do job gemm_m$m ${GEMM_T:-100} $n --axes M=$m; done
+    wait
   done
+  cat "$out"/check_*.err >> "$out/check.err" 2>/dev/null
   summarize "check_[!e]*.jsonl"
   tail -5 "$out/check.err"
 fi
