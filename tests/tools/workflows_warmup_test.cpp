@@ -1,5 +1,6 @@
 // CLI tests for `kjit warmup`: sharding covers every item exactly once, the
-// report's fields, unserved definitions skipped, and a failing item exits 1.
+// report's fields, unserved definitions skipped, a failing item exits 1, and kjit's own
+// definitions all compile.
 // Uses the public dataset's rmsnorm definitions (served by a template) and a
 // private cache per test.
 #include <algorithm>
@@ -114,6 +115,28 @@ TEST(WorkflowsWarmupTest, FailingItemExitsOneAndIsListed) {
   json doc = json::parse(read_text(dir.path / "r.json"));
   EXPECT_EQ(doc["totals"]["failed"], 1);
   EXPECT_EQ(doc["items"][0]["status"], "failed");
+}
+
+// Every one of kjit's own definitions compiles, with no spills, for the default arch and for
+// sm_80 (the mma.sync / register-pipeline fallbacks): a change to a shared include that breaks
+// one op type's template (say a helper defined twice) fails here, without a GPU.
+TEST(WorkflowsWarmupTest, EveryOwnDefinitionCompilesWithoutSpills) {
+  TempDir dir;
+  CliRun list = run_kjit("list --json", "2>/dev/null");
+  ASSERT_EQ(list.exit_code, 0) << list.out;
+  const std::size_t own = json::parse(list.out).size();
+  ASSERT_GE(own, 10u) << list.out;
+  CliRun r = run_kjit("--cache-dir '" + (dir.path / "cache").string() + "' warmup --arch sm_90a,sm_80 -j 2 --json",
+                      "2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json doc = json::parse(r.out);
+  EXPECT_EQ(doc["totals"]["failed"], 0) << r.out;
+  EXPECT_EQ(doc["totals"]["skipped"], 0) << r.out;
+  ASSERT_EQ(doc["items"].size(), 2 * own) << r.out;
+  for (const auto& it : doc["items"]) {
+    EXPECT_EQ(it["status"], "compiled") << it.dump();
+    EXPECT_EQ(it["spill_bytes"], 0) << it.dump();
+  }
 }
 
 TEST(WorkflowsWarmupTest, BadShardIsAUsageError) {
