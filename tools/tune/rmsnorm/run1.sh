@@ -1,13 +1,10 @@
 #!/bin/bash
 # Device run 1 for the rmsnorm templates: variant bench + torch baselines + checks.
 # Run from the repo root on the GPU machine (the `run` tool); writes logs to $OUT.
-export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c
-DS=.device/shared/flashinfer-trace/definitions
-D=/tmp/normdefs
+D=/tmp/normdefs RUN=run1
+. tools/tune/rmsnorm/prelude.sh
 V='{"ef":["ld=ef"],"cs":["st=cs"],"i4":["items=4"],"i1":["items=1"],"s2":["stages=2"],"regs":["mode=regs"],"np1":["mode=regs","persist=0","items=1"]}'
 python3 tools/tune/rmsnorm/gen_defs.py $D $DS "$V" || exit 1
-K=".device/bin/kjit --definitions $DS --definitions $D"
-L=$OUT/run1.log
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee $L
 B=16384
 for g in np1 regs tma; do

@@ -3,15 +3,11 @@
 # kjit bench of the defaults at batch 1/64/1024/16384 and of shape variants at 16384, then the
 # torch baselines (eager at every batch, compile at 16384). Repo root on the GPU machine; logs
 # to $OUT.
-export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c
-DS=.device/shared/flashinfer-trace/definitions
-D=/tmp/normdefs
+D=/tmp/normdefs RUN=run2
+. tools/tune/rmsnorm/prelude.sh
 V='{"i2":["items=2"],"i4":["items=4"],"s2":["stages=2"],"i4s2":["items=4","stages=2"],"ste":["st=ef"],"lde":["ld=ef","st=ef"],"cs":["st=cs"]}'
 python3 tools/tune/rmsnorm/gen_defs.py $D $DS "$V" || exit 1
-K=".device/bin/kjit --definitions $DS --definitions $D"
-L=$OUT/run2.log
 T=tools/tune/rmsnorm/torch_norms.py
-ts() { echo "-- $(date +%T) $*" | tee -a $L; }
 ts start
 (timeout 70 python3 $T --hidden 4096,7168 --compile-batches 16384 --warm-only > $OUT/torch_warm.log 2>&1) &
 WP=$!
@@ -25,12 +21,6 @@ ts check odd
 timeout 30 $K check $ODD --axes batch_size=517 2>&1 | tail -26 | tee -a $L
 ts wait torch warm
 wait $WP; tail -2 $OUT/torch_warm.log | tee -a $L
-fmt() { python3 -c "
-import sys,json
-for l in sys.stdin:
-  try: d=json.loads(l)
-  except Exception: print(l.rstrip()[:200]); continue
-  print('%-34s b=%-6s %8.2f us (min %7.2f) %5.0f GB/s frac %.3f copy %.0f' % (d['name'], d['axes']['batch_size'], d['median_ms']*1e3, d['min_ms']*1e3, d['gbps'], d['bandwidth_fraction'], d['peak_copy_gbps']))"; }
 P="rmsnorm_h4096 fused_add_rmsnorm_h4096 rmsnorm_h7168 fused_add_rmsnorm_h7168"
 ts bench 16384 defaults
 timeout 20 $K bench $P --axes batch_size=16384 --json 2>&1 | tee -a $OUT/bench2.jsonl | fmt | tee -a $L

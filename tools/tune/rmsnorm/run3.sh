@@ -7,18 +7,8 @@
 # in .norms3/defs (gen_defs.py .norms3/defs DATASET "$V3"); logs to $OUT. Run 3's variants:
 # V3='{"bal":["grid=bal"],"stma":["st=tma"],"stmab":["st=tma","grid=bal"],"s2":["stages=2"],"s2b":["stages=2","grid=bal"],"s2tma":["stages=2","st=tma"],"s2tmab":["stages=2","st=tma","grid=bal"],"np":["persist=0","stages=1","cpsm=6"],"np2":["persist=0","stages=2","cpsm=8"],"i2b":["items=2","grid=bal"],"i4b":["items=4","grid=bal"],"rnp":["mode=regs","persist=0","ld=ca","items=2","cpsm=8"],"rnp4":["mode=regs","persist=0","ld=ca","items=4","cpsm=8"]}'
 # (at templates 2eac664, where persistent was the default; np / np2 = persist=0 there).
-export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c PYTHONUNBUFFERED=1
-DS=.device/shared/flashinfer-trace/definitions
-D=.norms3/defs
-K=".device/bin/kjit --definitions $DS --definitions $D"
-L=$OUT/run3.log
-ts() { echo "-- $(date +%T) $*" | tee -a $L; }
-fmt() { python3 -c "
-import sys,json
-for l in sys.stdin:
-  try: d=json.loads(l)
-  except Exception: print(l.rstrip()[:200]); continue
-  print('%-36s b=%-6s %8.2f us (min %7.2f) %5.0f GB/s frac %.3f copy %.0f' % (d['name'], d['axes']['batch_size'], d['median_ms']*1e3, d['min_ms']*1e3, d['gbps'], d['bandwidth_fraction'], d['peak_copy_gbps']))"; }
+D=.norms3/defs RUN=run3
+. tools/tune/rmsnorm/prelude.sh
 ts start
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a $L
 VAR=$(ls $D | grep '_h4096__' | sed 's/.json//' | tr '\n' ' ')

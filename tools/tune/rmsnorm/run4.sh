@@ -9,18 +9,8 @@
 #   gen_defs.py .norms3/defs DATASET "$V4" rmsnorm_h5120,fused_add_rmsnorm_h5120
 # V4='{"p1":["persist=1"],"p0":["persist=0"],"npe":["ld=ef"],"rre":["reread=ef"],"i4c8":["items=4","cpsm=8"],"i4c12":["items=4","cpsm=12"],"rnp4":["mode=regs","persist=0","ld=ca","items=4","cpsm=8"]}'
 # logs to $OUT.
-export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c PYTHONUNBUFFERED=1
-DS=.device/shared/flashinfer-trace/definitions
-D=.norms3/defs
-K=".device/bin/kjit --definitions $DS --definitions $D"
-L=$OUT/run4.log
-ts() { echo "-- $(date +%T) $*" | tee -a $L; }
-fmt() { python3 -c "
-import sys,json
-for l in sys.stdin:
-  try: d=json.loads(l)
-  except Exception: print(l.rstrip()[:200]); continue
-  print('%-34s b=%-6s %8.2f us (min %7.2f) %5.0f GB/s frac %.3f copy %.0f' % (d['name'], d['axes']['batch_size'], d['median_ms']*1e3, d['min_ms']*1e3, d['gbps'], d['bandwidth_fraction'], d['peak_copy_gbps']))"; }
+D=.norms3/defs RUN=run4
+. tools/tune/rmsnorm/prelude.sh
 ts start
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a $L
 HN="rmsnorm_h4096 fused_add_rmsnorm_h4096"
