@@ -27,15 +27,15 @@ echo "== 3. NVRTC vs nvcc on the same rendered source (interleaved rounds)"
 # Rounds alternate the three so that both sides see the same machine state (this 2-vCPU VM's
 # speed varies by up to 2x between minutes); ratios are taken per round, then the median.
 #   miss:  `kjit compile NAME --force` in an existing cache (the usual miss: a new key);
-#          compile_ms is NVRTC alone (its dlopen and first-use setup included), wall the process
+#          compile_ms is NVRTC alone (its first-use setup included, loading libnvrtc not), wall the process
 #   fresh: the first compile into an empty cache dir (also probes NVRTC's identity once)
 #   nvcc:  `nvcc -cubin` of the rendered source, same arch and -std
 "$b/kjit" render "$name" -o "$tmp/k.cu" 2>/dev/null
 python3 - "$b/kjit" "$name" "$tmp" "${ROUNDS:-10}" <<'PY'
-import json, os, shutil, statistics as st, subprocess, sys, time
+import json, shutil, statistics as st, subprocess, sys, time
 kjit, name, tmp, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-def timed(cmd, env=None):
-    t = time.perf_counter(); r = subprocess.run(cmd, capture_output=True, text=True, env=env); dt = (time.perf_counter() - t) * 1e3
+def timed(cmd):
+    t = time.perf_counter(); r = subprocess.run(cmd, capture_output=True, text=True); dt = (time.perf_counter() - t) * 1e3
     if r.returncode != 0: sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
     return dt, r.stdout
 nvcc = ["/usr/local/cuda/bin/nvcc", "-cubin", "-arch=sm_90a", "-std=c++17", "-I/usr/local/cuda/include", "-o", f"{tmp}/k.cubin", f"{tmp}/k.cu"]

@@ -55,10 +55,10 @@ struct CompileOutput {
   std::map<std::string, std::string> lowered_names;  // name expression -> lowered (mangled) name
   std::vector<KernelResources> resources;            // one per entry function (empty for PTX)
   std::vector<std::string> options;                  // normalized options, as hashed into the key
-  double wall_ms = 0;  // the compile: program creation to outputs read back
-  // Loading libnvrtc for this call (dlopen, ~10 ms): non-zero only for a process's first compile,
-  // and not part of wall_ms (NVRTC's own first-use setup inside that first compile still is).
-  double load_ms = 0;
+  // The compile: program creation to outputs read back. Loading libnvrtc (dlopen, ~10 ms, a
+  // process's first compile only) is not counted; NVRTC's own first-use setup inside that first
+  // compile is.
+  double wall_ms = 0;
 };
 
 class Compiler {

@@ -50,11 +50,6 @@ struct OptionRequest {
   OutputKind output = OutputKind::cubin;
   bool lineinfo = false;  // adds -lineinfo
   bool debug = false;     // adds -G (device debug; slow code, for debugging only)
-  // Adds --minimal: NVRTC leaves texture/surface functions, the cudadevrt device runtime API
-  // and related runtime types out of its builtin header (kjit's kernels use none of them). The
-  // cubins are byte-identical with and without it for every shipped template; it saves ~4% of
-  // a small kernel's compile (rmsnorm_h4096: 692M -> 668M instructions, docs/perf/cache.md).
-  bool minimal = true;
   std::span<const std::string> extra;  // user options, any spelling NVRTC accepts
 };
 
