@@ -338,8 +338,27 @@ Result<int> static_shared_bytes(CUfunction function, std::string_view entry) {
 }
 
 Result<void> launch_kernel(CUfunction function, std::array<std::uint32_t, 3> grid, std::array<std::uint32_t, 3> block,
-                           std::uint32_t shared_bytes, CUstream stream, void** params, std::string_view entry) {
+                           std::uint32_t shared_bytes, CUstream stream, void** params, std::string_view entry, bool pdl) {
   const DriverApi* api = KJIT_TRY(driver_api());
+  if (pdl) {
+    CUlaunchAttribute attribute{};
+    attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attribute.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{};
+    config.gridDimX = grid[0];
+    config.gridDimY = grid[1];
+    config.gridDimZ = grid[2];
+    config.blockDimX = block[0];
+    config.blockDimY = block[1];
+    config.blockDimZ = block[2];
+    config.sharedMemBytes = shared_bytes;
+    config.hStream = stream;
+    config.attrs = &attribute;
+    config.numAttrs = 1;
+    return KJIT_CU(api, cuLaunchKernelEx,
+                   str_cat("launching '", entry, "' (programmatic dependent launch) with grid (", grid[0], ", ", grid[1], ", ", grid[2], "), block (", block[0], ", ", block[1], ", ", block[2], "), ", shared_bytes, " bytes of shared memory"),
+                   &config, function, params, nullptr);
+  }
   return KJIT_CU(api, cuLaunchKernel,
                  str_cat("launching '", entry, "' with grid (", grid[0], ", ", grid[1], ", ", grid[2], "), block (", block[0], ", ", block[1], ", ", block[2], "), ", shared_bytes, " bytes of shared memory"),
                  function, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes, stream, params,

@@ -54,6 +54,7 @@ inline constexpr std::string_view k_no_device_message = "no CUDA device: check a
   X(cuFuncSetAttribute)               \
   X(cuFuncGetAttribute)               \
   X(cuLaunchKernel)                   \
+  X(cuLaunchKernelEx)                 \
   X(cuStreamCreate)                   \
   X(cuStreamDestroy_v2)               \
   X(cuStreamSynchronize)              \
@@ -227,10 +228,13 @@ Result<void> set_max_dynamic_shared(CUfunction function, int bytes, std::string_
 // The function's static (__shared__) memory in bytes.
 Result<int> static_shared_bytes(CUfunction function, std::string_view entry);
 
-// cuLaunchKernel with `params` (one pointer per kernel argument).
+// cuLaunchKernel with `params` (one pointer per kernel argument); with
+// `pdl`, cuLaunchKernelEx with programmatic stream serialization, so the
+// kernel may start before the previous kernel on `stream` has finished (it
+// must `griddepcontrol.wait` before reading that kernel's results).
 Result<void> launch_kernel(CUfunction function, std::array<std::uint32_t, 3> grid,
                            std::array<std::uint32_t, 3> block, std::uint32_t shared_bytes, CUstream stream,
-                           void** params, std::string_view entry);
+                           void** params, std::string_view entry, bool pdl = false);
 
 // Device-to-device copy of `bytes` on `stream` (bandwidth measurement).
 Result<void> copy_async(CUdeviceptr dst, CUdeviceptr src, std::uint64_t bytes, CUstream stream);

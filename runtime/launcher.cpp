@@ -85,6 +85,7 @@ Result<PreparedPlan> Launcher::prepare(const jit::Artifact& artifact, const jit:
     kernel.block = launch.block;
     kernel.shared_bytes = launch.shared_bytes;
     kernel.skipped = launch.grid[0] == 0 || launch.grid[1] == 0 || launch.grid[2] == 0;
+    kernel.pdl = launch.pdl && m_device->info().cc_major >= 9;
     kernel.args = KJIT_TRY(pack_args(launch, table));
     if (!kernel.skipped) kernel.function = KJIT_TRY(function(*module, launch.entry, launch.shared_bytes));
     prepared.kernels.push_back(std::move(kernel));
@@ -99,7 +100,7 @@ Result<void> Launcher::run(PreparedPlan& plan, CUstream stream) {
   for (PreparedKernel& kernel : plan.kernels) {
     if (kernel.skipped) continue;
     KJIT_TRY_VOID(launch_kernel(kernel.function, kernel.grid, kernel.block, kernel.shared_bytes, stream,
-                                kernel.args.params(), kernel.entry));
+                                kernel.args.params(), kernel.entry, kernel.pdl));
   }
   return {};
 }

@@ -36,6 +36,7 @@ struct PreparedKernel {
   std::uint32_t shared_bytes = 0;
   PackedArgs args;
   bool skipped = false;  // a grid dimension is zero
+  bool pdl = false;      // programmatic dependent launch (plan "pdl", device sm_90+)
 };
 
 // A plan resolved for one binding, with its workspace allocated.

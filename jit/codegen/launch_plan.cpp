@@ -164,6 +164,7 @@ nlohmann::ordered_json LaunchPlan::to_json() const {
                              {"block", l.block},
                              {"shared_bytes", l.shared_bytes},
                              {"args", l.args}});
+    if (l.pdl) j["launches"].back()["pdl"] = true;
   }
   return j;
 }
@@ -205,6 +206,12 @@ Result<LaunchPlan> LaunchPlan::from_json(const nlohmann::json& j) {
     launch.grid = KJIT_TRY(dim3_field(l.value("grid", nlohmann::json::array({1})), ptr + "/grid"));
     launch.block = KJIT_TRY(dim3_field(l.value("block", nlohmann::json::array({1})), ptr + "/block"));
     if (l.contains("shared_bytes")) launch.shared_bytes = KJIT_TRY(expr_field(l["shared_bytes"], ptr + "/shared_bytes"));
+    if (l.contains("pdl")) {
+      if (!l["pdl"].is_boolean()) return fail(ErrorCode::invalid_argument, "launch plan " + ptr + "/pdl: expected true or false");
+      launch.pdl = l["pdl"].get<bool>();
+      if (launch.pdl && i == 0)
+        return fail(ErrorCode::invalid_argument, "launch plan " + ptr + "/pdl: the first launch has no earlier launch to overlap");
+    }
     if (l.contains("args")) {
       if (!l["args"].is_array()) return fail(ErrorCode::invalid_argument, "launch plan " + ptr + "/args: expected an array");
       for (const auto& a : l["args"]) {
@@ -232,6 +239,7 @@ Result<ResolvedPlan> resolve_plan(const LaunchPlan& plan, const Bindings& axes, 
     ResolvedLaunch r;
     r.entry = l.entry;
     r.args = l.args;
+    r.pdl = l.pdl;
     for (int d = 0; d < 3; ++d) {
       r.grid[d] = KJIT_TRY(to_u32(KJIT_TRY(eval_expr(l.grid[d], out.values)), l.entry + " grid"));
       r.block[d] = KJIT_TRY(to_u32(KJIT_TRY(eval_expr(l.block[d], out.values)), l.entry + " block"));

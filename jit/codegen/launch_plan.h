@@ -38,6 +38,11 @@ struct PlanLaunch {
   std::array<std::string, 3> block;   // expressions
   std::string shared_bytes = "0";     // expression
   std::vector<std::string> args;      // names: tensors, scalars, axes, lets, workspace
+  // Programmatic dependent launch (sm_90+): the launch may start while the
+  // previous launch of the plan is still running; the kernel must execute
+  // `griddepcontrol.wait` before it reads what that launch writes. JSON
+  // "pdl": true; ignored (plain launch) on devices below sm_90.
+  bool pdl = false;
 };
 
 struct LaunchPlan {
@@ -63,6 +68,7 @@ struct ResolvedLaunch {
   std::array<std::uint32_t, 3> block{};
   std::uint32_t shared_bytes = 0;
   std::vector<std::string> args;
+  bool pdl = false;
 };
 
 struct ResolvedPlan {

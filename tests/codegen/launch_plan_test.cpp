@@ -69,5 +69,33 @@ TEST(LaunchPlanTest, RejectsMalformedPlans) {
   EXPECT_FALSE(resolve_plan(*neg, {}, 1));
 }
 
+TEST(LaunchPlanTest, ProgrammaticDependentLaunchFlag) {
+  auto j = nlohmann::json::parse(R"J({"launches": [{"entry": "main", "grid": [4]},
+                                                  {"entry": "merge", "grid": [2], "pdl": true}]})J");
+  auto plan = LaunchPlan::from_json(j);
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_FALSE(plan->launches[0].pdl);
+  EXPECT_TRUE(plan->launches[1].pdl);
+  // Written only when set, and kept through a round trip and resolution.
+  const auto out = plan->to_json();
+  EXPECT_FALSE(out["launches"][0].contains("pdl"));
+  EXPECT_EQ(out["launches"][1]["pdl"], true);
+  auto again = LaunchPlan::from_json(out);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->launches[1].pdl);
+  auto r = resolve_plan(*plan, {}, 132);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->launches[0].pdl);
+  EXPECT_TRUE(r->launches[1].pdl);
+
+  auto not_bool = LaunchPlan::from_json(nlohmann::json::parse(
+      R"J({"launches": [{"entry": "a"}, {"entry": "b", "pdl": "yes"}]})J"));
+  ASSERT_FALSE(not_bool);
+  EXPECT_NE(not_bool.error().message.find("/launches/1/pdl"), std::string::npos);
+  auto first = LaunchPlan::from_json(nlohmann::json::parse(R"J({"launches": [{"entry": "a", "pdl": true}]})J"));
+  ASSERT_FALSE(first);
+  EXPECT_NE(first.error().message.find("no earlier launch"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kjit::jit

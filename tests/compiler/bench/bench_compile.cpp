@@ -3,6 +3,7 @@
 // source, and what makes NVRTC faster or slower (headers, options, PCH).
 //
 // Usage: kjit_compiler_bench [--iterations N] [--nvcc-iterations N] [--arch A]
+//        kjit_compiler_bench --source FILE [--entry NAME] [--iterations ROUNDS] [--arch A]
 // Prints a Markdown report on stdout (tools/bench_compile.sh stores it in
 // docs/perf/compile.md). Every variant compiles once untimed (warm-up: the
 // first NVRTC call in a process loads libnvrtc-builtins), then N timed runs;
@@ -255,21 +256,84 @@ std::vector<Row> measure_interleaved(const std::vector<Variant>& variants, int i
 
 }  // namespace
 
+// --source mode: a rendered kjit source (e.g. `kjit render rmsnorm_h4096`)
+// compiled by the kjit Compiler in this warm process (as `kjit serve` and
+// `kjit warmup` compile every kernel after their first), interleaved round by
+// round with `nvcc -cubin` of the same file; ratios are per round, then the
+// median. The first NVRTC compile of the process is reported on its own (what
+// a one-shot `kjit compile` pays, minus dlopen).
+int source_mode(const std::string& path, const std::string& entry, const std::string& arch, int rounds) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "cannot read --source %s\n", path.c_str());
+    return 2;
+  }
+  const std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto compiler = make_nvrtc_compiler();
+  CompileRequest request;
+  request.arch = arch;
+  request.source_name = std::filesystem::path(path).filename().string();
+  if (!entry.empty()) request.name_expressions = {entry};
+  auto nvrtc_once = [&](int run) {
+    CompileRequest r = request;
+    r.source = unique(source, run);
+    auto out = compiler->compile(r);
+    if (!out) std::fprintf(stderr, "%s\n", out.error().full().c_str());
+    return out.has_value();
+  };
+  const Stats first = measure(1, nvrtc_once);  // run 0: the process's first compile
+  if (first.median < 0) return 1;
+  const auto dir = std::filesystem::temp_directory_path() / ("kjit_bench_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string nvcc_cmd = std::string(KJIT_NVCC) + " -cubin -arch=" + arch + " -std=c++17 -o " +
+                               (dir / "k.cubin").string() + " " + (dir / "k.cu").string();
+  auto nvcc_once = [&](int run) {
+    std::ofstream(dir / "k.cu") << unique(source, run);
+    return std::system(nvcc_cmd.c_str()) == 0;
+  };
+  std::vector<double> nv, nc, ratio;
+  for (int i = 0; i < rounds; ++i) {
+    const Stats a = measure(1, [&](int) { return nvrtc_once(1 + i); });
+    const Stats b = measure(1, [&](int) { return nvcc_once(1 + i); });
+    if (a.median < 0 || b.median < 0) {
+      std::fprintf(stderr, "round %d failed (nvcc: %s)\n", i, nvcc_cmd.c_str());
+      return 1;
+    }
+    nv.push_back(a.median);
+    nc.push_back(b.median);
+    ratio.push_back(b.median / a.median);
+  }
+  std::filesystem::remove_all(dir);
+  auto med = [](std::vector<double> v) {
+    std::ranges::sort(v);
+    return v[v.size() / 2];
+  };
+  auto mn = [](const std::vector<double>& v) { return *std::ranges::min_element(v); };
+  std::printf("| source | NVRTC first compile of the process ms | NVRTC warm process median (min) ms | nvcc -cubin median (min) ms | nvcc / NVRTC warm, median of %d rounds |\n", rounds);
+  std::printf("| --- | ---: | ---: | ---: | ---: |\n");
+  std::printf("| `%s` (%s) | %.1f | %.1f (%.1f) | %.1f (%.1f) | %.2fx |\n", path.c_str(), arch.c_str(), first.median,
+              med(nv), mn(nv), med(nc), mn(nc), med(ratio));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   int iterations = 15, nvcc_iterations = 5;
-  std::string arch = "sm_90a";
+  std::string arch = "sm_90a", source_path, entry;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--iterations") iterations = std::atoi(argv[i + 1]);
     else if (flag == "--nvcc-iterations") nvcc_iterations = std::atoi(argv[i + 1]);
     else if (flag == "--arch") arch = argv[i + 1];
+    else if (flag == "--source") source_path = argv[i + 1];
+    else if (flag == "--entry") entry = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: %s [--iterations N] [--nvcc-iterations N] [--arch A]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--iterations N] [--nvcc-iterations N] [--arch A] [--source FILE [--entry NAME]]\n", argv[0]);
       return 2;
     }
   }
   iterations = std::max(iterations, 1);
   nvcc_iterations = std::max(nvcc_iterations, 1);
+  if (!source_path.empty()) return source_mode(source_path, entry, arch, iterations);
 
   auto compiler = make_nvrtc_compiler();
   const auto& toolkit = default_toolkit();

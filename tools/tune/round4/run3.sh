@@ -1,0 +1,63 @@
+#!/bin/bash
+# Round 4 device run 3 (issues #6, #7). MLA decode: new default adds tile-aligned CTA ranges
+# (sn) to run 2's default (pdl + one-pass merge), against sn0 (= run 2's default), al, r3 (the
+# round-3 kernel) and the main kernel alone (mg0 / mg0sn0); checks of the default (page sizes 1,
+# 16, 64, batch 1, empty first sequence). Norms: ld=eln (evict_last bulk loads, lines set back to
+# evict_normal after the copy) against el and the default, in kjit bench and in one process
+# with torch.compile under three L2 flushes (tools/tune/rmsnorm/same_harness.py).
+# Repo root on the GPU machine, .device/ from tools/gpu_prepare.sh, variant copies from
+#   tools/tune/round4/gen_defs.py .device/r4
+export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c4 PYTHONUNBUFFERED=1
+K=".device/bin/kjit --definitions .device/shared/flashinfer-trace/definitions --definitions .device/r4"
+L=$OUT/r4c.log E=$OUT/err.log J=$OUT/r4c.jsonl
+t0=$(date +%s)
+ts() { echo "-- t=$(( $(date +%s) - t0 ))s $*" | tee -a $L; }
+fmt() { python3 -c '
+import sys, json
+for l in sys.stdin:
+    l = l.strip()
+    if not l.startswith("{"): continue
+    d = json.loads(l)
+    if "median_ms" in d:
+        print("B %-48s %9.2f us (min %9.2f) %5.0f GB/s frac %.3f copy %.0f" % (d["name"], d["median_ms"] * 1e3, d["min_ms"] * 1e3, d["gbps"], d["bandwidth_fraction"], d["peak_copy_gbps"]))
+    elif "status" in d:
+        print("C %-48s %s %s" % (d["name"], d["status"], " ".join("%s:%.3g" % (w["status"], w.get("max_absolute_error", -1)) for w in d.get("workloads", []))[:300]))
+' | tee -a $L; }
+run() { local t=$1; shift; timeout $t $K "$@" --json 2>>$E | tee -a $J | fmt; }
+nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a $L
+M=mla_paged_decode_h16_ckv512_kpe64 F=fused_add_rmsnorm_h4096 R=rmsnorm_h4096
+timeout 60 $K warmup --filter "${M}_ps*,*rmsnorm_h4096*" -j 16 2>>$E | tail -2 | tee -a $L
+ts warm
+mkdir -p /tmp/kc
+SH="$R ${R}__el ${R}__eln ${R}__elntma $F ${F}__el ${F}__eln ${F}__elntma"
+for n in $SH; do $K get $n -o /tmp/kc/$n.cubin --plan /tmp/kc/$n.json >/dev/null 2>>$E || echo "get $n failed" | tee -a $L; done
+rm -f /tmp/go
+python3 tools/tune/rmsnorm/same_harness.py --kjit-dir /tmp/kc --names $(echo $SH | tr ' ' ,) --wait-flag /tmp/go --json $OUT/same.json > $OUT/same.log 2>&1 &
+HP=$!
+v() { local b=$1; shift; for s in "$@"; do [ "$s" = - ] && echo $b || echo ${b}__$s; done; }
+run 50 bench $(v ${M}_ps1 - sn0 al r3 mg0 mg0sn0 - sn0 al) --axes batch_size=64 --kv-len 4096
+ts mla uniform
+run 30 bench $(v ${M}_ps1 - sn0 al r3 mg0 -) --axes batch_size=64,num_kv_indices=262144,num_pages=262144
+run 20 bench $(v ${M}_ps64 - sn0 al r3) --axes batch_size=64 --kv-len 4096
+run 20 bench $(v ${M}_ps64 - sn0 r3) --axes batch_size=64,num_kv_indices=4096,num_pages=4096
+run 20 bench $(v ${M}_ps1 - sn0 r3) --axes batch_size=1 --kv-len 32768
+ts mla others
+RV="$(v $F - el eln elntma -) $(v $R - el eln elntma -)"
+run 50 bench $RV --axes batch_size=16384
+run 50 bench $RV --axes batch_size=16384
+ts norms
+for i in $(seq 60); do grep -q "warm done" $OUT/same.log && break; kill -0 $HP 2>/dev/null || break; sleep 0.5; done
+touch /tmp/go
+timeout 40 tail -f --pid=$HP $OUT/same.log | grep "^{" | tee -a $L
+ts same-process
+C1="${M}_ps1" C64="${M}_ps64 ${M}_ps16"
+run 40 check $C1 --axes batch_size=64,num_kv_indices=40000,num_pages=40000
+run 30 check $C1 --axes batch_size=1,num_kv_indices=20000,num_pages=20000
+run 20 check $C64 --axes batch_size=7,num_kv_indices=300,num_pages=300
+run 20 check ${M}_ps16 --axes batch_size=9,num_kv_indices=700,num_pages=700
+run 20 check $C1 --axes batch_size=5,num_kv_indices=4000,num_pages=4000 --empty-first
+run 20 check $C64 --axes batch_size=5,num_kv_indices=64,num_pages=64 --empty-first
+run 20 check $(v $F eln elntma) $(v $R eln elntma) --axes batch_size=33
+run 20 check $(v $F eln) $(v $R eln) --axes batch_size=1
+ts checks
+grep -v "differs from" $E | tail -5 | tee -a $L
