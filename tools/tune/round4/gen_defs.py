@@ -13,7 +13,8 @@
       cs / ef = output stores st.global.cs / with an L2 evict_first policy (one row per CTA) (run 1);
       el = bulk loads with an L2 evict_last policy, tma = output row by one bulk store (run 2),
       eln = el + the lines set back to evict_normal after the copy (run 3); elcs, elef, elo6, eli4 =
-      el with st=cs / st=ef / occ=6 / items=4 at 8 CTAs per SM (run 4).
+      el with st=cs / st=ef / occ=6 / items=4 at 8 CTAs per SM (run 4); r2 / r3 = 2 / 3 rows per
+      CTA (rpc), r2o = r2 at <= 6 CTAs per SM (run 5).
 Usage: gen_defs.py OUT_DIR
 """
 import json, os, sys
@@ -35,8 +36,9 @@ V = {
                                         "cs": ["st=cs"], "ef": ["st=ef"], "el": ["ld=el"], "tma": ["st=tma"],
                                         "eltma": ["ld=el", "st=tma"], "eln": ["ld=eln"], "elntma": ["ld=eln", "st=tma"],
                                         "elcs": ["ld=el", "st=cs"], "elef": ["ld=el", "st=ef"], "elo6": ["ld=el", "occ=6"],
-                                        "eli4": ["ld=el", "items=4", "cpsm=8"]},
-    "rmsnorm/rmsnorm_h4096": {"o4": ["occ=4"], "o6": ["occ=6"], "el": ["ld=el"], "tma": ["st=tma"], "eln": ["ld=eln"],
+                                        "eli4": ["ld=el", "items=4", "cpsm=8"], "r2": ["rpc=2"], "r3": ["rpc=3"],
+                                        "r2o": ["rpc=2", "occ=6"]},
+    "rmsnorm/rmsnorm_h4096": {"r2": ["rpc=2"], "o4": ["occ=4"], "o6": ["occ=6"], "el": ["ld=el"], "tma": ["st=tma"], "eln": ["ld=eln"],
                               "elntma": ["ld=eln", "st=tma"]},
 }
 for path, variants in V.items():
