@@ -3,6 +3,7 @@
 # CTA (rpc; all rows copied at the CTA start, more bytes in flight per SM) against the shipped
 # one-row kernel (evict_last loads), in kjit bench and in one process with torch.compile
 # (tools/tune/rmsnorm/same_harness.py, three L2 flushes); checks at odd batches.
+# The rpc knob was removed again after this run (no gain); run it at commit 8af9015.
 # Repo root on the GPU machine, .device/ from tools/gpu_prepare.sh, variant copies from
 #   tools/tune/round4/gen_defs.py .device/r4
 export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c4 PYTHONUNBUFFERED=1
