@@ -61,7 +61,7 @@ if has check; then
   # float64 references and input generation are CPU work), gqa_paged in PAR_GQA slices.
   for set in ${SETS:-ds own}; do
     if [ $set = ds ]; then KS="$KDS"; else KS="$B/kjit"; fi
-    names() { $KS list --op-type "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(r["name"] for r in json.load(sys.stdin) if r.get("template")))'; }
+    names() { $KS list --op-type "$1" --json 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read().strip(); print(" ".join(r["name"] for r in (json.loads(t) if t else []) if r.get("template")))'; }
     job() {  # job TAG TIMEOUT ARGS...: kjit check ARGS in the background, results under TAG
       local tag=$1 t=$2; shift 2
       ( timeout "$t" $KS check "$@" --trace "$out/trace_${set}_$tag.jsonl" --json > "$out/check_${set}_$tag.jsonl" \
