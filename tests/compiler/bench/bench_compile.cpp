@@ -160,6 +160,24 @@ Stats measure(int iterations, const std::function<bool(int)>& once) {
 
 std::string unique(const std::string& source, int run) { return source + "// run " + std::to_string(run) + "\n"; }
 
+// `nvcc -cubin` of `source` (+ "// run N") written to DIR/STEM.cu: device code only, no host
+// compilation; one process per compile. `dir` is a fresh temporary folder of this process.
+struct NvccRunner {
+  std::filesystem::path dir;
+  std::string stem, source, command;
+  NvccRunner(std::string stem_, std::string source_, const std::string& arch)
+      : dir(std::filesystem::temp_directory_path() / ("kjit_bench_" + std::to_string(::getpid()))),
+        stem(std::move(stem_)), source(std::move(source_)) {
+    std::filesystem::create_directories(dir);
+    command = std::string(KJIT_NVCC) + " -cubin -arch=" + arch + " -std=c++17 -o " + (dir / (stem + ".cubin")).string() +
+              " " + (dir / (stem + ".cu")).string();
+  }
+  bool operator()(int run) const {
+    std::ofstream(dir / (stem + ".cu")) << unique(source, run);
+    return std::system(command.c_str()) == 0;
+  }
+};
+
 // A raw NVRTC compile (for options the Compiler deliberately does not
 // expose, such as PCH); returns false and prints the log on failure.
 bool raw_compile(const std::string& source, const std::vector<std::string>& options) {
@@ -283,27 +301,20 @@ int source_mode(const std::string& path, const std::string& entry, const std::st
   };
   const Stats first = measure(1, nvrtc_once);  // run 0: the process's first compile
   if (first.median < 0) return 1;
-  const auto dir = std::filesystem::temp_directory_path() / ("kjit_bench_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string nvcc_cmd = std::string(KJIT_NVCC) + " -cubin -arch=" + arch + " -std=c++17 -o " +
-                               (dir / "k.cubin").string() + " " + (dir / "k.cu").string();
-  auto nvcc_once = [&](int run) {
-    std::ofstream(dir / "k.cu") << unique(source, run);
-    return std::system(nvcc_cmd.c_str()) == 0;
-  };
+  const NvccRunner nvcc_once("k", source, arch);
   std::vector<double> nv, nc, ratio;
   for (int i = 0; i < rounds; ++i) {
     const Stats a = measure(1, [&](int) { return nvrtc_once(1 + i); });
     const Stats b = measure(1, [&](int) { return nvcc_once(1 + i); });
     if (a.median < 0 || b.median < 0) {
-      std::fprintf(stderr, "round %d failed (nvcc: %s)\n", i, nvcc_cmd.c_str());
+      std::fprintf(stderr, "round %d failed (nvcc: %s)\n", i, nvcc_once.command.c_str());
       return 1;
     }
     nv.push_back(a.median);
     nc.push_back(b.median);
     ratio.push_back(b.median / a.median);
   }
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(nvcc_once.dir);
   auto med = [](std::vector<double> v) {
     std::ranges::sort(v);
     return v[v.size() / 2];
@@ -412,16 +423,10 @@ int main(int argc, char** argv) {
   std::vector<Row> rows = measure_interleaved(variants, iterations);
 
   // nvcc -cubin of the same source (device code only; -cubin skips host compilation).
-  const auto dir = std::filesystem::temp_directory_path() / ("kjit_bench_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string nvcc_cmd = std::string(KJIT_NVCC) + " -cubin -arch=" + arch + " -std=c++17 -o " +
-                               (dir / "rmsnorm.cubin").string() + " " + (dir / "rmsnorm.cu").string();
-  auto run_nvcc = [&](int run) {
-    std::ofstream(dir / "rmsnorm.cu") << unique(with_header, run);
-    return std::system(nvcc_cmd.c_str()) == 0;
-  };
+  const NvccRunner run_nvcc("rmsnorm", with_header, arch);
+  const auto& dir = run_nvcc.dir;
   if (!run_nvcc(-1)) {
-    std::fprintf(stderr, "nvcc failed: %s\n", nvcc_cmd.c_str());
+    std::fprintf(stderr, "nvcc failed: %s\n", run_nvcc.command.c_str());
     return 1;
   }
   const Stats nvcc = measure(nvcc_iterations, run_nvcc);

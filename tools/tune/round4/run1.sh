@@ -7,24 +7,8 @@
 # Repo root on the GPU machine, .device/ from tools/gpu_prepare.sh, variant copies from
 #   tools/tune/round4/gen_defs.py .device/r4
 # Everything goes to $OUT/r4.log (+ JSON lines).
-export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c4 PYTHONUNBUFFERED=1
-K=".device/bin/kjit --definitions .device/shared/flashinfer-trace/definitions --definitions .device/r4"
-L=$OUT/r4.log E=$OUT/err.log J=$OUT/r4.jsonl
-t0=$(date +%s)
-ts() { echo "-- t=$(( $(date +%s) - t0 ))s $*" | tee -a $L; }
-fmt() { python3 -c '
-import sys, json
-for l in sys.stdin:
-    l = l.strip()
-    if not l.startswith("{"): continue
-    d = json.loads(l)
-    if "median_ms" in d:
-        print("B %-48s %9.2f us (min %9.2f) %5.0f GB/s frac %.3f copy %.0f" % (d["name"], d["median_ms"] * 1e3, d["min_ms"] * 1e3, d["gbps"], d["bandwidth_fraction"], d["peak_copy_gbps"]))
-    elif "status" in d:
-        print("C %-48s %s %s" % (d["name"], d["status"], " ".join("%s:%.3g" % (w["status"], w.get("max_absolute_error", -1)) for w in d.get("workloads", []))[:300]))
-' | tee -a $L; }
-run() { local t=$1; shift; timeout $t $K "$@" --json 2>>$E | tee -a $J | fmt; }
-nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a $L
+RUN=r4
+. tools/tune/round4/prelude.sh
 M=mla_paged_decode_h16_ckv512_kpe64 G=gqa_paged_decode_h32_kv8_d128
 timeout 60 $K warmup --filter "${M}_ps*,${G}_ps*,*rmsnorm_h4096*" -j 16 2>>$E | tail -2 | tee -a $L
 ts warm

@@ -7,28 +7,11 @@
 # with an L2 evict_last policy (__el), output by one bulk store (__tma), both (__eltma).
 # Repo root on the GPU machine, .device/ from tools/gpu_prepare.sh, variant copies from
 #   tools/tune/round4/gen_defs.py .device/r4
-export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions KJIT_CACHE_DIR=/tmp/c4 PYTHONUNBUFFERED=1
-K=".device/bin/kjit --definitions .device/shared/flashinfer-trace/definitions --definitions .device/r4"
-L=$OUT/r4b.log E=$OUT/err.log J=$OUT/r4b.jsonl
-t0=$(date +%s)
-ts() { echo "-- t=$(( $(date +%s) - t0 ))s $*" | tee -a $L; }
-fmt() { python3 -c '
-import sys, json
-for l in sys.stdin:
-    l = l.strip()
-    if not l.startswith("{"): continue
-    d = json.loads(l)
-    if "median_ms" in d:
-        print("B %-48s %9.2f us (min %9.2f) %5.0f GB/s frac %.3f copy %.0f" % (d["name"], d["median_ms"] * 1e3, d["min_ms"] * 1e3, d["gbps"], d["bandwidth_fraction"], d["peak_copy_gbps"]))
-    elif "status" in d:
-        print("C %-48s %s %s" % (d["name"], d["status"], " ".join("%s:%.3g" % (w["status"], w.get("max_absolute_error", -1)) for w in d.get("workloads", []))[:300]))
-' | tee -a $L; }
-run() { local t=$1; shift; timeout $t $K "$@" --json 2>>$E | tee -a $J | fmt; }
-nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a $L
+RUN=r4b
+. tools/tune/round4/prelude.sh
 M=mla_paged_decode_h16_ckv512_kpe64 F=fused_add_rmsnorm_h4096 R=rmsnorm_h4096
 timeout 60 $K warmup --filter "${M}_ps*,*rmsnorm_h4096*" -j 16 2>>$E | tail -2 | tee -a $L
 ts warm
-v() { local b=$1; shift; for s in "$@"; do [ "$s" = - ] && echo $b || echo ${b}__$s; done; }
 run 50 bench $(v ${M}_ps1 - p0 m0 t0 t1 al mg0 mg0al - al p0) --axes batch_size=64 --kv-len 4096
 ts mla uniform
 run 30 bench $(v ${M}_ps1 - p0 al mg0 -) --axes batch_size=64,num_kv_indices=262144,num_pages=262144
