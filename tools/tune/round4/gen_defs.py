@@ -15,7 +15,7 @@
       eln = el + the lines set back to evict_normal after the copy (run 3); elcs, elef, elo6, eli4 =
       el with st=cs / st=ef / occ=6 / items=4 at 8 CTAs per SM (run 4); r2 / r3 = 2 / 3 rows per
       CTA (rpc), r2o = r2 at <= 6 CTAs per SM (run 5; rpc removed after it); p2 / p4 = 2 / 4 rows per CTA
-      side by side (rpp: 512 / 1024 threads, one bulk copy per input) (run 6).
+      side by side (rpp: 512 / 1024 threads, one bulk copy per input) (run 6; removed after it).
 Usage: gen_defs.py OUT_DIR
 """
 import json, os, sys

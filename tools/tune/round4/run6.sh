@@ -4,6 +4,7 @@
 # shape of the one-row kernel at hidden 8192 / 16384) against the shipped one-row kernel, in
 # kjit bench and in one process with torch.compile (tools/tune/rmsnorm/same_harness.py, three L2
 # flushes); checks at odd batches (the last CTA holds fewer rows).
+# The rpp knob was removed again after this run (no gain); run it at commit e9df2fb.
 # Repo root on the GPU machine, .device/ from tools/gpu_prepare.sh, variant copies from
 #   tools/tune/round4/gen_defs.py .device/r4
 RUN=r4f
