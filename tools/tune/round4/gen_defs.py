@@ -15,7 +15,9 @@
       eln = el + the lines set back to evict_normal after the copy (run 3); elcs, elef, elo6, eli4 =
       el with st=cs / st=ef / occ=6 / items=4 at 8 CTAs per SM (run 4); r2 / r3 = 2 / 3 rows per
       CTA (rpc), r2o = r2 at <= 6 CTAs per SM (run 5; rpc removed after it); p2 / p4 = 2 / 4 rows per CTA
-      side by side (rpp: 512 / 1024 threads, one bulk copy per input) (run 6; removed after it).
+      side by side (rpp: 512 / 1024 threads, one bulk copy per input) (run 6; removed after it);
+      pel / pel2 = the persistent kernel (weights in registers for all rows) with evict_last
+      loads, 3 / 2 stages, pnc = persistent with plain loads (run 7).
 Usage: gen_defs.py OUT_DIR
 """
 import json, os, sys
@@ -38,8 +40,10 @@ V = {
                                         "eltma": ["ld=el", "st=tma"], "eln": ["ld=eln"], "elntma": ["ld=eln", "st=tma"],
                                         "elcs": ["ld=el", "st=cs"], "elef": ["ld=el", "st=ef"], "elo6": ["ld=el", "occ=6"],
                                         "eli4": ["ld=el", "items=4", "cpsm=8"], "r2": ["rpc=2"], "r3": ["rpc=3"],
-                                        "r2o": ["rpc=2", "occ=6"], "p2": ["rpp=2"], "p4": ["rpp=4"]},
-    "rmsnorm/rmsnorm_h4096": {"p2": ["rpp=2"], "r2": ["rpc=2"], "o4": ["occ=4"], "o6": ["occ=6"], "el": ["ld=el"], "tma": ["st=tma"], "eln": ["ld=eln"],
+                                        "r2o": ["rpc=2", "occ=6"], "p2": ["rpp=2"], "p4": ["rpp=4"],
+                                        "pel": ["persist=1", "ld=el"], "pel2": ["persist=1", "ld=el", "stages=2"],
+                                        "pnc": ["persist=1"]},
+    "rmsnorm/rmsnorm_h4096": {"pel": ["persist=1", "ld=el"], "pnc": ["persist=1"], "p2": ["rpp=2"], "r2": ["rpc=2"], "o4": ["occ=4"], "o6": ["occ=6"], "el": ["ld=el"], "tma": ["st=tma"], "eln": ["ld=eln"],
                               "elntma": ["ld=eln", "st=tma"]},
 }
 for path, variants in V.items():
