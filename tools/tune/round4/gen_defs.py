@@ -17,7 +17,9 @@
       CTA (rpc), r2o = r2 at <= 6 CTAs per SM (run 5; rpc removed after it); p2 / p4 = 2 / 4 rows per CTA
       side by side (rpp: 512 / 1024 threads, one bulk copy per input) (run 6; removed after it);
       pel / pel2 = the persistent kernel (weights in registers for all rows) with evict_last
-      loads, 3 / 2 stages, pnc = persistent with plain loads (run 7).
+      loads, 3 / 2 stages, pnc = persistent with plain loads (run 7); rel4 / rel2 = one row per CTA
+      held in registers (no TMA) with evict_last loads, 4 / 2 vectors per thread, rnc4 = the same
+      with plain .nc loads (run 8).
 Usage: gen_defs.py OUT_DIR
 """
 import json, os, sys
@@ -42,7 +44,9 @@ V = {
                                         "eli4": ["ld=el", "items=4", "cpsm=8"], "r2": ["rpc=2"], "r3": ["rpc=3"],
                                         "r2o": ["rpc=2", "occ=6"], "p2": ["rpp=2"], "p4": ["rpp=4"],
                                         "pel": ["persist=1", "ld=el"], "pel2": ["persist=1", "ld=el", "stages=2"],
-                                        "pnc": ["persist=1"]},
+                                        "pnc": ["persist=1"],
+                                        "rel4": ["mode=regs", "persist=0", "ld=el", "items=4", "cpsm=8"],
+                                        "rel2": ["mode=regs", "persist=0", "ld=el"], "rnc4": ["mode=regs", "persist=0", "items=4", "cpsm=8"]},
     "rmsnorm/rmsnorm_h4096": {"pel": ["persist=1", "ld=el"], "pnc": ["persist=1"], "p2": ["rpp=2"], "r2": ["rpc=2"], "o4": ["occ=4"], "o6": ["occ=6"], "el": ["ld=el"], "tma": ["st=tma"], "eln": ["ld=eln"],
                               "elntma": ["ld=eln", "st=tma"]},
 }
