@@ -26,3 +26,19 @@ for l in sys.stdin:
 run() { local t=$1; shift; timeout $t $K "$@" --json 2>>$E | tee -a $J | fmt; }
 v() { local b=$1; shift; for s in "$@"; do [ "$s" = - ] && echo $b || echo ${b}__$s; done; }
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a $L
+# same_start TAG NAME...: kjit cubins + plans of NAME... into /tmp/kc and tools/tune/rmsnorm/same_harness.py
+# started on them in the background (it compiles torch.compile's kernels, then waits for /tmp/go);
+# same_finish TAG (after the kjit benches): let it time, its JSON lines into the log.
+same_start() {
+  local tag=$1; shift; mkdir -p /tmp/kc
+  for n in "$@"; do $K get $n -o /tmp/kc/$n.cubin --plan /tmp/kc/$n.json >/dev/null 2>>$E || echo "get $n failed" | tee -a $L; done
+  rm -f /tmp/go
+  python3 tools/tune/rmsnorm/same_harness.py --kjit-dir /tmp/kc --names $(echo "$@" | tr ' ' ,) --wait-flag /tmp/go --json $OUT/$tag.json > $OUT/$tag.log 2>&1 &
+  HP=$!
+}
+same_finish() {
+  local tag=$1
+  for i in $(seq 60); do grep -q "warm done" $OUT/$tag.log && break; kill -0 $HP 2>/dev/null || break; sleep 0.5; done
+  touch /tmp/go
+  timeout 40 tail -f --pid=$HP $OUT/$tag.log | grep "^{" | tee -a $L
+}

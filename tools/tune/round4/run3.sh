@@ -12,12 +12,8 @@ RUN=r4c
 M=mla_paged_decode_h16_ckv512_kpe64 F=fused_add_rmsnorm_h4096 R=rmsnorm_h4096
 timeout 60 $K warmup --filter "${M}_ps*,*rmsnorm_h4096*" -j 16 2>>$E | tail -2 | tee -a $L
 ts warm
-mkdir -p /tmp/kc
 SH="$R ${R}__el ${R}__eln ${R}__elntma $F ${F}__el ${F}__eln ${F}__elntma"
-for n in $SH; do $K get $n -o /tmp/kc/$n.cubin --plan /tmp/kc/$n.json >/dev/null 2>>$E || echo "get $n failed" | tee -a $L; done
-rm -f /tmp/go
-python3 tools/tune/rmsnorm/same_harness.py --kjit-dir /tmp/kc --names $(echo $SH | tr ' ' ,) --wait-flag /tmp/go --json $OUT/same.json > $OUT/same.log 2>&1 &
-HP=$!
+same_start same $SH
 run 50 bench $(v ${M}_ps1 - sn0 al r3 mg0 mg0sn0 - sn0 al) --axes batch_size=64 --kv-len 4096
 ts mla uniform
 run 30 bench $(v ${M}_ps1 - sn0 al r3 mg0 -) --axes batch_size=64,num_kv_indices=262144,num_pages=262144
@@ -29,9 +25,7 @@ RV="$(v $F - el eln elntma -) $(v $R - el eln elntma -)"
 run 50 bench $RV --axes batch_size=16384
 run 50 bench $RV --axes batch_size=16384
 ts norms
-for i in $(seq 60); do grep -q "warm done" $OUT/same.log && break; kill -0 $HP 2>/dev/null || break; sleep 0.5; done
-touch /tmp/go
-timeout 40 tail -f --pid=$HP $OUT/same.log | grep "^{" | tee -a $L
+same_finish same
 ts same-process
 C1="${M}_ps1" C64="${M}_ps64 ${M}_ps16"
 run 40 check $C1 --axes batch_size=64,num_kv_indices=40000,num_pages=40000

@@ -11,21 +11,15 @@ RUN=r4f
 . tools/tune/round4/prelude.sh
 F=fused_add_rmsnorm_h4096 R=rmsnorm_h4096
 timeout 60 $K warmup --filter "*rmsnorm_h4096*" -j 16 2>>$E | tail -2 | tee -a $L
-mkdir -p /tmp/kc
 SH="$(v $R - p2) $(v $F - p2 p4)"
-for n in $SH; do $K get $n -o /tmp/kc/$n.cubin --plan /tmp/kc/$n.json >/dev/null 2>>$E || echo "get $n failed" | tee -a $L; done
-rm -f /tmp/go
-python3 tools/tune/rmsnorm/same_harness.py --kjit-dir /tmp/kc --names $(echo $SH | tr ' ' ,) --wait-flag /tmp/go --json $OUT/same6.json > $OUT/same6.log 2>&1 &
-HP=$!
+same_start same6 $SH
 ts warm
 RV="$(v $F - p2 p4 -) $(v $R - p2 -)"
 run 50 bench $RV --axes batch_size=16384
 run 50 bench $RV --axes batch_size=16384
 run 30 bench $RV --axes batch_size=1024
 ts bench
-for i in $(seq 60); do grep -q "warm done" $OUT/same6.log && break; kill -0 $HP 2>/dev/null || break; sleep 0.5; done
-touch /tmp/go
-timeout 40 tail -f --pid=$HP $OUT/same6.log | grep "^{" | tee -a $L
+same_finish same6
 ts same-process
 for b in 33 1 16383; do run 30 check $(v $F p2 p4) ${R}__p2 --axes batch_size=$b; done
 ts checks

@@ -9,20 +9,14 @@ RUN=r4g
 . tools/tune/round4/prelude.sh
 F=fused_add_rmsnorm_h4096 R=rmsnorm_h4096
 timeout 60 $K warmup --filter "*rmsnorm_h4096*" -j 16 2>>$E | tail -2 | tee -a $L
-mkdir -p /tmp/kc
 SH="$(v $R - pel) $(v $F - pel pel2)"
-for n in $SH; do $K get $n -o /tmp/kc/$n.cubin --plan /tmp/kc/$n.json >/dev/null 2>>$E || echo "get $n failed" | tee -a $L; done
-rm -f /tmp/go
-python3 tools/tune/rmsnorm/same_harness.py --kjit-dir /tmp/kc --names $(echo $SH | tr ' ' ,) --wait-flag /tmp/go --json $OUT/same7.json > $OUT/same7.log 2>&1 &
-HP=$!
+same_start same7 $SH
 ts warm
 RV="$(v $F - pel pel2 pnc -) $(v $R - pel pnc -)"
 run 50 bench $RV --axes batch_size=16384
 run 50 bench $RV --axes batch_size=16384
 ts bench
-for i in $(seq 60); do grep -q "warm done" $OUT/same7.log && break; kill -0 $HP 2>/dev/null || break; sleep 0.5; done
-touch /tmp/go
-timeout 40 tail -f --pid=$HP $OUT/same7.log | grep "^{" | tee -a $L
+same_finish same7
 ts same-process
 for b in 33 1; do run 30 check $(v $F pel pel2) ${R}__pel --axes batch_size=$b; done
 ts checks

@@ -9,20 +9,14 @@ RUN=r4h
 . tools/tune/round4/prelude.sh
 F=fused_add_rmsnorm_h4096
 timeout 60 $K warmup --filter "fused_add_rmsnorm_h4096*" -j 16 2>>$E | tail -2 | tee -a $L
-mkdir -p /tmp/kc
 SH="$(v $F - rel4 rel2 rnc4)"
-for n in $SH; do $K get $n -o /tmp/kc/$n.cubin --plan /tmp/kc/$n.json >/dev/null 2>>$E || echo "get $n failed" | tee -a $L; done
-rm -f /tmp/go
-python3 tools/tune/rmsnorm/same_harness.py --kjit-dir /tmp/kc --names $(echo $SH | tr ' ' ,) --wait-flag /tmp/go --json $OUT/same8.json > $OUT/same8.log 2>&1 &
-HP=$!
+same_start same8 $SH
 ts warm
 RV="$(v $F - rel4 rel2 rnc4 -)"
 run 50 bench $RV --axes batch_size=16384
 run 50 bench $RV --axes batch_size=16384
 ts bench
-for i in $(seq 60); do grep -q "warm done" $OUT/same8.log && break; kill -0 $HP 2>/dev/null || break; sleep 0.5; done
-touch /tmp/go
-timeout 40 tail -f --pid=$HP $OUT/same8.log | grep "^{" | tee -a $L
+same_finish same8
 ts same-process
 for b in 33 1; do run 30 check $(v $F rel4 rel2) --axes batch_size=$b; done
 ts checks
