@@ -340,6 +340,8 @@ Result<int> static_shared_bytes(CUfunction function, std::string_view entry) {
 Result<void> launch_kernel(CUfunction function, std::array<std::uint32_t, 3> grid, std::array<std::uint32_t, 3> block,
                            std::uint32_t shared_bytes, CUstream stream, void** params, std::string_view entry, bool pdl) {
   const DriverApi* api = KJIT_TRY(driver_api());
+  // Hot path (every launch of every plan): the error text is built only on failure.
+  CUresult result;
   if (pdl) {
     CUlaunchAttribute attribute{};
     attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
@@ -355,14 +357,16 @@ Result<void> launch_kernel(CUfunction function, std::array<std::uint32_t, 3> gri
     config.hStream = stream;
     config.attrs = &attribute;
     config.numAttrs = 1;
-    return KJIT_CU(api, cuLaunchKernelEx,
-                   str_cat("launching '", entry, "' (programmatic dependent launch) with grid (", grid[0], ", ", grid[1], ", ", grid[2], "), block (", block[0], ", ", block[1], ", ", block[2], "), ", shared_bytes, " bytes of shared memory"),
-                   &config, function, params, nullptr);
+    result = api->cuLaunchKernelEx(&config, function, params, nullptr);
+  } else {
+    result = api->cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes,
+                                 stream, params, nullptr);
   }
-  return KJIT_CU(api, cuLaunchKernel,
-                 str_cat("launching '", entry, "' with grid (", grid[0], ", ", grid[1], ", ", grid[2], "), block (", block[0], ", ", block[1], ", ", block[2], "), ", shared_bytes, " bytes of shared memory"),
-                 function, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes, stream, params,
-                 nullptr);
+  if (result == CUDA_SUCCESS) return {};
+  return cu_check(result, pdl ? "cuLaunchKernelEx" : "cuLaunchKernel",
+                  str_cat("launching '", entry, "'", pdl ? " (programmatic dependent launch)" : "", " with grid (", grid[0],
+                          ", ", grid[1], ", ", grid[2], "), block (", block[0], ", ", block[1], ", ", block[2], "), ",
+                          shared_bytes, " bytes of shared memory"));
 }
 
 Result<void> copy_async(CUdeviceptr dst, CUdeviceptr src, std::uint64_t bytes, CUstream stream) {
