@@ -5,7 +5,7 @@
 # deliberately wrong template, benches with same-run baselines (D2D copy inside
 # `kjit bench`, torch/cuBLAS/SDPA via tools/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
-# Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad bench torch fidelity (default: all)
+# Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -22,7 +22,7 @@ export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions
 K="$B/kjit --definitions $D"
 # The dataset alone: its own files, not the same-named kjit definitions.
 KDS="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $D"
-steps=${*:-info warmup check extremes bad bench torch fidelity}
+steps=${*:-info warmup check extremes bad gtests bench torch fidelity}
 has() { [[ " $steps " == *" $1 "* ]]; }
 t0=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
@@ -138,6 +138,14 @@ if has bench; then
     --axes len_indptr=9 --q-len 2048 --kv-len 2048 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
   cat "$out"/bench_*.jsonl | cut -c1-400
   tail -5 "$out/bench.err"
+fi
+if has gtests; then
+  # The GPU-labelled GoogleTest cases (tests/gpu), pointed at this machine's copies of the
+  # binary, the dataset and tests/data (their build-time paths are the build machine's).
+  stamp gtests
+  KJIT_TEST_BINARY=$PWD/$B/kjit KJIT_TEST_SHARED_DIR=$PWD/.device/shared KJIT_TEST_DATA_DIR=$PWD/tests/data \
+    timeout 300 $B/kjit_gpu_tests > "$out/gtests.txt" 2>&1; echo "gtests rc=$?"
+  grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) *\]" "$out/gtests.txt" | tail -20
 fi
 if has torch; then
   stamp torch

@@ -3,10 +3,15 @@
 // tests/data/bad_templates root is caught as INCORRECT_NUMERICAL (exit 5),
 // and without a device both commands exit 6 with the no-device message.
 // GPU cases skip without a device; the no-device case skips with one.
+// Built here and run on another machine (tools/gpu_sweep.sh, step gtests), the
+// paths baked in at build time are replaced by the environment: KJIT_TEST_BINARY
+// (the kjit binary), KJIT_TEST_SHARED_DIR (the folder holding flashinfer-trace)
+// and KJIT_TEST_DATA_DIR (this checkout's tests/data).
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -26,8 +31,14 @@ struct CliRun {
   std::string out;  // stdout and stderr
 };
 
+// `fallback` unless the environment variable `name` is set.
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
+
 CliRun run_kjit(const std::string& args) {
-  std::string command = std::string(KJIT_BINARY) + " " + args + " 2>&1";
+  std::string command = env_or("KJIT_TEST_BINARY", KJIT_BINARY) + " " + args + " 2>&1";
   CliRun r;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
@@ -44,7 +55,7 @@ class CheckTest : public ::testing::Test {
   void SetUp() override {
     m_dir = fs::temp_directory_path() / ("kjit_check_test_" + std::to_string(std::random_device{}()));
     fs::create_directories(m_dir);
-    m_dataset = fs::path(KJIT_SHARED_DIR) / "flashinfer-trace";
+    m_dataset = fs::path(env_or("KJIT_TEST_SHARED_DIR", KJIT_SHARED_DIR)) / "flashinfer-trace";
   }
   void TearDown() override {
     std::error_code ec;
@@ -100,7 +111,7 @@ TEST_F(CheckTest, RmsnormPassesAndWritesTrace) {
 TEST_F(CheckTest, WrongEpsilonTemplateIsIncorrectNumerical) {
   if (!has_device()) GTEST_SKIP() << "no CUDA device";
   if (!fs::exists(m_dataset)) GTEST_SKIP() << "dataset absent: " << m_dataset;
-  std::string bad = std::string(KJIT_TEST_DATA) + "/bad_templates";
+  std::string bad = env_or("KJIT_TEST_DATA_DIR", KJIT_TEST_DATA) + "/bad_templates";
   CliRun r = run_kjit(globals() + " --templates " + bad + " check rmsnorm_h4096 --max-workloads 2");
   EXPECT_EQ(r.rc, 5) << r.out;
   EXPECT_NE(r.out.find("INCORRECT_NUMERICAL"), std::string::npos) << r.out;
