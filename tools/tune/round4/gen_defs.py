@@ -20,6 +20,8 @@
       loads, 3 / 2 stages, pnc = persistent with plain loads (run 7); rel4 / rel2 = one row per CTA
       held in registers (no TMA) with evict_last loads, 4 / 2 vectors per thread, rnc4 = the same
       with plain .nc loads (run 8).
+The knobs m1 (m0, p0, r3 variants: two-pass merge) and qpf=2 (q2 variants) were removed from
+kjit_mla after these runs; commit 26a6df4 holds them. Without them those copies render the shipped merge.
 Usage: gen_defs.py OUT_DIR
 """
 import json, os, sys
