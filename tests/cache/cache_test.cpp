@@ -232,9 +232,15 @@ TEST_F(CacheTest, CompileReturningAnotherKeyIsAnError) {
 
 TEST_F(CacheTest, EvictionKeepsUnderCapLeastRecentlyUsedFirst) {
   const std::uint64_t entry_bytes = make_entry(0, 1000).cubin.size() + make_entry(0, 1000).source.size();
-  auto cache = open_cache(3 * entry_bytes + 10);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cache->insert(make_entry(i, 1000)));
+  FaultEnv env;  // a manual clock: last-use times have millisecond resolution, a fast run ties them
+  auto cache = open_cache(3 * entry_bytes + 10, &env);
+  for (int i = 0; i < 3; ++i) {
+    env.set_now_ms(1000 + i);
+    ASSERT_TRUE(cache->insert(make_entry(i, 1000)));
+  }
+  env.set_now_ms(1010);
   ASSERT_TRUE(*cache->lookup(key_for(0)));  // 0 becomes most recently used; 1 is now oldest
+  env.set_now_ms(1020);
   ASSERT_TRUE(cache->insert(make_entry(3, 1000)));
   auto st = cache->stats();
   EXPECT_LE(st->bytes, cache->max_size());

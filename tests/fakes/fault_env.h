@@ -77,9 +77,16 @@ class FaultEnv final : public Env {
     }
     return act(action, "checkpoint " + std::string(name));
   }
-  std::int64_t now_ms() override { return m_base->now_ms(); }
+  // A manual clock: once set, now_ms() returns `ms` (tests whose outcome depends on the order
+  // of timestamps, e.g. LRU eviction, would otherwise see ties within one millisecond).
+  void set_now_ms(std::int64_t ms) { m_now_ms.store(ms); }
+  std::int64_t now_ms() override {
+    const std::int64_t fixed = m_now_ms.load();
+    return fixed >= 0 ? fixed : m_base->now_ms();
+  }
 
  private:
+  std::atomic<std::int64_t> m_now_ms{-1};
   struct Fault {
     int at;
     Action action;
