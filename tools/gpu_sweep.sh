@@ -100,6 +100,12 @@ if has extremes; then
   x empty_prefill $pre --axes len_indptr=4 --q-len 100 --kv-len 1000 --empty-first  # prefill: batch = len_indptr - 1
   x long_decode $dec --axes batch_size=1 --kv-len 32768
   x long_prefill $pre --axes len_indptr=2 --q-len 256 --kv-len 4096
+  # made-up shapes no public definition has (head_dim 256 and 64, page size 16; prefill on
+  # tensor cores), from tools/tune/round5/gen_attn_defs.py
+  A="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions tests/gpu/definitions/attention"
+  an=$(ls tests/gpu/definitions/attention | sed 's/.json$//' | tr '\n' ' ')
+  timeout ${EXT_T:-120} $A check $an --axes len_indptr=4 --q-len 300 --kv-len 700 --empty-first --json \
+    --trace "$out/trace_ext_attn_made_up.jsonl" > "$out/check_ext_attn_made_up.jsonl" 2>> "$out/check.err"; echo "  attn made-up rc=$?"
   # gemm: N/K tails and fp32 output (test-only definitions), M = 1 and 1100; and the
   # largest dataset workloads where the float64 CPU reference stays fast (M up to 16294).
   G="$B/kjit --definitions tests/gpu/definitions/gemm"
@@ -136,6 +142,9 @@ if has bench; then
   timeout 60 $K bench gqa_paged_decode_h32_kv8_d128_ps1 gqa_paged_decode_h32_kv8_d128_ps64 --axes batch_size=1 --kv-len 32768 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
   timeout 60 $K bench gqa_ragged_prefill_causal_h32_kv8_d128 gqa_paged_prefill_causal_h32_kv8_d128_ps1 gqa_paged_prefill_causal_h32_kv8_d128_ps64 \
     --axes len_indptr=9 --q-len 2048 --kv-len 2048 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
+  # MLA prefill: the paged (absorbed, every token a decode request) and ragged tensor-core kernels at 8 x 512
+  timeout 90 $K bench mla_paged_prefill_causal_h16_ckv512_kpe64_ps1 mla_paged_prefill_causal_h16_ckv512_kpe64_ps64 \
+    $(ls $D/mla_ragged | head -1 | sed 's/.json//') --axes len_indptr=9 --q-len 512 --kv-len 512 --json >> "$out/bench_attn_uniform.jsonl" 2>>"$out/bench.err"
   cat "$out"/bench_*.jsonl | cut -c1-400
   tail -5 "$out/bench.err"
 fi

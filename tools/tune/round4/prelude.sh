@@ -19,7 +19,7 @@ for l in sys.stdin:
     if not l.startswith("{"): continue
     d = json.loads(l)
     if "median_ms" in d:
-        print("B %-48s b=%-6s %9.2f us (min %9.2f) %5.0f GB/s frac %.3f copy %.0f" % (d["name"], d["axes"].get("batch_size"), d["median_ms"] * 1e3, d["min_ms"] * 1e3, d["gbps"], d["bandwidth_fraction"], d["peak_copy_gbps"]))
+        print("B %-48s b=%-6s %9.2f us (min %9.2f) %5.0f GB/s frac %.3f copy %.0f %.1f TFLOP/s" % (d["name"], d["axes"].get("batch_size"), d["median_ms"] * 1e3, d["min_ms"] * 1e3, d["gbps"], d["bandwidth_fraction"], d["peak_copy_gbps"], d.get("tflops", 0)))
     elif "status" in d:
         print("C %-48s %s %s" % (d["name"], d["status"], " ".join("%s:%.3g" % (w["status"], w.get("max_absolute_error", -1)) for w in d.get("workloads", []))[:300]))
 ' | tee -a $L; }
