@@ -5,7 +5,8 @@
 # dataset's own files with up to 12 workloads each, kjit's own ps1 / ps64, extremes: an empty
 # first sequence with partial last pages, one 256-query x 4096-key sequence, 8 x 1000 at ps64),
 # then kjit bench at 8 x 512, 8 x 2048 and 1 x 4096 queries over 16384 keys, with mla_ragged
-# (the tensor-core ragged MLA prefill) at the same token counts in the same run.
+# (the tensor-core ragged MLA prefill) at the same token counts in the same run; head_dim 256
+# prefill checks and bench; the norms against torch.compile in one process (same_final.sh).
 # Repo root on the GPU machine after tools/gpu_prepare.sh.
 RUN=r5a
 . tools/tune/round4/prelude.sh
@@ -39,3 +40,6 @@ run 60 bench $P1 --axes len_indptr=2 --q-len 4096 --kv-len 16384
 run 60 bench gqa_ragged_prefill_causal_h32_kv8_d128 --axes len_indptr=9 --q-len 2048 --kv-len 2048
 timeout 60 $KT bench attntest_gqa_ragged_prefill_causal_h16_kv4_d256 attntest_gqa_paged_prefill_causal_h8_kv1_d256_ps64 --axes len_indptr=9 --q-len 2048 --kv-len 2048 --json 2>>$E | tee -a $J | fmt
 ts bench
+# issue #6: the shipped norm kernels against torch.compile's, same process, three L2 flushes
+bash tools/tune/round4/same_final.sh 2>&1 | tee -a $L
+ts same-process
