@@ -2,7 +2,7 @@
 # Round 5 device run 1 (issue #7, design point "tensor cores for MLA prefill"): the tensor-core
 # mla_paged prefill (templates/mla_paged/prefill_mma.*: every query token a request of the MLA
 # decode kernel over its causal prefix). kjit check of the mla_paged prefill definitions (the
-# dataset's own files with up to 12 workloads each, kjit's own ps1 / ps64, extremes: an empty
+# dataset's own files with up to 10 workloads each, kjit's own ps1 / ps64, extremes: an empty
 # first sequence with partial last pages, one 256-query x 4096-key sequence, 8 x 1000 at ps64),
 # then kjit bench at 8 x 512, 8 x 2048 and 1 x 4096 queries over 16384 keys, with mla_ragged
 # (the tensor-core ragged MLA prefill) at the same token counts in the same run; head_dim 256
