@@ -2,7 +2,7 @@
 # Round 5 device run 1 (issue #7, design point "tensor cores for MLA prefill"): the tensor-core
 # mla_paged prefill (templates/mla_paged/prefill_mma.*: every query token a request of the MLA
 # decode kernel over its causal prefix). kjit check of the mla_paged prefill definitions (the
-# dataset's own files with up to 10 workloads each, kjit's own ps1 / ps64, extremes: an empty
+# dataset's own files with up to 6 workloads each, kjit's own ps1 / ps64, extremes: an empty
 # first sequence with partial last pages, one 256-query x 4096-key sequence, 8 x 1000 at ps64),
 # then kjit bench at 8 x 512, 8 x 2048 and 1 x 4096 queries over 16384 keys, with mla_ragged
 # (the tensor-core ragged MLA prefill) at the same token counts in the same run; head_dim 256
@@ -20,7 +20,7 @@ TN=$(ls tests/gpu/definitions/attention | sed 's/.json$//' | tr '\n' ' ')
 RG=$($KDS list --op-type mla_ragged --json 2>/dev/null | python3 -c 'import json,sys; print([r["name"] for r in json.load(sys.stdin) if r.get("template")][0])')
 $KO show $P1 2>&1 | grep -i template | tee -a $L
 # CPU references run concurrently (16 cores)
-( chk 200 $KDS check $P1 $P64 --max-workloads 10 > $OUT/c_ds.txt ) &
+( chk 200 $KDS check $P1 $P64 --max-workloads 6 > $OUT/c_ds.txt ) &
 ( chk 150 $KO check $P1 $P64 --max-workloads 4 > $OUT/c_own.txt ) &
 ( chk 150 $KDS check $P1 $P64 --axes len_indptr=4 --q-len 100 --kv-len 1000 --empty-first > $OUT/c_x1.txt
   chk 150 $KDS check $P1 $P64 --axes len_indptr=2 --q-len 256 --kv-len 4096 > $OUT/c_x2.txt
