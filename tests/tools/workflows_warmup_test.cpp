@@ -139,6 +139,50 @@ TEST(WorkflowsWarmupTest, EveryOwnDefinitionCompilesWithoutSpills) {
   }
 }
 
+// The tensor-core prefill templates take the shapes issue #7 asked for beyond the dataset:
+// head_dim 256 (Q fragments re-read from smem) and 64 / page size 16 (made-up definitions in
+// tests/gpu/definitions/attention, checked on the GPU by tools/gpu_sweep.sh), and the absorbed
+// MLA paged prefill (kjit's own definitions). Each must be served by a *_mma template, not the
+// scalar fallback (gqa_paged/prefill_full_pages, mla_paged/prefill_last_page_len, ...), and compile for sm_90a and sm_80 with no spills.
+TEST(WorkflowsWarmupTest, PrefillShapesGetTensorCoreTemplatesWithoutSpills) {
+  TempDir dir;
+  const std::string made_up = (fs::path(KJIT_SOURCE_DIR) / "tests" / "gpu" / "definitions" / "attention").string();
+  const std::string cache = "--cache-dir '" + (dir.path / "cache").string() + "' ";
+  struct Case {
+    std::string args;  // definition search path and names
+    std::size_t count;
+  };
+  const Case cases[] = {
+      {"--no-builtin-definitions --definitions '" + made_up + "' ", 4},
+      {"", 2},  // kjit's own, filtered to the MLA prefill names below
+  };
+  const std::string mla = " --filter 'mla_paged_prefill_*'";
+  for (const auto& c : cases) {
+    const bool own = c.args.empty();
+    CliRun list = run_kjit(c.args + "list --json", "2>/dev/null");
+    ASSERT_EQ(list.exit_code, 0) << list.out;
+    std::size_t served = 0;
+    for (const auto& d : json::parse(list.out)) {
+      const std::string name = d["name"];
+      if (own && name.rfind("mla_paged_prefill_", 0) != 0) continue;
+      ++served;
+      const std::string tmpl = d.value("template", "");
+      // e.g. gqa_ragged/prefill_mma, gqa_paged/prefill_mma_full_pages, mla_paged/prefill_full_pages_mma
+      EXPECT_TRUE(tmpl.find("/prefill") != std::string::npos && tmpl.find("mma") != std::string::npos)
+          << name << " served by '" << tmpl << "'";
+    }
+    EXPECT_EQ(served, c.count) << list.out;
+    CliRun r = run_kjit(cache + c.args + "warmup --arch sm_90a,sm_80 -j 2 --json" + (own ? mla : ""), "2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    json doc = json::parse(r.out);
+    ASSERT_EQ(doc["items"].size(), 2 * c.count) << r.out;
+    for (const auto& it : doc["items"]) {
+      EXPECT_TRUE(it["status"] == "compiled" || it["status"] == "hit") << it.dump();
+      EXPECT_EQ(it["spill_bytes"], 0) << it.dump();
+    }
+  }
+}
+
 TEST(WorkflowsWarmupTest, BadShardIsAUsageError) {
   TempDir dir;
   for (const char* s : {"4/4", "1", "a/b", "0/0"}) {
