@@ -187,13 +187,29 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
   return *this;
 }
 
+// The "synchronous" copy and memset calls return before the device is done:
+// a memset of device memory is asynchronous to the host, and a copy from
+// pageable host memory returns once the data is staged, not delivered. Both
+// run on the legacy default stream, which kjit's streams (non-blocking) do not
+// wait for, so a kernel launched right after could read half-uploaded inputs
+// or have its outputs overwritten by a late memset (seen on an H200: the 0xFF
+// poison of check landing after the kernel wrote part of its output). upload
+// and fill therefore wait for the legacy stream before returning.
+namespace {
+Result<void> wait_legacy_stream(const DriverApi* api, const std::string& label) {
+  return KJIT_CU(api, cuStreamSynchronize, str_cat("waiting for the copy to '", label, "' to finish"),
+                 CU_STREAM_LEGACY);
+}
+}  // namespace
+
 Result<void> DeviceBuffer::upload(std::span<const std::byte> host) {
   if (host.size() != m_bytes)
     return fail(ErrorCode::internal, str_cat("upload of ", host.size(), " bytes into '", m_label, "' of ", m_bytes, " bytes"));
   if (m_bytes == 0) return {};
   const DriverApi* api = KJIT_TRY(driver_api());
-  return KJIT_CU(api, cuMemcpyHtoD_v2, str_cat("copying ", m_bytes, " bytes to '", m_label, "' on the device"), m_ptr,
-                 host.data(), host.size());
+  KJIT_TRY_VOID(KJIT_CU(api, cuMemcpyHtoD_v2, str_cat("copying ", m_bytes, " bytes to '", m_label, "' on the device"),
+                        m_ptr, host.data(), host.size()));
+  return wait_legacy_stream(api, m_label);
 }
 
 Result<void> DeviceBuffer::download(std::span<std::byte> host) const {
@@ -208,7 +224,9 @@ Result<void> DeviceBuffer::download(std::span<std::byte> host) const {
 Result<void> DeviceBuffer::fill(std::uint8_t byte) {
   if (m_bytes == 0) return {};
   const DriverApi* api = KJIT_TRY(driver_api());
-  return KJIT_CU(api, cuMemsetD8_v2, str_cat("filling '", m_label, "' with 0x", hex_byte(byte)), m_ptr, byte, m_bytes);
+  KJIT_TRY_VOID(
+      KJIT_CU(api, cuMemsetD8_v2, str_cat("filling '", m_label, "' with 0x", hex_byte(byte)), m_ptr, byte, m_bytes));
+  return wait_legacy_stream(api, m_label);
 }
 
 Result<void> DeviceBuffer::fill_async(std::uint8_t byte, CUstream stream) {

@@ -151,7 +151,9 @@ class DeviceBuffer {
   CUdeviceptr ptr() const { return m_ptr; }
   std::uint64_t size() const { return m_bytes; }
 
-  // REQUIRES: host.size() == size() (upload/download), synchronous copies.
+  // REQUIRES: host.size() == size() (upload/download). Synchronous: the bytes
+  // are on the device (or the host) when these return, so work on any stream,
+  // non-blocking ones included, sees them.
   Result<void> upload(std::span<const std::byte> host);
   Result<void> download(std::span<std::byte> host) const;
   Result<void> fill(std::uint8_t byte);
