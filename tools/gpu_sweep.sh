@@ -57,6 +57,9 @@ if has check; then
   # (smallest .. largest, MAXW of them); gemm uses M = 1, 33, 100 because the
   # float64 CPU reference of the largest workloads (M = 16294, N*K up to 4.7e8)
   # would take hours.
+  # Timeouts (CHECK_T, GEMM_T) default to 300 s: without the warmup step every job compiles
+  # its own kernels first (gemm and MLA prefill take seconds each; 100 s cut off the dataset's
+  # gemm and mla_paged checks on an H200 in session 6).
   # The op types run concurrently (each job its own timeout; the machine has 16 cores and the
   # float64 references and input generation are CPU work), gqa_paged in PAR_GQA slices.
   for set in ${SETS:-ds own}; do
@@ -69,15 +72,15 @@ if has check; then
     }
     stamp "check $set (concurrent jobs)"
     for op in rmsnorm gqa_ragged mla_paged mla_ragged; do
-      n=$(names $op); [ -n "$n" ] && job $op ${CHECK_T:-100} $n --max-workloads ${MAXW:-3}
+      n=$(names $op); [ -n "$n" ] && job $op ${CHECK_T:-300} $n --max-workloads ${MAXW:-3}
     done
     gqa=($(names gqa_paged)); k=${PAR_GQA:-3}
     for ((i = 0; i < k; i++)); do
       slice=(); for ((j = i; j < ${#gqa[@]}; j += k)); do slice+=("${gqa[j]}"); done
-      [ ${#slice[@]} -gt 0 ] && job gqa_paged_$i ${CHECK_T:-100} "${slice[@]}" --max-workloads ${MAXW:-3}
+      [ ${#slice[@]} -gt 0 ] && job gqa_paged_$i ${CHECK_T:-300} "${slice[@]}" --max-workloads ${MAXW:-3}
     done
     n=$(names gemm)
-    for m in ${GEMM_MS:-1 33 100}; do job gemm_m$m ${GEMM_T:-100} $n --axes M=$m; done
+    for m in ${GEMM_MS:-1 33 100}; do job gemm_m$m ${GEMM_T:-300} $n --axes M=$m; done
     wait
   done
   cat "$out"/check_*.err >> "$out/check.err" 2>/dev/null
