@@ -196,9 +196,9 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
 // poison of check landing after the kernel wrote part of its output). upload
 // and fill therefore wait for the legacy stream before returning.
 namespace {
-Result<void> wait_legacy_stream(const DriverApi* api, const std::string& label) {
-  return KJIT_CU(api, cuStreamSynchronize, str_cat("waiting for the copy to '", label, "' to finish"),
-                 CU_STREAM_LEGACY);
+// `what` names the operation waited for, for the error message.
+Result<void> wait_legacy_stream(const DriverApi* api, std::string_view what) {
+  return KJIT_CU(api, cuStreamSynchronize, str_cat("waiting for ", what, " to finish"), CU_STREAM_LEGACY);
 }
 }  // namespace
 
@@ -209,7 +209,7 @@ Result<void> DeviceBuffer::upload(std::span<const std::byte> host) {
   const DriverApi* api = KJIT_TRY(driver_api());
   KJIT_TRY_VOID(KJIT_CU(api, cuMemcpyHtoD_v2, str_cat("copying ", m_bytes, " bytes to '", m_label, "' on the device"),
                         m_ptr, host.data(), host.size()));
-  return wait_legacy_stream(api, m_label);
+  return wait_legacy_stream(api, str_cat("the copy to '", m_label, "'"));
 }
 
 Result<void> DeviceBuffer::download(std::span<std::byte> host) const {
@@ -226,7 +226,7 @@ Result<void> DeviceBuffer::fill(std::uint8_t byte) {
   const DriverApi* api = KJIT_TRY(driver_api());
   KJIT_TRY_VOID(
       KJIT_CU(api, cuMemsetD8_v2, str_cat("filling '", m_label, "' with 0x", hex_byte(byte)), m_ptr, byte, m_bytes));
-  return wait_legacy_stream(api, m_label);
+  return wait_legacy_stream(api, str_cat("the fill of '", m_label, "'"));
 }
 
 Result<void> DeviceBuffer::fill_async(std::uint8_t byte, CUstream stream) {
