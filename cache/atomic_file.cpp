@@ -1,11 +1,40 @@
 // AtomicFile: see atomic_file.h.
 #include "cache/atomic_file.h"
 
+#include <system_error>
+
 #include "cache/paths.h"
 
 namespace kjit::cache {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A target that is a symbolic link is written through: the file it points to
+// is replaced (a link to a shared report stays a link). Up to 40 links, like
+// the kernel's own limit; a dangling link is replaced by its destination path.
+fs::path resolve_links(fs::path target) {
+  for (int i = 0; i < 40; ++i) {
+    std::error_code ec;
+    if (!fs::is_symlink(fs::symlink_status(target, ec))) return target;
+    fs::path to = fs::read_symlink(target, ec);
+    if (ec) return target;
+    target = to.is_absolute() ? to : target.parent_path() / to;
+  }
+  return target;
+}
+
+// The folder whose entry the rename changes: "." for a bare file name (its
+// parent_path() is empty, and fsync of "" fails after the file was written).
+fs::path folder_of(const fs::path& target) {
+  fs::path parent = target.parent_path();
+  return parent.empty() ? fs::path(".") : parent;
+}
+
+}  // namespace
 
 Result<AtomicFile> AtomicFile::create(Env& env, std::filesystem::path target) {
+  target = resolve_links(std::move(target));
   std::filesystem::path temp = CachePaths::temp_beside(target);
   auto file = KJIT_TRY(env.new_writable_file(temp));
   return AtomicFile(env, std::move(target), std::move(temp), std::move(file));
@@ -55,7 +84,7 @@ Result<void> AtomicFile::commit() {
   m_done = true;
   m_file.reset();
   // Makes the rename durable before anyone (the index) points at the target.
-  return m_env->sync_dir(m_target.parent_path());
+  return m_env->sync_dir(folder_of(m_target));
 }
 
 }  // namespace kjit::cache

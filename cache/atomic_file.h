@@ -18,7 +18,9 @@ namespace kjit::cache {
 
 class AtomicFile {
  public:
-  // Creates the temp file beside `target`. REQUIRES: `target`'s folder exists.
+  // Creates the temp file beside `target` (any form: bare name, relative,
+  // "./x", absolute; a symbolic link is followed and its destination
+  // replaced). REQUIRES: `target`'s folder exists.
   static Result<AtomicFile> create(Env& env, std::filesystem::path target);
 
   AtomicFile(AtomicFile&& other) noexcept;

@@ -1,10 +1,10 @@
 // BlobStore: see blob_store.h.
 #include "cache/blob_store.h"
 
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 
 #include "cache/atomic_file.h"
-#include "cache/hash.h"
+#include "jit/util/hash.h"
 
 namespace kjit::cache {
 
@@ -24,11 +24,10 @@ Result<std::vector<std::uint8_t>> BlobStore::get(const std::string& hash, std::u
   auto path = m_paths->object(hash);
   auto bytes = KJIT_TRY(m_env->read_file(path));
   if (bytes.size() != expected_size)
-    return fail(ErrorCode::corruption, text::format("cache blob '{}' has {} bytes, expected {}", path.string(),
-                                                   bytes.size(), expected_size));
+    return fail(ErrorCode::corruption, str_cat("cache blob '", path.string(), "' has ", bytes.size(), " bytes, expected ", expected_size));
   if (std::string actual = xxh3_128_hex(bytes); actual != hash)
     return fail(ErrorCode::corruption,
-                text::format("cache blob '{}' is corrupt: its content hashes to {}", path.string(), actual));
+                str_cat("cache blob '", path.string(), "' is corrupt: its content hashes to ", actual));
   return bytes;
 }
 

@@ -23,7 +23,7 @@
 #include "cache/bundle.h"
 
 #include <cstring>
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 
 #include <nlohmann/json.hpp>
 
@@ -141,8 +141,7 @@ Result<std::uint64_t> BundleWriter::finish() {
 
 Result<std::vector<Entry>> parse_bundle(std::span<const std::uint8_t> bytes, const std::string& name) {
   auto corrupt = [&](std::string what) {
-    return fail(ErrorCode::corruption, text::format("bundle '{}' is corrupt or not a kjit bundle: {}; nothing was imported",
-                                                   name, what));
+    return fail(ErrorCode::corruption, str_cat("bundle '", name, "' is corrupt or not a kjit bundle: ", what, "; nothing was imported"));
   };
   Reader r(bytes);
   std::span<const std::uint8_t> magic;
@@ -150,28 +149,27 @@ Result<std::vector<Entry>> parse_bundle(std::span<const std::uint8_t> bytes, con
   if (!r.take(8, magic) || std::memcmp(magic.data(), k_magic, 8) != 0) return corrupt("bad magic");
   if (!r.le(version)) return corrupt("truncated header");
   if (version != k_bundle_version)
-    return fail(ErrorCode::invalid_argument, text::format("bundle '{}' has format version {}, this kjit reads {}", name,
-                                                         version, k_bundle_version));
+    return fail(ErrorCode::invalid_argument, str_cat("bundle '", name, "' has format version ", version, ", this kjit reads ", k_bundle_version));
   std::vector<Entry> out;
   while (true) {
     std::span<const std::uint8_t> tag;
     if (!r.take(1, tag)) return corrupt("truncated (no trailer)");
     if (tag[0] == 'T') break;
-    if (tag[0] != 'E') return corrupt(text::format("unexpected byte {} at offset {}", static_cast<int>(tag[0]), r.pos() - 1));
+    if (tag[0] != 'E') return corrupt(str_cat("unexpected byte ", static_cast<int>(tag[0]), " at offset ", r.pos() - 1));
     std::uint64_t len = 0;
     std::span<const std::uint8_t> payload, digest;
     if (!r.le(len) || !r.take(len, payload) || !r.take(16, digest))
-      return corrupt(text::format("entry {} is truncated", out.size()));
+      return corrupt(str_cat("entry ", out.size(), " is truncated"));
     auto want = xxh3_128_bytes(payload);
     if (std::memcmp(want.data(), digest.data(), 16) != 0)
-      return corrupt(text::format("entry {} fails its checksum", out.size()));
+      return corrupt(str_cat("entry ", out.size(), " fails its checksum"));
     Reader p(payload);
     std::uint32_t meta_len = 0;
     std::uint64_t cubin_len = 0, source_len = 0;
     std::span<const std::uint8_t> meta, cubin, source;
     if (!p.le(meta_len) || !p.take(meta_len, meta) || !p.le(cubin_len) || !p.take(cubin_len, cubin) ||
         !p.le(source_len) || !p.take(source_len, source) || !p.done())
-      return corrupt(text::format("entry {} has bad lengths", out.size()));
+      return corrupt(str_cat("entry ", out.size(), " has bad lengths"));
     Entry e;
     try {
       auto j = nlohmann::json::parse(meta.begin(), meta.end());
@@ -192,11 +190,11 @@ Result<std::vector<Entry>> parse_bundle(std::span<const std::uint8_t> bytes, con
       e.source.assign(source.begin(), source.end());
       if (j.at("cubin_xxh3").get<std::string>() != xxh3_128_hex(e.cubin) ||
           j.at("source_xxh3").get<std::string>() != xxh3_128_hex(e.source))
-        return corrupt(text::format("entry {} ({}) has a blob that does not match its hash", out.size(), e.key));
+        return corrupt(str_cat("entry ", out.size(), " (", e.key, ") has a blob that does not match its hash"));
     } catch (const nlohmann::json::exception& ex) {
-      return corrupt(text::format("entry {} has bad metadata: {}", out.size(), ex.what()));
+      return corrupt(str_cat("entry ", out.size(), " has bad metadata: ", ex.what()));
     }
-    if (!is_valid_key(e.key)) return corrupt(text::format("entry {} has an invalid key '{}'", out.size(), e.key));
+    if (!is_valid_key(e.key)) return corrupt(str_cat("entry ", out.size(), " has an invalid key '", e.key, "'"));
     out.push_back(std::move(e));
   }
   std::uint64_t count = 0;
@@ -204,7 +202,7 @@ Result<std::vector<Entry>> parse_bundle(std::span<const std::uint8_t> bytes, con
   if (!r.le(count)) return corrupt("truncated trailer");
   std::size_t hashed = r.pos();
   if (!r.take(16, digest) || !r.done()) return corrupt("bad trailer length");
-  if (count != out.size()) return corrupt(text::format("trailer says {} entries, found {}", count, out.size()));
+  if (count != out.size()) return corrupt(str_cat("trailer says ", count, " entries, found ", out.size()));
   auto want = xxh3_128_bytes(bytes.first(hashed));
   if (std::memcmp(want.data(), digest.data(), 16) != 0) return corrupt("whole-file checksum mismatch");
   return out;

@@ -14,7 +14,7 @@
 
 #include "cache/atomic_file.h"
 #include "cache/entry.h"
-#include "cache/hash.h"
+#include "jit/util/hash.h"
 
 namespace kjit::cache {
 

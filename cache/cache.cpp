@@ -5,7 +5,7 @@
 // Thread safety: see cache.h.
 #include "cache/cache.h"
 
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 
 #include "cache/index.h"
 
@@ -18,15 +18,13 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 
 std::unexpected<Error> unusable_dir(const std::filesystem::path& dir, const Error& why) {
   return fail(ErrorCode::io_error,
-              text::format("cache directory '{}' is not usable: {}; set KJIT_CACHE_DIR (or --cache-dir) to a "
-                          "writable directory on local disk",
-                          dir.string(), why.message),
+              str_cat("cache directory '", dir.string(), "' is not usable: ", why.message, "; set KJIT_CACHE_DIR (or --cache-dir) to a writable directory on local disk"),
               why.details);
 }
 
 std::unexpected<Error> bad_key(const std::string& key) {
   return fail(ErrorCode::invalid_argument,
-              text::format("invalid cache key '{}': expected 1-128 characters of [0-9A-Za-z_-]", key));
+              str_cat("invalid cache key '", key, "': expected 1-128 characters of [0-9A-Za-z_-]"));
 }
 
 }  // namespace
@@ -66,7 +64,7 @@ Result<std::optional<Entry>> Cache::lookup_impl(const std::string& key, CountMis
     std::lock_guard lock(m_db_mutex);
     row = KJIT_TRY(m_index->find(key));
     if (!row) {
-      if (count_miss == CountMiss::yes) KJIT_TRY_VOID(m_index->bump(counter::misses));
+      if (count_miss == CountMiss::yes) KJIT_TRY_VOID(m_index->bump(Counter::misses));
       return std::optional<Entry>();
     }
   }
@@ -116,8 +114,8 @@ Result<void> Cache::drop_bad_entry(const KernelRow& row, CountMiss count_miss) {
   bool removed = KJIT_TRY(m_index->remove(row.key, row.cubin.hash, row.source.hash));
   // A blob missing because another process evicted the row meanwhile is a
   // plain miss; a row still pointing at a vanished blob is damage.
-  if (corrupt || removed) KJIT_TRY_VOID(m_index->bump(counter::corrupt_detected));
-  if (count_miss == CountMiss::yes) KJIT_TRY_VOID(m_index->bump(counter::misses));
+  if (corrupt || removed) KJIT_TRY_VOID(m_index->bump(Counter::corrupt_detected));
+  if (count_miss == CountMiss::yes) KJIT_TRY_VOID(m_index->bump(Counter::misses));
   return txn.commit();
 }
 
@@ -179,7 +177,7 @@ Result<GetResult> Cache::get_or_compile(const std::string& key, const std::funct
   auto compiled = compile();
   if (!compiled) {
     std::lock_guard lock(m_db_mutex);
-    KJIT_TRY_VOID(m_index->bump(counter::compile_failures));
+    KJIT_TRY_VOID(m_index->bump(Counter::compile_failures));
     if (compiled.error().code == ErrorCode::compile_error) {
       KJIT_TRY_VOID(m_index->put_failure({key, label.definition, label.arch, compiled.error().details, compiled.error().message,
                                           m_env->now_ms()}));
@@ -189,10 +187,10 @@ Result<GetResult> Cache::get_or_compile(const std::string& key, const std::funct
   Entry entry = std::move(*compiled);
   if (entry.key.empty()) entry.key = key;
   if (entry.key != key)
-    return fail(ErrorCode::internal, text::format("compile for cache key {} returned an entry for key {}", key, entry.key));
+    return fail(ErrorCode::internal, str_cat("compile for cache key ", key, " returned an entry for key ", entry.key));
   {
     std::lock_guard lock(m_db_mutex);
-    KJIT_TRY_VOID(m_index->bump(counter::compiles));
+    KJIT_TRY_VOID(m_index->bump(Counter::compiles));
   }
   KJIT_TRY_VOID(insert_impl(entry));  // eviction skips `key`: we hold its lock
   return GetResult{std::move(entry), Outcome::compiled};

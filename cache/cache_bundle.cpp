@@ -7,7 +7,7 @@
 // nothing; entries already present are kept and counted as skipped.
 //
 // Thread safety: see cache.h.
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 
 #include "cache/bundle.h"
 #include "cache/cache.h"
@@ -48,7 +48,7 @@ Result<BundleReport> Cache::import_bundle(const std::filesystem::path& file) {
   auto bytes = m_env->read_file(file);
   if (!bytes) {
     if (bytes.error().code == ErrorCode::not_found)
-      return fail(ErrorCode::not_found, text::format("bundle '{}' does not exist", file.string()));
+      return fail(ErrorCode::not_found, str_cat("bundle '", file.string(), "' does not exist"));
     return std::unexpected(bytes.error());
   }
   auto entries = KJIT_TRY(parse_bundle(*bytes, file.string()));

@@ -10,7 +10,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 #include <set>
 
 #include "cache/cache.h"
@@ -125,7 +125,7 @@ Result<VerifyReport> Cache::verify() {
     report.corrupt_blobs.push_back(blob.hash);
     for (const auto& key : KJIT_TRY(m_index->keys_using_blob(blob.hash)))
       if (KJIT_TRY(m_index->remove(key))) ++report.entries_removed;
-    KJIT_TRY_VOID(m_index->bump(counter::corrupt_detected));
+    KJIT_TRY_VOID(m_index->bump(Counter::corrupt_detected));
     KJIT_TRY_VOID(txn.commit());
   }
   return report;
@@ -159,7 +159,7 @@ Result<EvictReport> Cache::evict_to(std::uint64_t max_bytes) {
     }
     auto txn = KJIT_TRY(Transaction::begin(m_index->db()));
     if (!KJIT_TRY(remove_entry_locked(r))) continue;  // changed meanwhile by another process
-    KJIT_TRY_VOID(m_index->bump(counter::evictions));
+    KJIT_TRY_VOID(m_index->bump(Counter::evictions));
     KJIT_TRY_VOID(txn.commit());
     total -= r.cubin.size + r.source.size;
     report.bytes_freed += r.cubin.size + r.source.size;

@@ -4,9 +4,12 @@
 // Thread safety: plain values.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "cache/counters.h"
 
 namespace kjit::cache {
 
@@ -44,8 +47,10 @@ struct GetResult {
 struct Stats {
   std::uint64_t entries = 0;
   std::uint64_t bytes = 0;  // sum of entries' cubin + source sizes
-  std::uint64_t hits = 0, misses = 0, compiles = 0, compile_failures = 0, corrupt_detected = 0, evictions = 0;
   std::uint64_t failures_remembered = 0;
+  std::array<std::uint64_t, k_counter_count> counters{};  // by Counter (cache/counters.h)
+
+  std::uint64_t operator[](Counter c) const { return counters[static_cast<std::size_t>(c)]; }
 };
 
 // One row of `list()`: an entry's metadata without its blobs.

@@ -2,7 +2,7 @@
 #include "cache/index.h"
 
 #include <array>
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::cache {
 namespace {
@@ -23,8 +23,6 @@ CREATE INDEX dependencies_file ON dependencies(file);
 CREATE TABLE failures(key TEXT PRIMARY KEY, definition TEXT NOT NULL, arch TEXT NOT NULL, log TEXT NOT NULL,
   message TEXT NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT INTO counters(name, value) VALUES ('hits',0),('misses',0),('compiles',0),('compile_failures',0),
-  ('corrupt_detected',0),('evictions',0);
 )sql";
 
 // Upgrade steps: `sql` turns schema version `from` into `from + 1`. Version 1
@@ -64,7 +62,7 @@ KernelRow read_row(const Stmt& s) {
 
 Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file) {
   Db db = KJIT_TRY(Db::open(file));
-  KJIT_TRY_VOID(db.exec(text::format("PRAGMA busy_timeout={}", k_busy_timeout_ms)));
+  KJIT_TRY_VOID(db.exec(str_cat("PRAGMA busy_timeout=", k_busy_timeout_ms)));
   std::unique_ptr<Index> index(new Index(std::move(db)));
   KJIT_TRY_VOID(index->ensure_schema());
   // journal_mode=WAL is persistent in the file; it is set once at creation
@@ -81,10 +79,7 @@ Result<void> Index::ensure_schema() {
   if (version == k_schema_version) return {};
   auto too_new = [&](std::int64_t v) {
     return fail(ErrorCode::io_error,
-                text::format("cache index '{}' has schema version {}, newer than this kjit understands ({}): "
-                            "use the newer kjit, or point KJIT_CACHE_DIR (--cache-dir) at another directory, "
-                            "or delete '{}' to start an empty cache",
-                            m_db.path().string(), v, k_schema_version, m_db.path().parent_path().string()));
+                str_cat("cache index '", m_db.path().string(), "' has schema version ", v, ", newer than this kjit understands (", k_schema_version, "): use the newer kjit, or point KJIT_CACHE_DIR (--cache-dir) at another directory, or delete '", m_db.path().parent_path().string(), "' to start an empty cache"));
   };
   if (version > k_schema_version) return too_new(version);
   // Older or new: upgrade under the write lock, re-reading the version
@@ -109,16 +104,16 @@ Result<void> Index::ensure_schema() {
       auto s = KJIT_TRY(m_db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"));
       while (KJIT_TRY(s.step())) tables.push_back(s.text(0));
     }
-    for (const auto& t : tables) KJIT_TRY_VOID(m_db.exec(text::format("DROP TABLE IF EXISTS \"{}\"", t)));
+    for (const auto& t : tables) KJIT_TRY_VOID(m_db.exec(str_cat("DROP TABLE IF EXISTS \"", t, "\"")));
     KJIT_TRY_VOID(m_db.exec(k_schema));
     version = k_schema_version;
   }
-  KJIT_TRY_VOID(m_db.exec(text::format("PRAGMA user_version={}", k_schema_version)));
+  KJIT_TRY_VOID(m_db.exec(str_cat("PRAGMA user_version=", k_schema_version)));
   return txn.commit();
 }
 
 Result<std::optional<KernelRow>> Index::find(const std::string& key) {
-  auto s = KJIT_TRY(m_db.prepare(text::format("SELECT {} FROM kernels WHERE key=?", k_row_columns)));
+  auto s = KJIT_TRY(m_db.prepare(str_cat("SELECT ", k_row_columns, " FROM kernels WHERE key=?")));
   s.bind(1, key);
   if (!KJIT_TRY(s.step())) return std::optional<KernelRow>();
   return std::optional<KernelRow>(read_row(s));
@@ -137,20 +132,21 @@ Result<void> Index::touch(const std::string& key, std::int64_t now_ms) {
   auto s = KJIT_TRY(m_db.prepare("UPDATE kernels SET hits=hits+1, last_used=max(last_used, ?) WHERE key=?"));
   s.bind(1, now_ms).bind(2, key);
   KJIT_TRY_VOID(s.run());
-  KJIT_TRY_VOID(bump(counter::hits));
+  KJIT_TRY_VOID(bump(Counter::hits));
   return txn.commit();
 }
 
-Result<void> Index::bump(const char* name, std::int64_t n) {
+// Rows are created by their first bump (a counter never bumped reads 0), so
+// a counter added to k_counters needs no schema change.
+Result<void> Index::bump(Counter counter, std::int64_t n) {
   auto s = KJIT_TRY(m_db.prepare(
       "INSERT INTO counters(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value=value+excluded.value"));
-  s.bind(1, std::string_view(name)).bind(2, n);
+  s.bind(1, std::string_view(counter_info(counter).name)).bind(2, n);
   return s.run();
 }
 
 Result<void> Index::put(const KernelRow& r, const std::vector<Dependency>& deps) {
-  auto s = KJIT_TRY(m_db.prepare(text::format(
-      "INSERT OR REPLACE INTO kernels({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", k_row_columns)));
+  auto s = KJIT_TRY(m_db.prepare(str_cat("INSERT OR REPLACE INTO kernels(", k_row_columns, ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")));
   s.bind(1, r.key).bind(2, r.definition).bind(3, r.op_type).bind(4, r.arch).bind(5, r.nvrtc_version);
   s.bind(6, r.options_json).bind(7, r.cubin.hash).bind(8, static_cast<std::int64_t>(r.cubin.size));
   s.bind(9, r.source.hash).bind(10, static_cast<std::int64_t>(r.source.size));
@@ -199,7 +195,7 @@ Result<std::set<std::string>> Index::referenced_blobs() {
 }
 
 Result<std::vector<KernelRow>> Index::rows_by_last_used() {
-  auto s = KJIT_TRY(m_db.prepare(text::format("SELECT {} FROM kernels ORDER BY last_used, rowid", k_row_columns)));
+  auto s = KJIT_TRY(m_db.prepare(str_cat("SELECT ", k_row_columns, " FROM kernels ORDER BY last_used, rowid")));
   std::vector<KernelRow> out;
   while (KJIT_TRY(s.step())) out.push_back(read_row(s));
   return out;
@@ -240,13 +236,8 @@ Result<Stats> Index::stats() {
   auto c = KJIT_TRY(m_db.prepare("SELECT name, value FROM counters"));
   while (KJIT_TRY(c.step())) {
     std::string name = c.text(0);
-    auto v = static_cast<std::uint64_t>(c.int64(1));
-    if (name == counter::hits) st.hits = v;
-    else if (name == counter::misses) st.misses = v;
-    else if (name == counter::compiles) st.compiles = v;
-    else if (name == counter::compile_failures) st.compile_failures = v;
-    else if (name == counter::corrupt_detected) st.corrupt_detected = v;
-    else if (name == counter::evictions) st.evictions = v;
+    for (const CounterInfo& info : k_counters)
+      if (name == info.name) st.counters[static_cast<std::size_t>(info.id)] = static_cast<std::uint64_t>(c.int64(1));
   }
   return st;
 }

@@ -7,8 +7,8 @@
 //           launch_plan, resources, compile_ms, log, created, last_used, hits)
 //   dependencies(key, file, content_hash)   PK(key, file)
 //   failures(key PK, definition, arch, log, message, created)
-//   counters(name PK, value)   hits, misses, compiles, compile_failures,
-//                              corrupt_detected, evictions
+//   counters(name PK, value)   one row per k_counters entry (cache/counters.h),
+//                              inserted when missing on open
 // Times are milliseconds since the epoch.
 //
 // Versioning: a database with user_version 0 (new, or a pre-release layout)
@@ -45,16 +45,6 @@ namespace kjit::cache {
 inline constexpr std::int64_t k_schema_version = 1;
 inline constexpr int k_busy_timeout_ms = 30000;
 
-// The counters table's names, stable: tests and `kjit cache stats` use them.
-namespace counter {
-inline constexpr const char* hits = "hits";
-inline constexpr const char* misses = "misses";
-inline constexpr const char* compiles = "compiles";
-inline constexpr const char* compile_failures = "compile_failures";
-inline constexpr const char* corrupt_detected = "corrupt_detected";
-inline constexpr const char* evictions = "evictions";
-}  // namespace counter
-
 struct KernelRow {
   std::string key, definition, op_type, arch, nvrtc_version;
   std::string options_json, lowered_names_json, launch_plan_json, resources_json, log;
@@ -81,7 +71,7 @@ class Index {
   // transaction.
   Result<void> touch(const std::string& key, std::int64_t now_ms);
   // Adds `n` to a counter (joins the caller's transaction if one is open).
-  Result<void> bump(const char* name, std::int64_t n = 1);
+  Result<void> bump(Counter counter, std::int64_t n = 1);
   // Inserts or replaces the row and its dependencies, forgets any failure.
   // REQUIRES: inside a Transaction.
   Result<void> put(const KernelRow& row, const std::vector<Dependency>& deps);

@@ -4,18 +4,18 @@
 #include <unistd.h>
 
 #include <atomic>
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::cache {
 
 std::filesystem::path CachePaths::quarantined(std::string_view hash, std::int64_t stamp_ms) const {
-  return quarantine_dir() / text::format("{}.{}", hash, stamp_ms);
+  return quarantine_dir() / str_cat(hash, ".", stamp_ms);
 }
 
 std::filesystem::path CachePaths::temp_beside(const std::filesystem::path& target) {
   static std::atomic<std::uint64_t> counter{0};
   std::filesystem::path p = target;
-  p += text::format(".tmp.{}.{}", static_cast<long>(::getpid()), counter.fetch_add(1));
+  p += str_cat(".tmp.", static_cast<long>(::getpid()), ".", counter.fetch_add(1));
   return p;
 }
 

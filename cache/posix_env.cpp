@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 
 #include "cache/env.h"
 
@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 std::unexpected<Error> os_error(std::string_view what, const fs::path& path, int err) {
   ErrorCode code = err == ENOENT ? ErrorCode::not_found : ErrorCode::io_error;
-  return fail(code, text::format("{} '{}': {}", what, path.string(), std::strerror(err)));
+  return fail(code, str_cat(what, " '", path.string(), "': ", std::strerror(err)));
 }
 
 class PosixWritableFile final : public WritableFile {
@@ -108,7 +108,7 @@ class PosixEnv final : public Env {
 
   Result<void> rename_file(const fs::path& from, const fs::path& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0)
-      return os_error(text::format("cannot rename '{}' to", from.string()), to, errno);
+      return os_error(str_cat("cannot rename '", from.string(), "' to"), to, errno);
     return {};
   }
 
@@ -120,7 +120,7 @@ class PosixEnv final : public Env {
   Result<void> create_dirs(const fs::path& path) override {
     std::error_code ec;
     fs::create_directories(path, ec);
-    if (ec) return fail(ErrorCode::io_error, text::format("cannot create directory '{}': {}", path.string(), ec.message()));
+    if (ec) return fail(ErrorCode::io_error, str_cat("cannot create directory '", path.string(), "': ", ec.message()));
     return {};
   }
 
@@ -179,7 +179,7 @@ class PosixEnv final : public Env {
         return std::make_unique<PosixFileLock>(fd);
       ::close(fd);
     }
-    return fail(ErrorCode::io_error, text::format("cannot lock '{}': the lock file keeps being replaced", path.string()));
+    return fail(ErrorCode::io_error, str_cat("cannot lock '", path.string(), "': the lock file keeps being replaced"));
   }
 };
 

@@ -3,15 +3,14 @@
 
 #include <sqlite3.h>
 
-#include "cache/text.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::cache {
 namespace {
 
 std::unexpected<Error> db_error(sqlite3* db, std::string_view what, std::string_view sql) {
   return fail(ErrorCode::io_error,
-              text::format("cache index: {} failed: {} (sqlite code {})", what, db ? sqlite3_errmsg(db) : "out of memory",
-                          db ? sqlite3_extended_errcode(db) : 0),
+              str_cat("cache index: ", what, " failed: ", db ? sqlite3_errmsg(db) : "out of memory", " (sqlite code ", db ? sqlite3_extended_errcode(db) : 0, ")"),
               std::string(sql));
 }
 
@@ -64,9 +63,7 @@ Result<Db> Db::open(const std::filesystem::path& path) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return fail(ErrorCode::io_error,
-                text::format("cannot open cache index '{}': {}; check that the cache directory is writable "
-                            "or set KJIT_CACHE_DIR (--cache-dir) to one that is",
-                            path.string(), msg));
+                str_cat("cannot open cache index '", path.string(), "': ", msg, "; check that the cache directory is writable or set KJIT_CACHE_DIR (--cache-dir) to one that is"));
   }
   // Hits write a row each (hits, last_used), so the cold-process hit path
   // must not pay fsyncs: keep the WAL file between processes and skip the
@@ -88,7 +85,7 @@ Result<void> Db::exec(std::string_view sql) {
   char* err = nullptr;
   if (sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     sqlite3_free(err);
-    return db_error(m_db, text::format("'{}' on '{}'", s.substr(0, 40), m_path.string()), s);
+    return db_error(m_db, str_cat("'", s.substr(0, 40), "' on '", m_path.string(), "'"), s);
   }
   return {};
 }
@@ -96,7 +93,7 @@ Result<void> Db::exec(std::string_view sql) {
 Result<Stmt> Db::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK)
-    return db_error(m_db, text::format("preparing a statement on '{}'", m_path.string()), sql);
+    return db_error(m_db, str_cat("preparing a statement on '", m_path.string(), "'"), sql);
   return Stmt(m_db, stmt, std::string(sql));
 }
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

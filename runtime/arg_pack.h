@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "jit/codegen/launch_plan.h"
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/dtype.h"
 
 namespace kjit::runtime {

@@ -3,7 +3,7 @@
 // Thread safety: see device_tensor.h.
 #include "runtime/device_tensor.h"
 
-#include "runtime/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::runtime {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "runtime/driver.h"
 #include "runtime/host_tensor.h"
 

@@ -3,7 +3,7 @@
 // Thread safety: see driver.h. The DriverApi is built once under
 // std::call_once and never changes afterwards.
 #include "runtime/driver.h"
-#include "runtime/str_cat.h"
+#include "jit/util/str_cat.h"
 
 #include <dlfcn.h>
 

@@ -27,7 +27,7 @@
 #include <string>
 #include <string_view>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 
 namespace kjit::runtime {
 

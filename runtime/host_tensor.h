@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "runtime/dtype_convert.h"
 
 namespace kjit::runtime {

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 #include "runtime/host_tensor.h"
 #include "runtime/rng.h"

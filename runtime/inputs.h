@@ -43,7 +43,7 @@
 #include <utility>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 #include "runtime/host_tensor.h"
 #include "runtime/index_structures.h"

@@ -3,7 +3,7 @@
 // Thread safety: see launcher.h.
 #include "runtime/launcher.h"
 
-#include "runtime/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::runtime {
 namespace {

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "jit/codegen/launch_plan.h"
-#include "jit/common/error.h"
-#include "jit/jit.h"
+#include "jit/util/error.h"
+#include "jit/codegen/artifact.h"
 #include "runtime/arg_pack.h"
 #include "runtime/driver.h"
 

@@ -9,7 +9,7 @@
 #include <numeric>
 
 #include "runtime/runner_io.h"
-#include "runtime/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::runtime {
 

@@ -34,8 +34,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "jit/common/error.h"
-#include "jit/jit.h"
+#include "jit/util/error.h"
+#include "jit/codegen/artifact.h"
 #include "runtime/driver.h"
 #include "runtime/index_structures.h"
 #include "runtime/launcher.h"

@@ -15,7 +15,7 @@
 #include "runtime/perf_model.h"
 #include "runtime/runner.h"
 #include "runtime/runner_io.h"
-#include "runtime/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::runtime {
 

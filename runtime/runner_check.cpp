@@ -12,7 +12,7 @@
 #include "runtime/reference/reference.h"
 #include "runtime/runner.h"
 #include "runtime/runner_io.h"
-#include "runtime/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::runtime {
 namespace {

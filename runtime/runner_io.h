@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 #include "runtime/arg_pack.h"
 #include "runtime/device_tensor.h"

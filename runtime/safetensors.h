@@ -34,7 +34,7 @@
 #include <string_view>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "runtime/host_tensor.h"
 
 namespace kjit::runtime {

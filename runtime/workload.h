@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 
 namespace kjit::runtime {
 

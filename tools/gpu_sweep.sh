@@ -3,7 +3,7 @@
 # tools/gpu_prepare.sh filled .device/ here (carry .device): warm-up, check of
 # every served definition (dataset + kjit's own) with workloads, the
 # deliberately wrong template, benches with same-run baselines (D2D copy inside
-# `kjit bench`, torch/cuBLAS/SDPA via tools/torch_baselines.py), and the
+# `kjit bench`, torch/cuBLAS/SDPA via tools/bench/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
 set -uo pipefail
@@ -161,7 +161,7 @@ if has gtests; then
 fi
 if has torch; then
   stamp torch
-  timeout 180 python3 tools/torch_baselines.py --json "$out/torch.json" > "$out/torch.txt" 2>&1; echo "torch rc=$?"
+  timeout 180 python3 tools/bench/torch_baselines.py --json "$out/torch.json" > "$out/torch.txt" 2>&1; echo "torch rc=$?"
   cut -c1-200 "$out/torch.txt" | tail -40
 fi
 if has fidelity; then
@@ -175,7 +175,7 @@ if has fidelity; then
     [ -f "$D/$d.json" ] || continue
     timeout 60 $B/kjit_reference_dump "$D/$d.json" "$fid/$(basename $d)" --threads 16 > /dev/null 2>>"$out/fidelity.err"
   done
-  timeout 120 python3 tools/reference_fidelity.py $fid/* --definitions-root $D --device cuda > "$out/fidelity.jsonl" 2>>"$out/fidelity.err"
+  timeout 120 python3 tools/dev/reference_fidelity.py $fid/* --definitions-root $D --device cuda > "$out/fidelity.jsonl" 2>>"$out/fidelity.err"
   echo "fidelity rc=$?"; cut -c1-200 "$out/fidelity.jsonl"
 fi
 stamp done

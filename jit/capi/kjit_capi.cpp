@@ -11,7 +11,7 @@
 #include <new>
 #include <string>
 
-#include "jit/jit.h"
+#include "jit/api/jit.h"
 
 struct kjit_handle {
   std::unique_ptr<kjit::jit::Jit> jit;

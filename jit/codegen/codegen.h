@@ -11,7 +11,7 @@
 
 #include "jit/codegen/launch_plan.h"
 #include "jit/codegen/template_registry.h"
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 #include "jit/template/environment.h"
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 
 namespace kjit::jit {

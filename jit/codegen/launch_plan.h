@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 
 namespace kjit::jit {
 

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 #include "jit/template/environment.h"
 

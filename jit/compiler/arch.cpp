@@ -8,12 +8,11 @@
 
 #include "jit/compiler/nvrtc_library.h"
 #include "jit/compiler/nvrtc_version.h"
-#include "jit/compiler/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::jit {
 namespace {
 
-using detail::str_cat;
 
 constexpr int k_min_arch_specific = 90;     // sm_90a is the first "a" target
 constexpr int k_min_family_specific = 100;  // sm_100f is the first "f" target

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 
 namespace kjit::jit {
 

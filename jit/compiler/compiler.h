@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/compiler/diagnostics.h"
 #include "jit/compiler/options.h"
 #include "jit/compiler/resources.h"

@@ -2,52 +2,36 @@
 // Thread safety: pure functions.
 #include "jit/compiler/key.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 
 #include "jit/compiler/arch.h"
-#include "jit/compiler/str_cat.h"
+#include "jit/util/hash.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::jit {
 namespace {
 
-std::string canonical_hex(XXH128_hash_t hash) {
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, hash);
-  std::string hex;
-  hex.reserve(32);
-  constexpr char k_digits[] = "0123456789abcdef";
-  for (unsigned char byte : canonical.digest) {
-    hex += k_digits[byte >> 4];
-    hex += k_digits[byte & 15];
-  }
-  return hex;
-}
-
 // Streams tagged fields into one XXH3-128 state.
 class TaggedHasher {
  public:
-  TaggedHasher() : m_state(XXH3_createState(), &XXH3_freeState) { XXH3_128bits_reset(m_state.get()); }
-
   void field(std::string_view tag, std::string_view value) {
     bytes(tag);
     bytes(value);
   }
-  std::string hex() const { return canonical_hex(XXH3_128bits_digest(m_state.get())); }
+  std::string hex() const { return m_state.hex(); }
 
  private:
   void bytes(std::string_view data) {
     unsigned char length[8];
     auto n = static_cast<std::uint64_t>(data.size());
     for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(n >> (8 * i));  // little-endian
-    XXH3_128bits_update(m_state.get(), length, sizeof length);
-    XXH3_128bits_update(m_state.get(), data.data(), data.size());
+    m_state.update(std::span<const std::uint8_t>(length));
+    m_state.update(data);
   }
 
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> m_state;
+  Xxh3Hasher m_state;
 };
 
 std::vector<std::string> sorted_unique(std::vector<std::string> values) {
@@ -58,8 +42,6 @@ std::vector<std::string> sorted_unique(std::vector<std::string> values) {
 }
 
 }  // namespace
-
-std::string xxh3_128_hex(std::string_view bytes) { return canonical_hex(XXH3_128bits(bytes.data(), bytes.size())); }
 
 Key build_key(const KeyInputs& inputs) {
   TaggedHasher hasher;
@@ -81,12 +63,16 @@ Key build_key(const KeyInputs& inputs) {
   add_plain("arch", inputs.arch);
   add_list("options", "option", inputs.options);
   add_list("name_expressions", "name_expression", inputs.name_expressions);
-  add("source", inputs.source, detail::str_cat("xxh3-128 ", xxh3_128_hex(inputs.source), ", ", inputs.source.size(), " bytes"));
+  auto add_text = [&](std::string_view tag, std::string_view text) {
+    add(tag, text, str_cat("xxh3-128 ", xxh3_128_hex(text), ", ", text.size(), " bytes"));
+  };
+  add_text("source", inputs.source);
+  add_text("plan", inputs.plan);
   key.hex = hasher.hex();
   return key;
 }
 
-Result<KeyInputs> key_inputs_for(const Compiler& compiler, const CompileRequest& request) {
+Result<KeyInputs> key_inputs_for(const Compiler& compiler, const CompileRequest& request, std::string plan_json) {
   KeyInputs inputs;
   inputs.options = KJIT_TRY(compiler.normalized_options(request));
   // The exact canonical arch: "sm_90a" even when given as "compute_90a".
@@ -95,6 +81,7 @@ Result<KeyInputs> key_inputs_for(const Compiler& compiler, const CompileRequest&
   inputs.cuda_header_version = compiler.header_version();
   inputs.name_expressions = request.name_expressions;
   inputs.source = request.source;
+  inputs.plan = std::move(plan_json);
   return inputs;
 }
 

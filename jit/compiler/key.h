@@ -12,6 +12,8 @@
 //     "options"          decimal count, then one "option" field per option (sorted, unique)
 //     "name_expressions" decimal count, then one "name_expression" field each (sorted, unique)
 //     "source"           the full rendered source
+//     "plan"             the launch plan as stored and served (canonical JSON
+//                        text), so a plan-only template edit changes the key
 //
 // A length before every tag and value means no two different inputs give
 // the same stream: ("ab","c") and ("a","bc") differ. Options and name
@@ -27,13 +29,15 @@
 #include <utility>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/compiler/compiler.h"
 
 namespace kjit::jit {
 
 // Bump whenever the key grammar or the meaning of a field changes.
-inline constexpr int k_key_schema_version = 1;
+// 2: the launch plan became a field (1 keyed the source only, so a plan-only
+// edit was served stale from the cache).
+inline constexpr int k_key_schema_version = 2;
 
 struct KeyInputs {
   int schema_version = k_key_schema_version;
@@ -43,24 +47,22 @@ struct KeyInputs {
   std::vector<std::string> options;
   std::vector<std::string> name_expressions;
   std::string source;
+  std::string plan;  // canonical JSON text of the launch plan
 };
 
 struct Key {
   std::string hex;  // 32 lowercase hex digits (XXH128 canonical, high half first)
   // tag -> printable value, in hash order, for `kjit show --key-inputs`;
-  // "source" is shown as "xxh3-128 <hex>, <n> bytes".
+  // "source" and "plan" are shown as "xxh3-128 <hex>, <n> bytes".
   std::vector<std::pair<std::string, std::string>> fields;
 };
 
 Key build_key(const KeyInputs& inputs);
 
-// The inputs for compiling `request` with `compiler`: the same validation
-// and normalization as `compile()`, so key and compile always agree.
+// The inputs for compiling `request` with `compiler` and serving it with the
+// launch plan `plan_json`: the same validation and normalization as
+// `compile()`, so key and compile always agree.
 // Errors: invalid_argument for a bad arch or option.
-Result<KeyInputs> key_inputs_for(const Compiler& compiler, const CompileRequest& request);
-
-// XXH3-128 of `bytes` as 32 lowercase hex digits (also used for the source
-// field's printable value).
-std::string xxh3_128_hex(std::string_view bytes);
+Result<KeyInputs> key_inputs_for(const Compiler& compiler, const CompileRequest& request, std::string plan_json);
 
 }  // namespace kjit::jit

@@ -13,13 +13,12 @@
 #include "jit/compiler/compiler.h"
 #include "jit/compiler/nvrtc_library.h"
 #include "jit/compiler/nvrtc_version.h"
-#include "jit/compiler/str_cat.h"
+#include "jit/util/str_cat.h"
 #include "jit/compiler/toolkit.h"
 
 namespace kjit::jit {
 namespace {
 
-using detail::str_cat;
 
 // Owns one nvrtcProgram.
 class Program {

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "jit/compiler/str_cat.h"
+#include "jit/util/str_cat.h"
 
 // Every nvrtc* definition below is hidden: see nvrtc_library.h.
 #pragma GCC visibility push(hidden)
@@ -19,7 +19,6 @@
 namespace kjit::jit {
 namespace {
 
-using detail::str_cat;
 namespace fs = std::filesystem;
 
 const std::string k_soname = str_cat("libnvrtc.so.", CUDA_VERSION / 1000);

@@ -30,7 +30,7 @@
 
 #include <string>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 
 namespace kjit::jit {
 

@@ -19,12 +19,11 @@
 
 #include "jit/compiler/arch.h"
 #include "jit/compiler/nvrtc_library.h"
-#include "jit/compiler/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::jit {
 namespace {
 
-using detail::str_cat;
 
 // Text after `marker` up to the end of its line, or empty.
 std::string_view after_marker(std::string_view text, std::string_view marker) {

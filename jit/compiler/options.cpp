@@ -7,12 +7,11 @@
 #include <map>
 #include <optional>
 
-#include "jit/compiler/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::jit {
 namespace {
 
-using detail::str_cat;
 
 enum class Kind {
   flag,        // no value: -G

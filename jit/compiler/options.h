@@ -33,7 +33,7 @@
 #include <string_view>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/compiler/arch.h"
 
 namespace kjit::jit {

@@ -10,12 +10,11 @@
 #include <sstream>
 
 #include "jit/compiler/nvrtc_library.h"
-#include "jit/compiler/str_cat.h"
+#include "jit/util/str_cat.h"
 
 namespace kjit::jit {
 namespace {
 
-using detail::str_cat;
 
 namespace fs = std::filesystem;
 

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 
 namespace kjit::jit {
 

@@ -34,15 +34,6 @@ bool same_content(const Definition& a, const Definition& b) {
   return nlohmann::json::parse(a.raw.dump()) == nlohmann::json::parse(b.raw.dump());
 }
 
-Result<DefinitionSet> DefinitionSet::load(const Config& config) {
-  std::vector<fs::path> dirs;
-  std::error_code ec;
-  if (!config.builtin_definitions_dir.empty() && fs::is_directory(config.builtin_definitions_dir, ec))
-    dirs.push_back(config.builtin_definitions_dir);
-  for (const auto& d : config.definition_dirs) dirs.push_back(d);
-  return load(dirs);
-}
-
 Result<DefinitionSet> DefinitionSet::load(const std::vector<fs::path>& dirs) {
   DefinitionSet set;
   std::vector<fs::path> seen;

@@ -1,8 +1,8 @@
 // DefinitionSet: every definition on the search path, by name.
 //
-// Search path, in order: kjit's own definitions/ (Config::builtin_definitions_dir),
-// then the KJIT_DEFINITIONS folders, then each --definitions folder
-// (Config::definition_dirs holds env then flags). Each folder is searched
+// The search path is a list of folders (Config::definition_search_path():
+// kjit's own definitions/, then the KJIT_DEFINITIONS folders, then each
+// --definitions folder). Each folder is searched
 // recursively for `*.json`, files in path order. The first definition of a
 // name wins; a later file with the same name and different content is
 // reported in warnings() (naming both files); identical content is dropped
@@ -18,18 +18,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "jit/common/config.h"
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 
 namespace kjit::jit {
 
 class DefinitionSet {
  public:
-  // Loads the search path of `config`. The built-in folder may be absent;
-  // a configured folder that does not exist is a `not_found` error.
-  static Result<DefinitionSet> load(const Config& config);
-  // Loads `dirs` in order; each must exist.
+  // Loads `dirs` in order; each must exist (`not_found` otherwise).
   static Result<DefinitionSet> load(const std::vector<std::filesystem::path>& dirs);
 
   // The definition called `name`, or nullptr.

@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 #include "jit/definition/issue.h"
 

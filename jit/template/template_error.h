@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 
 namespace kjit::jit::detail {
 

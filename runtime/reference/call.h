@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 #include "runtime/reference/reference.h"
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/common/error.h"
+#include "jit/util/error.h"
 #include "jit/definition/definition.h"
 
 namespace kjit::runtime::reference {

@@ -2,6 +2,8 @@
 // once; failures and abandonment leave neither target nor temp behind.
 #include "cache/atomic_file.h"
 
+#include <fstream>
+
 #include "cache/blob_store.h"
 #include "tests/cache/cache_test_util.h"
 #include "tests/fakes/fault_env.h"
@@ -26,6 +28,45 @@ TEST_F(AtomicFileTest, CommitMakesTargetAppear) {
   ASSERT_TRUE(file->commit());
   EXPECT_EQ(*Env::posix()->read_file(target), bytes("hello world"));
   EXPECT_EQ(count_files(m_dir), 1u);
+}
+
+// Every spelling of a target commits, including a bare file name, whose
+// folder is "." (the directory fsync used to fail on "" after the write).
+TEST_F(AtomicFileTest, CommitsBareRelativeDotAndAbsoluteTargets) {
+  const fs::path old_cwd = fs::current_path();
+  fs::current_path(m_dir);
+  fs::create_directories("sub");
+  for (const char* target : {"bare.bin", "./dot.bin", "sub/rel.bin", "sub/../up.bin"}) {
+    auto file = AtomicFile::create(*Env::posix(), target);
+    ASSERT_TRUE(file) << target;
+    ASSERT_TRUE(file->write(bytes(target))) << target;
+    auto committed = file->commit();
+    EXPECT_TRUE(committed) << target << ": " << committed.error().message;
+    EXPECT_EQ(*Env::posix()->read_file(m_dir / target), bytes(target)) << target;
+  }
+  fs::current_path(old_cwd);
+  auto file = AtomicFile::create(*Env::posix(), m_dir / "abs.bin");
+  ASSERT_TRUE(file);
+  ASSERT_TRUE(file->write(bytes("abs")));
+  ASSERT_TRUE(file->commit());
+  EXPECT_EQ(*Env::posix()->read_file(m_dir / "abs.bin"), bytes("abs"));
+}
+
+// A symbolic link is written through: the link stays, its destination gets
+// the new bytes (relative and absolute link texts, and a chain of two).
+TEST_F(AtomicFileTest, SymlinkTargetIsWrittenThrough) {
+  fs::create_directories(m_dir / "real");
+  std::ofstream(m_dir / "real" / "out.bin") << "old";
+  fs::create_symlink("real/out.bin", m_dir / "rel_link");
+  fs::create_symlink(m_dir / "rel_link", m_dir / "abs_link");
+  for (const char* link : {"rel_link", "abs_link"}) {
+    auto file = AtomicFile::create(*Env::posix(), m_dir / link);
+    ASSERT_TRUE(file) << link;
+    ASSERT_TRUE(file->write(bytes(link)));
+    ASSERT_TRUE(file->commit()) << link;
+    EXPECT_TRUE(fs::is_symlink(m_dir / link)) << link;
+    EXPECT_EQ(*Env::posix()->read_file(m_dir / "real" / "out.bin"), bytes(link)) << link;
+  }
 }
 
 TEST_F(AtomicFileTest, UncommittedWriteLeavesNoFile) {

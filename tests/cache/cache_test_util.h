@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "cache/cache.h"
-#include "cache/hash.h"
+#include "jit/util/hash.h"
 
 namespace kjit::cache::testing {
 

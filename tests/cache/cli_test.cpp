@@ -1,4 +1,4 @@
-// Tests for `kjit cache ...` (tools/cmd_cache.cpp) through the built binary
+// Tests for `kjit cache ...` (tools/cli/cmd_cache.cpp) through the built binary
 // (KJIT_BINARY); skipped when it has not been built.
 #include <sys/wait.h>
 

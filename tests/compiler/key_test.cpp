@@ -1,5 +1,6 @@
 // Tests for the cache key builder: what changes the key and what must not.
 #include "jit/compiler/key.h"
+#include "jit/util/hash.h"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,7 @@ KeyInputs base_inputs() {
   in.options = {"-Xptxas=-v", "-arch=sm_90a", "-std=c++17"};
   in.name_expressions = {"kjit_rmsnorm"};
   in.source = "extern \"C\" __global__ void kjit_rmsnorm() {}\n";
+  in.plan = R"({"launches":[{"entry":"kjit_rmsnorm","grid":["batch_size",1,1],"block":[256,1,1]}]})";
   return in;
 }
 
@@ -29,15 +31,15 @@ TEST(KeyTest, HexIs32LowercaseDigits) {
 
 // Pins the grammar: if this changes, bump k_key_schema_version (every
 // existing cache entry becomes unreachable, which must be deliberate).
-TEST(KeyTest, GoldenValueForSchema1) {
-  ASSERT_EQ(k_key_schema_version, 1);
-  EXPECT_EQ(build_key(base_inputs()).hex, "23afde459d6b92ada0593caacfaa40ef");
+TEST(KeyTest, GoldenValueForSchema2) {
+  ASSERT_EQ(k_key_schema_version, 2);
+  EXPECT_EQ(build_key(base_inputs()).hex, "c86375aa0f121ab0eb185383a6d48ae8");
 }
 
 TEST(KeyTest, EveryInputChangesTheKey) {
   const std::string base = build_key(base_inputs()).hex;
   const std::vector<std::pair<const char*, std::function<void(KeyInputs&)>>> edits = {
-      {"schema", [](KeyInputs& in) { in.schema_version = 2; }},
+      {"schema", [](KeyInputs& in) { in.schema_version = 1; }},
       {"nvrtc build", [](KeyInputs& in) { in.nvrtc_version = "nvrtc 13.0 (V13.0.48, CL-36000000)"; }},
       {"headers", [](KeyInputs& in) { in.cuda_header_version = "cuda 13010, cccl 3000001"; }},
       {"arch", [](KeyInputs& in) { in.arch = "sm_90"; }},
@@ -46,6 +48,9 @@ TEST(KeyTest, EveryInputChangesTheKey) {
       {"name expression", [](KeyInputs& in) { in.name_expressions = {"&foo<128>"}; }},
       {"source byte", [](KeyInputs& in) { in.source.back() = ' '; }},
       {"source appended", [](KeyInputs& in) { in.source += "// comment\n"; }},
+      // A plan-only template edit (block size, grid expression) must miss.
+      {"plan block", [](KeyInputs& in) { in.plan.replace(in.plan.find("256"), 3, "512"); }},
+      {"plan grid", [](KeyInputs& in) { in.plan.replace(in.plan.find("\"batch_size\""), 12, "\"ceil_div(batch_size, 2)\""); }},
   };
   for (const auto& [what, edit] : edits) {
     KeyInputs in = base_inputs();
@@ -93,12 +98,14 @@ TEST(KeyTest, FieldsArePrintable) {
   std::vector<std::string> tags;
   for (const auto& [tag, value] : key.fields) tags.push_back(tag);
   EXPECT_EQ(tags, (std::vector<std::string>{"schema", "nvrtc", "cuda_headers", "arch", "options", "option", "option",
-                                            "option", "name_expressions", "name_expression", "source"}));
-  EXPECT_EQ(key.fields[0].second, "1");
+                                            "option", "name_expressions", "name_expression", "source", "plan"}));
+  EXPECT_EQ(key.fields[0].second, "2");
   EXPECT_EQ(key.fields[3].second, "sm_90a");
   EXPECT_EQ(key.fields[4].second, "3");
-  const std::string& source = key.fields.back().second;
+  const std::string& source = key.fields[key.fields.size() - 2].second;
   EXPECT_EQ(source, "xxh3-128 " + xxh3_128_hex(base_inputs().source) + ", 45 bytes");
+  EXPECT_EQ(key.fields.back().second,
+            "xxh3-128 " + xxh3_128_hex(base_inputs().plan) + ", " + std::to_string(base_inputs().plan.size()) + " bytes");
 }
 
 // A compiler that needs no NVRTC: shows key_inputs_for uses the compiler's
@@ -123,7 +130,7 @@ TEST(KeyTest, InputsForRequestNormalizeLikeCompile) {
   request.arch = "sm_90a";
   request.extra_options = {"-use_fast_math", "-DN=4"};
   request.name_expressions = {"k"};
-  auto inputs = key_inputs_for(compiler, request);
+  auto inputs = key_inputs_for(compiler, request, "{}");
   ASSERT_TRUE(inputs) << inputs.error().message;
   EXPECT_EQ(inputs->nvrtc_version, "fake 1.0 (build 7)");
   EXPECT_EQ(inputs->cuda_header_version, "cuda 13000, cccl 3000001");
@@ -135,20 +142,20 @@ TEST(KeyTest, InputsForRequestNormalizeLikeCompile) {
 
   CompileRequest reordered = request;
   reordered.extra_options = {"-D", "N=4", "--use_fast_math"};
-  EXPECT_EQ(build_key(*key_inputs_for(compiler, reordered)).hex, build_key(*inputs).hex);
+  EXPECT_EQ(build_key(*key_inputs_for(compiler, reordered, "{}")).hex, build_key(*inputs).hex);
 
   CompileRequest other_arch = request;
   other_arch.arch = "sm_100a";
-  EXPECT_NE(build_key(*key_inputs_for(compiler, other_arch)).hex, build_key(*inputs).hex);
+  EXPECT_NE(build_key(*key_inputs_for(compiler, other_arch, "{}")).hex, build_key(*inputs).hex);
   CompileRequest ptx = request;
   ptx.output = OutputKind::ptx;
-  EXPECT_NE(build_key(*key_inputs_for(compiler, ptx)).hex, build_key(*inputs).hex);
-  EXPECT_NE(build_key(*key_inputs_for(FakeCompiler("fake 1.0 (build 8)"), request)).hex, build_key(*inputs).hex);
+  EXPECT_NE(build_key(*key_inputs_for(compiler, ptx, "{}")).hex, build_key(*inputs).hex);
+  EXPECT_NE(build_key(*key_inputs_for(FakeCompiler("fake 1.0 (build 8)"), request, "{}")).hex, build_key(*inputs).hex);
 
   CompileRequest bad = request;
   bad.arch = "sm_90x";
-  ASSERT_FALSE(key_inputs_for(compiler, bad));
-  EXPECT_EQ(key_inputs_for(compiler, bad).error().code, ErrorCode::invalid_argument);
+  ASSERT_FALSE(key_inputs_for(compiler, bad, "{}"));
+  EXPECT_EQ(key_inputs_for(compiler, bad, "{}").error().code, ErrorCode::invalid_argument);
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TEST(NvrtcCompilerTest, CompilesCubin) {
   EXPECT_NE(out->log.find("ptxas info"), std::string::npos);
   EXPECT_GT(out->wall_ms, 0);
   // The options reported are exactly what the key hashes.
-  EXPECT_EQ(out->options, key_inputs_for(*compiler, request)->options);
+  EXPECT_EQ(out->options, key_inputs_for(*compiler, request, "{}")->options);
 }
 
 TEST(NvrtcCompilerTest, CompilesPtx) {

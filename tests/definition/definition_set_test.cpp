@@ -25,10 +25,8 @@ TEST(DefinitionSetTest, BuiltinThenEnvThenFlagsFirstWins) {
   tmp.write("env/rmsnorm/b.json", with_description("b", "env"));
   tmp.write("flag/rmsnorm/b.json", with_description("b", "flag"));
   tmp.write("flag/rmsnorm/c.json", with_description("c", "flag"));
-  Config config;
-  config.builtin_definitions_dir = tmp.path() / "builtin";
-  config.definition_dirs = {tmp.path() / "env", tmp.path() / "flag"};
-  auto set = DefinitionSet::load(config);
+  auto set = DefinitionSet::load(
+      std::vector<std::filesystem::path>{tmp.path() / "builtin", tmp.path() / "env", tmp.path() / "flag"});
   ASSERT_TRUE(set.has_value()) << set.error().full();
   ASSERT_EQ(set->size(), 3u);
   EXPECT_EQ(set->find("a")->description, "builtin");
@@ -65,15 +63,12 @@ TEST(DefinitionSetTest, InvalidFilesAreSkippedWithAWarning) {
   EXPECT_NE(set->warnings()[0].find("bad.json: skipped, 1 error (run `kjit lint"), std::string::npos);
 }
 
-TEST(DefinitionSetTest, MissingConfiguredFolderIsNotFoundButMissingBuiltinIsFine) {
+TEST(DefinitionSetTest, MissingFolderIsNotFound) {
   TempDir tmp;
-  Config config;
-  config.builtin_definitions_dir = tmp.path() / "no-builtin";
-  auto empty = DefinitionSet::load(config);
+  auto empty = DefinitionSet::load(std::vector<std::filesystem::path>{});
   ASSERT_TRUE(empty.has_value());
   EXPECT_EQ(empty->size(), 0u);
-  config.definition_dirs = {tmp.path() / "missing"};
-  auto set = DefinitionSet::load(config);
+  auto set = DefinitionSet::load(std::vector<std::filesystem::path>{tmp.path() / "missing"});
   ASSERT_FALSE(set.has_value());
   EXPECT_EQ(set.error().code, ErrorCode::not_found);
   EXPECT_NE(set.error().message.find("missing: definitions folder does not exist"), std::string::npos);

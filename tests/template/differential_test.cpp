@@ -3,7 +3,7 @@
 // literals, arithmetic, comparisons, logic, conditionals, filters, tests,
 // if/elif/else, for loops with loop.* and else, set scoping, macros,
 // includes, whitespace control, raw blocks), renders each with kjit and with
-// Jinja2 (tools/jinja_diff.py, one Python process for the whole batch) and
+// Jinja2 (tools/dev/jinja_diff.py, one Python process for the whole batch) and
 // requires byte-identical output, or that both fail.
 // Skips when python3 or jinja2 is missing.
 #include <gtest/gtest.h>
@@ -221,7 +221,7 @@ TEST(DifferentialTest, MatchesJinja2OnRandomTemplates) {
     batch["templates"].push_back("t" + std::to_string(i) + ".j2");
   }
   std::ofstream(dir / "batch.json") << batch.dump();
-  std::string cmd = "python3 '" + std::string(KJIT_SOURCE_DIR) + "/tools/jinja_diff.py' '" + (dir / "batch.json").string() +
+  std::string cmd = "python3 '" + std::string(KJIT_SOURCE_DIR) + "/tools/dev/jinja_diff.py' '" + (dir / "batch.json").string() +
                     "' '" + (dir / "results.json").string() + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   nlohmann::json results = nlohmann::json::parse(slurp(dir / "results.json"));

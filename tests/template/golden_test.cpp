@@ -3,9 +3,9 @@
 // checks the error (expected_error.txt).
 //
 // Rule for error cases: expected_error.txt holds `<file>:<line>:<col>: <phrase>`
-// (line from Jinja2, column and phrase from tools/gen_template_golden.py's
+// (line from Jinja2, column and phrase from tools/dev/gen_template_golden.py's
 // case table). kjit's message must contain `<file>:<line>:<col>: ` and the
-// phrase. Regenerate the corpus with `python3 tools/gen_template_golden.py`.
+// phrase. Regenerate the corpus with `python3 tools/dev/gen_template_golden.py`.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -12,9 +12,10 @@
 #include <string>
 
 #include "cache/cache.h"
-#include "cache/hash.h"
+#include "jit/util/hash.h"
 
 using namespace kjit::cache;
+using kjit::xxh3_128_hex;
 
 namespace {
 

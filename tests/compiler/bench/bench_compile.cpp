@@ -4,7 +4,7 @@
 //
 // Usage: kjit_compiler_bench [--iterations N] [--nvcc-iterations N] [--arch A]
 //        kjit_compiler_bench --source FILE [--entry NAME] [--iterations ROUNDS] [--arch A]
-// Prints a Markdown report on stdout (tools/bench_compile.sh stores it in
+// Prints a Markdown report on stdout (tools/bench/bench_compile.sh stores it in
 // docs/perf/compile.md). Every variant compiles once untimed (warm-up: the
 // first NVRTC call in a process loads libnvrtc-builtins), then N timed runs;
 // the table shows median and min wall time and median CPU time (CPU time is

@@ -3,14 +3,14 @@
 C++ runtime exists and as an independent cross-check of it.
 
 Two halves, on two machines:
-  prepare (here, no GPU):  render every case with tools/dev_render.py's context builder (the same
+  prepare (here, no GPU):  render every case with tools/dev/dev_render.py's context builder (the same
       context kjit's codegen builds), write source + plan, compile to a cubin with
       `nvcc -cubin -arch=sm_90a`, record ptxas registers/spills, copy the definition JSON, and
       write DIR/cases.json. DIR is git-ignored (.device/norms) so it can travel with `run`.
   check / bench (GPU machine, torch + CuPy): load each cubin with cupy.RawModule, launch it as its
       rendered plan says, compare with the definition's own PyTorch `reference` (exec'd from the
       JSON) on batches 1, 7, 64, 1024, 16384 (flashinfer-bench rule: an element fails when
-      |x-y| > atol and |x-y| > rtol*|y|, 1e-2 each); bench: tools/bench_norms.py.
+      |x-y| > atol and |x-y| > rtol*|y|, 1e-2 each); bench: tools/bench/bench_norms.py.
 
 Cases: every rmsnorm definition in the flashinfer-trace dataset and in kjit's definitions/rmsnorm,
 synthetic hidden sizes (3, 1000, 1001, 2050, 12288, 32768, 40000) and fp16 variants derived from

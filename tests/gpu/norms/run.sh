@@ -15,7 +15,7 @@ case "${1:-}" in
     nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,clocks.max.mem --format=csv | tee "$out/device.txt"
     status=0
     python3 tests/gpu/norms/harness.py check --dir .device/norms --out "$out/check.txt" || status=$?
-    python3 tools/bench_norms.py --dir .device/norms --out "$out/bench.md" ${BENCH_ARGS:-} || status=$?
+    python3 tools/bench/bench_norms.py --dir .device/norms --out "$out/bench.md" ${BENCH_ARGS:-} || status=$?
     exit $status ;;
   *)
     echo "usage: $0 prepare|device" >&2; exit 2 ;;

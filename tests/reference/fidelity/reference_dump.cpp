@@ -1,4 +1,4 @@
-// kjit_reference_dump: writes a fidelity case for tools/reference_fidelity.py.
+// kjit_reference_dump: writes a fidelity case for tools/dev/reference_fidelity.py.
 //
 //   kjit_reference_dump DEFINITION.json OUT_DIR [--batch N] [--q-len N]
 //                       [--kv-len N] [--m N] [--seed N] [--threads N]

@@ -4,10 +4,10 @@
 // against a small fixed set of in-memory templates (one includes itself) to
 // exercise loading and the nesting guard.
 //
-// Built by tools/fuzz_template.sh with clang-14. clang-14 cannot compile
+// Built by tools/dev/fuzz_template.sh with clang-14. clang-14 cannot compile
 // libstdc++'s std::expected, so this target drives the engine stages directly
 // (like environment.cpp does) instead of the Result-returning Environment API,
-// with shim/jit/common/error.h standing in for the real error header.
+// with shim/jit/util/error.h standing in for the real error header.
 #include <cstddef>
 #include <cstdint>
 #include <map>

@@ -1,4 +1,4 @@
-# One-off cuBLAS baseline (same method as tools/torch_baselines.py: L2 flush, CUDA events, median).
+# One-off cuBLAS baseline (same method as tools/bench/torch_baselines.py: L2 flush, CUDA events, median).
 import json, statistics, sys, torch
 DEV = "cuda"
 def bench(fn, iters=30, warmup=5):

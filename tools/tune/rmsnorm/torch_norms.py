@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Same-run PyTorch baselines for the rmsnorm kernels (GPU machine): F.rms_norm eager and
 torch.compile, plain and fused (x + r, then rms_norm; output only), bf16, and a D2D copy.
-Method as tools/torch_baselines.py (CUDA events around the op, 256 MiB memset flush before each
+Method as tools/bench/torch_baselines.py (CUDA events around the op, 256 MiB memset flush before each
 iteration, median) plus a short GPU sleep after the flush so that the events time GPU work, not
 Python launch overhead (this favours torch at small batches).
 Usage: torch_norms.py --hidden 4096,7168 --batches 1,64,1024,16384 --compile-batches 16384 [--json OUT]

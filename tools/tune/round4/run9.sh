@@ -4,7 +4,7 @@
 # every rmsnorm definition (the dataset's own files with workloads and at batch 1, kjit's own,
 # the 26 made-up definitions of .device/rdefs at batch 1, 33 and 517), kjit bench of the defaults
 # at batch 1 / 64 / 1024 / 16384, the same-process comparison with torch.compile
-# (same_final.sh) and torch eager / compile baselines (tools/torch_baselines.py).
+# (same_final.sh) and torch eager / compile baselines (tools/bench/torch_baselines.py).
 # Repo root on the GPU machine after tools/gpu_prepare.sh.
 RUN=r4i
 . tools/tune/round4/prelude.sh
@@ -26,6 +26,6 @@ run 30 bench fused_add_rmsnorm_h4096 rmsnorm_h4096 --axes batch_size=16384
 ts bench
 bash tools/tune/round4/same_final.sh 2>&1 | tee -a $L
 ts same-process
-timeout 180 python3 tools/torch_baselines.py --json $OUT/torch.json > $OUT/torch.txt 2>&1; echo "torch rc=$?" | tee -a $L
+timeout 180 python3 tools/bench/torch_baselines.py --json $OUT/torch.json > $OUT/torch.txt 2>&1; echo "torch rc=$?" | tee -a $L
 ts torch
 grep -v "differs from" $E | tail -5 | tee -a $L

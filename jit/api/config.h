@@ -1,0 +1,60 @@
+// Config: kjit's settings in one table (flag, environment variable, default,
+// meaning) and their resolution with precedence default < env < flag.
+//
+// The README's configuration table is generated from `settings()` by
+// `kjit config --markdown`, so code and docs cannot drift apart.
+//
+// Thread safety: `Config` is a plain value; build it once at startup and
+// pass it by const reference.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kjit {
+
+// One row of the configuration table.
+struct Setting {
+  const char* flag;     // global CLI flag, e.g. "--cache-dir"
+  const char* env;      // environment variable, e.g. "KJIT_CACHE_DIR"
+  const char* fallback; // default, as shown to users
+  const char* doc;      // meaning, one line
+};
+
+// The table, in the order shown by the README.
+const std::vector<Setting>& settings();
+
+struct Config {
+  // Default: $XDG_CACHE_HOME/kjit, else ~/.cache/kjit.
+  std::filesystem::path cache_dir;
+  // Definition folders searched after the built-in one: KJIT_DEFINITIONS
+  // (colon-separated) first, then each --definitions flag.
+  std::vector<std::filesystem::path> definition_dirs;
+  // Default: the source tree's templates/ (compiled in as KJIT_SOURCE_DIR).
+  std::filesystem::path templates_dir;
+  // Default: the source tree's definitions/.
+  std::filesystem::path builtin_definitions_dir;
+  // Default: empty = the device's arch, else sm_90a.
+  std::string arch;
+  // Default: 2 GiB.
+  std::uint64_t cache_max_size = 2ull << 30;
+  // Default: 0 = number of cores.
+  int jobs = 0;
+  // Default: "warn" (error|warn|info|debug).
+  std::string log = "warn";
+
+  // Reads the environment; flags are applied afterwards by the CLI.
+  static Config from_env();
+
+  // The definition search path, in order: the built-in folder when it exists,
+  // then `definition_dirs` (which must exist; DefinitionSet::load says so).
+  std::vector<std::filesystem::path> definition_search_path() const;
+};
+
+// Parses sizes like "2G", "512M", "1048576" (binary units). Empty on error.
+std::optional<std::uint64_t> parse_size(const std::string& text);
+
+}  // namespace kjit

@@ -1,0 +1,47 @@
+// `kjit get NAME [--arch A] -o FILE.cubin [--plan FILE.json]`: write a
+// definition's compiled kernel (compiling on a miss) and its launch plan.
+// Files are written atomically (temp file + rename).
+#include <cstdio>
+
+#include "tools/cli/atomic_write.h"
+#include "tools/cli/jit_session.h"
+
+namespace kjit::tools {
+namespace {
+
+struct Args {
+  std::string name, arch, out, plan;
+};
+
+RunFn setup(CLI::App& sub, const Globals& globals) {
+  auto a = std::make_shared<Args>();
+  sub.add_option("NAME", a->name, "definition name")->required();
+  sub.add_option("--arch", a->arch, "target arch (env KJIT_ARCH)");
+  sub.add_option("-o,--output", a->out, "where to write the cubin")->required();
+  sub.add_option("--plan", a->plan, "where to write the launch plan JSON");
+  return [&globals, a]() {
+    int rc = 0;
+    auto jit = open_jit(globals, &rc);
+    if (!jit) return rc;
+    auto got = jit->get(a->name, resolve_arch(globals, a->arch));
+    if (!got) return report(got.error());
+    const auto& art = *got->artifact;
+    if (auto w = write_file_atomic(a->out, std::string_view(reinterpret_cast<const char*>(art.cubin.data()), art.cubin.size())); !w) return report(w.error());
+    if (!a->plan.empty()) {
+      nlohmann::ordered_json j = art.plan.to_json();
+      j["key"] = art.key;
+      j["arch"] = art.arch;
+      j["definition"] = art.name;
+      std::string text = j.dump(2) + "\n";
+      if (auto w = write_file_atomic(a->plan, text); !w) return report(w.error());
+    }
+    std::fprintf(stderr, "kjit: %s %s (%s, %zu bytes) -> %s\n", art.name.c_str(), status_name(got->status),
+                 art.key.c_str(), art.cubin.size(), a->out.c_str());
+    return 0;
+  };
+}
+
+const CommandRegistrar registrar{{"get", "write a definition's cubin (and launch plan), compiling on a miss", setup, 45}};
+
+}  // namespace
+}  // namespace kjit::tools
