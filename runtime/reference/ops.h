@@ -18,5 +18,9 @@ Result<TensorMap> run_gqa_paged(const Call& call);
 Result<TensorMap> run_ragged_prefill(const Call& call);
 // Paged MLA decode and causal prefill (mla_paged.cpp).
 Result<TensorMap> run_mla_paged(const Call& call);
+// Gated Delta Net decode, multi-token (mtp) and prefill (gdn.cpp).
+Result<TensorMap> run_gdn(const Call& call);
+// Mamba2 selective state update (mamba.cpp).
+Result<TensorMap> run_mamba_ssu(const Call& call);
 
 }  // namespace kjit::runtime::reference::detail

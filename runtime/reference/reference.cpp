@@ -61,6 +61,20 @@ const std::vector<OpEntry>& op_table() {
        {"lse"},
        false,
        detail::run_mla_paged},
+      {"gdn",
+       {"q", "k", "v", "A_log", "a", "dt_bias", "b", "scale"},
+       {"state", "initial_state", "initial_state_indices", "intermediate_states_buffer", "cu_seqlens"},
+       {"output"},
+       {"new_state", "final_state"},
+       false,
+       detail::run_gdn},
+      {"mamba_ssu",
+       {"state", "x", "dt", "A", "B", "C", "D", "dt_bias", "state_batch_indices"},
+       {},
+       {"output", "new_state"},
+       {},
+       false,
+       detail::run_mamba_ssu},
   };
   return table;
 }
@@ -114,7 +128,7 @@ Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map
   if (!entry) {
     return fail(ErrorCode::invalid_argument,
                 fmt("no C++ reference for op_type '{}' (definition '{}'); references exist for rmsnorm, "
-                            "gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged",
+                            "gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged, gdn, mamba_ssu",
                             def.op_type, def.name));
   }
   if (std::string why = mismatch(*entry, def); !why.empty()) {
