@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "runtime/recurrent_inputs.h"
 #include "runtime/safetensors.h"
 
 namespace kjit::runtime {
@@ -254,6 +255,11 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     }
   }
 
+  if (has_cu_seqlens(def)) {
+    Rng rng(stream_seed(options.seed, 1000003));
+    binding.seq_lens = KJIT_TRY(plan_cu_seqlens(def, axes, options.sequences, rng, binding.notes));
+  }
+
   auto var_unbound = [&] {
     std::vector<std::string> out;
     for (const auto& a : def.axes) {
@@ -273,7 +279,7 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     }
     if (!progress) {
       for (const auto& name : var_unbound()) {
-        if (const auto d = default_axis_value(name)) {
+        if (const auto d = default_axis_value(name).or_else([&] { return state_pool_default(name, axes); })) {
           axes[name] = *d;
           binding.notes.push_back("axis " + name + "=" + std::to_string(*d) + " (default)");
           progress = true;
@@ -432,6 +438,10 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
     }
     if (set.binding.plan && is_index_name(spec.name)) {
       set.inputs.emplace_back(spec.name, *build_index_tensor(*set.binding.plan, spec.name, spec.dtype, shape));
+      continue;
+    }
+    if (auto made = KJIT_TRY(make_recurrent_input(def, spec, shape, axes, set.binding.seq_lens, options.sequences, rng))) {
+      set.inputs.emplace_back(spec.name, std::move(*made));
       continue;
     }
     HostTensor t = random_tensor(spec.dtype, shape, rng);

@@ -1,6 +1,6 @@
 // `kjit check NAME...|--all [--workloads DIR] [--axes k=v,...] [--trials N]
 //  [--trace FILE] [--arch A] [--json] [--max-workloads N] [--all-workloads]
-//  [--seed N] [--kv-len N] [--q-len N] [--empty-first]`: runs each definition's kernel on its workloads against the
+//  [--seed N] [--kv-len N] [--q-len N] [--empty-first] [--alias OUT=IN]`: runs each definition's kernel on its workloads against the
 // C++ reference (flashinfer-bench's comparison rule), printing one line per
 // workload as it finishes and a summary table; `--trace` writes
 // flashinfer-bench Trace JSONL, `--json` one object per definition.
@@ -13,6 +13,7 @@
 
 #include "runtime/runner.h"
 #include "tools/cli/jit_session.h"
+#include "tools/cli/alias_flag.h"
 #include "tools/cli/sequence_flags.h"
 
 namespace kjit::tools {
@@ -31,6 +32,7 @@ struct Args {
   bool all_workloads = false;
   std::uint64_t seed = 0;
   SequenceFlags sequences;
+  AliasFlag alias;
 };
 
 std::string fmt_error(double v) {
@@ -76,6 +78,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_flag("--all-workloads", a->all_workloads, "every workload of each definition");
   sub.add_option("--seed", a->seed, "random input seed");
   a->sequences.add_to(sub);
+  a->alias.add_to(sub);
   return [&globals, a]() {
     if (a->names.empty() && !a->all) return report(Error{ErrorCode::invalid_argument, "check: give NAME... or --all", {}});
     runtime::CheckOptions options;
@@ -89,6 +92,11 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     options.max_workloads = a->all_workloads ? 0 : a->max_workloads;
     options.seed = a->seed;
     options.sequences = a->sequences.options();
+    if (auto aliases = a->alias.aliases(); aliases) {
+      options.aliases = *aliases;
+    } else {
+      return report(aliases.error());
+    }
 
     int rc = 0;
     auto jit = open_jit(globals, &rc);
