@@ -5,7 +5,7 @@
 # deliberately wrong template, benches with same-run baselines (D2D copy inside
 # `kjit bench`, torch/cuBLAS/SDPA via tools/bench/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
-# Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
+# Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity gdn (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -22,7 +22,7 @@ export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions
 K="$B/kjit --definitions $D"
 # The dataset alone: its own files, not the same-named kjit definitions.
 KDS="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $D"
-steps=${*:-info warmup check extremes bad gtests bench torch fidelity}
+steps=${*:-info warmup check extremes bad gtests bench torch fidelity gdn}
 has() { [[ " $steps " == *" $1 "* ]]; }
 t0=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
@@ -178,5 +178,7 @@ if has fidelity; then
   timeout 120 python3 tools/dev/reference_fidelity.py $fid/* --definitions-root $D --device cuda > "$out/fidelity.jsonl" 2>>"$out/fidelity.err"
   echo "fidelity rc=$?"; cut -c1-200 "$out/fidelity.jsonl"
 fi
+# gdn / mamba_ssu (issue 22): checks, benches and ratios of their own (tests/gpu/gdn/run.sh).
+if has gdn; then stamp gdn; OUT="$out/gdn" timeout ${GDN_T:-1500} tests/gpu/gdn/run.sh; echo "gdn rc=$?"; fi
 stamp done
 tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"

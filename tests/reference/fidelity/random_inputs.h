@@ -193,7 +193,7 @@ inline Generated generate_inputs(const kjit::jit::Definition& def, const GenPara
       g.inputs["cu_seqlens"] = detail::indices(cu);
     } else {
       g.axes["batch_size"] = batch;
-      if (!g.axes.contains("seq_len")) g.axes["seq_len"] = std::max<std::int64_t>(2, params.max_q_len);
+      if (gdn && !g.axes.contains("seq_len")) g.axes["seq_len"] = std::max<std::int64_t>(2, params.max_q_len);
     }
     const char* pool_axis = gdn ? "pool_size" : "state_cache_size";
     const char* index_name = gdn ? "initial_state_indices" : "state_batch_indices";
