@@ -16,6 +16,28 @@ namespace kjit::runtime {
 
 namespace detail {
 
+Result<void> check_aliases(const jit::Definition& def, const InputSet& set, const Aliases& aliases) {
+  std::set<std::string> outputs, inputs;
+  for (const auto& [out, in] : aliases) {
+    const jit::TensorSpec* out_spec = def.find_output(out);
+    const HostTensor* host = set.find(in);
+    auto bad = [&](const std::string& why) {
+      return fail(ErrorCode::invalid_argument, str_cat(def.name, ": --alias ", out, "=", in, ": ", why));
+    };
+    if (!out_spec) return bad(str_cat("'", out, "' is not an output"));
+    if (!def.find_input(in) || !host) return bad(str_cat("'", in, "' is not an input"));
+    if (host->scalar) return bad(str_cat("'", in, "' is a scalar"));
+    if (!outputs.insert(out).second) return bad(str_cat("output '", out, "' is aliased twice"));
+    if (!inputs.insert(in).second) return bad(str_cat("input '", in, "' is aliased to two outputs"));
+    auto shape = KJIT_TRY(resolve_shape(*out_spec, set.binding.values, def.name));
+    if (out_spec->dtype != host->dtype || shape != host->shape) {
+      return bad(str_cat("the output is ", jit::dtype_name(out_spec->dtype), shape_to_string(shape), ", the input ",
+                         host->describe(), "; they must match"));
+    }
+  }
+  return {};
+}
+
 Result<DeviceIo> upload_io(const jit::Definition& def, const InputSet& set, const Aliases& aliases) {
   DeviceIo io;
   for (const auto& [name, host] : set.inputs) {
@@ -31,23 +53,8 @@ Result<DeviceIo> upload_io(const jit::Definition& def, const InputSet& set, cons
     io.inputs.push_back(KJIT_TRY(DeviceTensor::upload(name, host)));
     io.pointers[name] = io.inputs.back().buffer.ptr();
   }
-  std::set<std::string> taken_inputs;
+  KJIT_TRY_VOID(check_aliases(def, set, aliases));
   for (const auto& [out, in] : aliases) {
-    const jit::TensorSpec* out_spec = def.find_output(out);
-    const HostTensor* host = set.find(in);
-    auto bad = [&](const std::string& why) {
-      return fail(ErrorCode::invalid_argument, str_cat(def.name, ": --alias ", out, "=", in, ": ", why));
-    };
-    if (!out_spec) return bad(str_cat("'", out, "' is not an output"));
-    if (!def.find_input(in) || !host) return bad(str_cat("'", in, "' is not an input"));
-    if (host->scalar) return bad(str_cat("'", in, "' is a scalar"));
-    if (io.aliased.contains(out)) return bad(str_cat("output '", out, "' is aliased twice"));
-    if (!taken_inputs.insert(in).second) return bad(str_cat("input '", in, "' is aliased to two outputs"));
-    auto shape = KJIT_TRY(resolve_shape(*out_spec, set.binding.values, def.name));
-    if (out_spec->dtype != host->dtype || shape != host->shape) {
-      return bad(str_cat("the output is ", jit::dtype_name(out_spec->dtype), shape_to_string(shape), ", the input ",
-                         host->describe(), "; they must match"));
-    }
     io.aliased[out] = in;
     io.pointers[out] = io.pointers.at(in);
   }

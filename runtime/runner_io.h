@@ -25,11 +25,13 @@ struct DeviceIo {
   std::map<std::string, std::string, std::less<>> aliased;  // output -> the input whose buffer it is
 };
 
+// Checks `aliases` (output -> input) against `def` and `set`: invalid_argument naming an
+// unknown output or input, a scalar, a dtype or shape that differs, or a buffer named twice.
+Result<void> check_aliases(const jit::Definition& def, const InputSet& set, const Aliases& aliases);
+
 // Uploads `set`'s tensors and allocates every output of `def`, except those
 // `aliases` (output -> input, Aliases in runner.h) put in an input's buffer:
-// the kernel then updates that input in place. Errors (invalid_argument) name
-// an unknown output or input, a scalar, a dtype or shape that differs, or a
-// buffer named twice.
+// the kernel then updates that input in place. Errors: those of check_aliases.
 Result<DeviceIo> upload_io(const jit::Definition& def, const InputSet& set, const Aliases& aliases = {});
 
 // Every output of `def` in definition order, aliased ones read from their

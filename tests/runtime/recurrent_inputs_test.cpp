@@ -14,6 +14,7 @@
 #include "runtime/perf_model.h"
 #include "runtime/recurrent_inputs.h"
 #include "runtime/runner.h"
+#include "runtime/runner_io.h"
 
 namespace kjit::runtime {
 namespace {
@@ -152,6 +153,31 @@ TEST(AliasTest, ParsesPairsAndRefusesMalformedOnes) {
     auto r = parse_aliases_text(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_NE(r.error().message.find("is not OUTPUT=INPUT"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(AliasTest, AliasesAreCheckedAgainstTheDefinition) {
+  auto def = dataset("gdn/gdn_mtp_qk4_v8_d128_k_last");
+  if (!def) GTEST_SKIP() << "no dataset";
+  auto set = make_inputs(*def, nullptr, {{"batch_size", 2}, {"seq_len", 2}}, {});
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_TRUE(detail::check_aliases(*def, *set, {{"final_state", "initial_state"}}));
+  struct Case {
+    Aliases aliases;
+    const char* message;
+  } cases[] = {
+      {{{"new_state", "initial_state"}}, "'new_state' is not an output"},
+      {{{"final_state", "state"}}, "'state' is not an input"},
+      {{{"final_state", "scale"}}, "'scale' is a scalar"},
+      {{{"output", "q"}}, "the output is bfloat16[2, 2, 8, 128], the input bfloat16[2, 2, 4, 128]; they must match"},
+      {{{"final_state", "intermediate_states_buffer"}}, "; they must match"},
+      {{{"final_state", "initial_state"}, {"final_state", "initial_state"}}, "output 'final_state' is aliased twice"},
+      {{{"final_state", "initial_state"}, {"output", "initial_state"}}, "input 'initial_state' is aliased to two outputs"},
+  };
+  for (const auto& c : cases) {
+    auto r = detail::check_aliases(*def, *set, c.aliases);
+    ASSERT_FALSE(r) << c.message;
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << r.error().message;
   }
 }
 

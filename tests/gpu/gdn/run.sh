@@ -13,7 +13,8 @@
 #             mamba batch 1 / 64 / 512 (shuffled slots in a larger cache), a pad slot
 #             (--empty-first), and --alias new_state=state;
 #             prefill 1 / 3 / 17 sequences x 1 / 63 / 64 / 65 / 1000 / 4096 tokens, an empty
-#             first sequence, random lengths, and --alias new_state=state.
+#             first sequence, random lengths, and --alias new_state=state; kjit's own
+#             Qwen3-Next gdn definitions (definitions/gdn) once per stage.
 #   bench     serially, after the checks: decode / mtp / mamba at batch 256 (in place), decode at
 #             batch 1, prefill 8 x 4096, and kjit's causal GQA prefill at the same heads / dim
 #             (tests/gpu/definitions/gdn) for the tokens/s comparison.
@@ -34,6 +35,7 @@ D=.device/shared/flashinfer-trace/definitions
 export KJIT_CACHE_DIR=/tmp/kjit-gdn-cache KJIT_TEMPLATES=$PWD/templates PYTHONUNBUFFERED=1
 K="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $D"
 G="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions tests/gpu/definitions/gdn"
+O="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $PWD/definitions/gdn"  # kjit's own (Qwen3-Next, TP 1)
 DEC="gdn_decode_qk4_v8_d128_k_last gdn_decode_qk8_v16_d128_k_last"
 MTP="gdn_mtp_qk4_v8_d128_k_last gdn_mtp_qk8_v16_d128_k_last"
 PRE4=gdn_prefill_qk4_v8_d128_k_last
@@ -47,6 +49,8 @@ if has compile; then
   stamp compile
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$out/gpu.txt" 2>&1; cat "$out/gpu.txt"
   timeout 600 $K compile $DEC $MTP $PRE4 $PRE8 $MAM --json > "$out/compile.jsonl" 2>> "$out/compile.err"; echo "  compile rc=$?"
+  timeout 300 $O compile gdn_decode_qk16_v32_d128_k_last gdn_mtp_qk16_v32_d128_k_last gdn_prefill_qk16_v32_d128_k_last --json \
+    >> "$out/compile.jsonl" 2>> "$out/compile.err"; echo "  compile own rc=$?"
   timeout 300 $G compile $GQA --json >> "$out/compile.jsonl" 2>> "$out/compile.err"; echo "  compile gqa rc=$?"
   cut -c1-220 "$out/compile.jsonl"
 fi
@@ -54,11 +58,12 @@ fi
 if has check; then
   stamp "check (4 concurrent groups)"
   # chk TAG TIMEOUT ARGS...: one kjit check; the JSON lines go to check_TAG.jsonl, the
-  # arguments to checks.tsv (the summary reads the configuration from there).
+  # arguments to checks.tsv (the summary reads the configuration from there). KC picks the
+  # definition set (default: the dataset).
   chk() {
     local tag=$1 t=$2; shift 2
     printf '%s\t%s\n' "$tag" "$*" >> "$out/checks.tsv"
-    timeout "$t" $K check "$@" --json --trace "$out/trace_$tag.jsonl" > "$out/check_$tag.jsonl" 2>> "$out/check_$tag.err"
+    timeout "$t" ${KC:-$K} check "$@" --json --trace "$out/trace_$tag.jsonl" > "$out/check_$tag.jsonl" 2>> "$out/check_$tag.err"
     local rc=$?  # (before any $(...) below resets $?)
     echo "  [$(( $(date +%s) - t0 ))s] check $tag rc=$rc"
   }
@@ -77,6 +82,10 @@ if has check; then
     chk mamba_b64_pad 300 $MAM --axes batch_size=64,state_cache_size=100 --empty-first
     chk mamba_b64_alias 300 $MAM --axes batch_size=64,state_cache_size=100 --alias new_state=state
     chk mamba_b512_alias 300 $MAM --axes batch_size=512,state_cache_size=600 --alias new_state=state
+    # kjit's own Qwen3-Next definitions (16 q/k heads, 32 value heads)
+    KC=$O chk own_decode_b64_alias 300 gdn_decode_qk16_v32_d128_k_last --axes batch_size=64 --alias new_state=state
+    KC=$O chk own_mtp_b8_t4 300 gdn_mtp_qk16_v32_d128_k_last --axes batch_size=8,pool_size=12,seq_len=4
+    KC=$O chk own_prefill_n3_l1000 600 gdn_prefill_qk16_v32_d128_k_last --axes num_seqs=3 --q-len 1000
   ) &
   for pre in $PRE4 $PRE8; do
     (
