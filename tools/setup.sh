@@ -3,17 +3,21 @@
 # apt-get update), then configures and builds into build/. Idempotent: quiet
 # when everything is present and up to date.
 #
-# Usage: tools/setup.sh [--sanitize] [--build-dir DIR]
+# Usage: tools/setup.sh [--sanitize] [--build-dir DIR] [--target T]...
+#   --target T  build only T (and what it needs), e.g. `kjit` for the CLI alone
+#               (tools/run.sh); default: everything, tests included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=build
 cmake_args=()
+targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize) cmake_args+=(-DKJIT_SANITIZE=ON); build_dir=build-asan ;;
     --build-dir) build_dir="$2"; shift ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --target) targets+=(--target "$2"); shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -43,8 +47,8 @@ if [ ! -f "$build_dir/build.ninja" ]; then
 fi
 jobs=$(nproc)
 if [ -t 1 ]; then
-  cmake --build "$build_dir" -j "$jobs"
+  cmake --build "$build_dir" -j "$jobs" "${targets[@]}"
 else
   # pipefail keeps cmake's status; grep only hides the progress lines.
-  cmake --build "$build_dir" -j "$jobs" | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
+  cmake --build "$build_dir" -j "$jobs" "${targets[@]}" | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
 fi
