@@ -7,7 +7,7 @@ and cubin as they were. `record` renders and compiles every definition on the se
 arch with a given kjit binary and template root, into a fresh cache, and writes what it saw;
 `diff` compares two records.
 
-  tools/tune/compare_renders.py record OUT [--kjit build/kjit] [--templates DIR] [--arch sm_90a,sm_80] [-j 2] [--cache DIR]
+  tools/tune/compare_renders.py record OUT [--kjit build/kjit] [--templates DIR] [--arch sm_90a,sm_80] [-j 2] [--cache DIR] [--filter GLOB]
   tools/tune/compare_renders.py diff BEFORE AFTER [--json]
 
 Definition sets (each searched on its own, so that no name shadows another):
@@ -30,6 +30,7 @@ Single-threaded driver; compiles run as up to -j kjit processes on one private c
 """
 import argparse
 import concurrent.futures
+import fnmatch
 import hashlib
 import json
 import os
@@ -67,6 +68,11 @@ def run(cmd):
     env.pop("KJIT_ARCH", None)
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     return p.returncode, p.stdout, p.stderr
+
+
+def matches(name, globs):
+    """`name` matches one of the comma-separated `globs`."""
+    return any(fnmatch.fnmatch(name, g) for g in (globs or "*").split(","))
 
 
 def record_one(base, out, set_name, arch, name):
@@ -130,7 +136,7 @@ def cmd_record(a):
         rc, so, se = run([kjit] + glob + opts + ["list", "--json"])
         if rc != 0:
             sys.exit(f"compare_renders: kjit list failed for {set_name}: {se.strip()}")
-        names = sorted(d["name"] for d in json.loads(so))
+        names = sorted(d["name"] for d in json.loads(so) if matches(d["name"], a.filter))
         for arch in a.arch.split(","):
             for n in names:
                 items.append(([kjit] + glob + opts, set_name, arch, n))
@@ -150,7 +156,7 @@ def cmd_record(a):
     rev = subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "templates"], capture_output=True,
                            text=True).stdout.strip() != ""
-    rec = {"commit": rev, "templates_dirty": dirty, "templates": a.templates or "templates",
+    rec = {"commit": rev, "templates_dirty": dirty, "templates": a.templates or "templates", "filter": a.filter,
            "archs": a.arch.split(","), "entries": entries}
     with open(os.path.join(out, "record.json"), "w") as f:
         json.dump(rec, f, indent=1, sort_keys=True)
@@ -177,10 +183,15 @@ def norm_message(m):
 def cmd_diff(a):
     def load(d):
         with open(os.path.join(d, "record.json")) as f:
-            return {(e["set"], e["arch"], e["name"]): e for e in json.load(f)["entries"]}
-    before, after = load(a.before), load(a.after)
+            r = json.load(f)
+        return r.get("filter", "*"), {(e["set"], e["arch"], e["name"]): e for e in r["entries"]}
+    fb, before = load(a.before)
+    fa, after = load(a.after)
+    # A record made with --filter compares only the definitions it holds.
+    keys = set(before) | set(after)
+    keys = {k for k in keys if matches(k[2], fb) and matches(k[2], fa)}
     rows, bad = [], 0
-    for key in sorted(set(before) | set(after)):
+    for key in sorted(keys):
         b, c = before.get(key), after.get(key)
         if b is None or c is None:
             rows.append((key, "missing-" + ("before" if b is None else "after"), ""))
@@ -235,6 +246,7 @@ def main():
     r.add_argument("--arch", default="sm_90a,sm_80")
     r.add_argument("-j", "--jobs", type=int, default=2)
     r.add_argument("--cache", help="kjit cache folder to use and keep (default: a fresh temporary one)")
+    r.add_argument("--filter", default="*", help="only definitions whose name matches this glob (several: comma-separated)")
     d = sub.add_parser("diff", help="compare two records")
     d.add_argument("before")
     d.add_argument("after")
