@@ -23,8 +23,11 @@ the rendered sources and OUT/cubin/ the cubins so that a difference can be read.
 `diff` classifies each definition as identical, or: status, plan, cubin or source differences;
 a source difference whose cubin is identical is reported as `source-comment` when only comments
 and white space differ, else `source-dead-code` (the code changed but compiled to the same cubin).
-Exit status of diff: 0 when every plan and cubin is identical (source-only differences allowed),
-1 otherwise.
+A cubin that differs but whose code is the same (cubin_code(): every kernel's machine code,
+relocations, per-kernel info, shared memory, parameter bank and the bytes of every data object
+present in both) is `cubin-data`: only symbols / data no kernel refers to differ, e.g. a removed
+namespace-scope constexpr, which NVRTC emits as an object. Exit status of diff: 0 when every
+plan is identical and every cubin identical or `cubin-data`, 1 otherwise.
 Single-threaded driver; compiles run as up to -j kjit processes on one private cache folder
 (kjit's cache is safe for concurrent processes).
 """
@@ -36,6 +39,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -166,6 +170,73 @@ def cmd_record(a):
     print(f"compare_renders: wrote {out}/record.json: {counts}")
 
 
+def elf_sections(data):
+    """(name, type, offset, size, link, entsize) of every section of an ELF64 little-endian file."""
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    raw = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    stroff = raw[shstrndx][4]
+
+    def cstr(off):
+        return data[off:data.index(b"\0", off)].decode()
+    return [(cstr(stroff + h[0]), h[1], h[4], h[5], h[6], h[9]) for h in raw]
+
+
+def cubin_code(path):
+    """What a cubin executes, without what only names or places unreferenced data: every kernel's
+    machine code (.text.*) and its relocations (by symbol name), per-kernel info (.nv.info.*),
+    shared-memory and parameter-bank sizes, the global .nv.info records (symbol indices replaced
+    by names) and the bytes of every data object, by name. Two cubins with the same code differ at
+    most in symbols and data that no kernel refers to (e.g. a removed namespace-scope constexpr,
+    which NVRTC emits as an object). Returns (code dict, {object name: bytes})."""
+    data = open(path, "rb").read()
+    secs = elf_sections(data)
+    syms = []
+    for name, typ, off, size, link, ent in secs:
+        if typ == 2:  # SYMTAB
+            stroff = secs[link][2]
+            for i in range(size // 24):
+                st_name, st_info, _, st_shndx, st_value, st_size = struct.unpack_from("<IBBHQQ", data, off + 24 * i)
+                nm = data[stroff + st_name:data.index(b"\0", stroff + st_name)].decode()
+                if st_info & 0xF == 3 and st_shndx < len(secs):  # SECTION: its section's name
+                    nm = secs[st_shndx][0]
+                syms.append((nm, st_info & 0xF, st_shndx, st_value, st_size))
+    code, objs = {}, {}
+    for idx, (name, typ, off, size, link, ent) in enumerate(secs):
+        body = data[off:off + size] if typ != 8 else b""
+        if name.startswith(".text."):
+            code[name] = hashlib.sha256(body).hexdigest()
+        elif name.startswith((".nv.shared.", ".nv.constant0.")):
+            code[name] = size
+        elif name.startswith((".nv.constant2.", ".nv.compat", ".note.nv.")):
+            code[name] = hashlib.sha256(body).hexdigest()
+        elif name.startswith(".nv.info"):
+            # EIATTR records: (format, attribute, payload); a payload that starts with a symbol
+            # index (a function's or a section's, e.g. REGCOUNT, PARAM_CBANK) names it instead,
+            # since indices move when unrelated symbols come or go.
+            recs, i = [], 0
+            while i + 4 <= size:
+                fmt, attr, ln = struct.unpack_from("<BBH", body, i)
+                if fmt == 0x04:
+                    payload = body[i + 4:i + 4 + ln]
+                    i += 4 + ln
+                else:
+                    payload = body[i + 2:i + 4]
+                    i += 4
+                if fmt == 0x04 and len(payload) >= 4:
+                    first = struct.unpack_from("<I", payload)[0]
+                    named = 0 < first < len(syms) and syms[first][1] in (2, 3)
+                    recs.append((fmt, attr, syms[first][0] if named else first, payload[4:].hex()))
+                else:
+                    recs.append((fmt, attr, payload.hex()))
+            code[name] = sorted(recs, key=str)
+    for nm, typ, shndx, value, size in syms:
+        if typ == 1 and size > 0 and shndx < len(secs):  # OBJECT
+            s_name, s_typ, s_off = secs[shndx][0], secs[shndx][1], secs[shndx][2]
+            objs[nm] = data[s_off + value:s_off + value + size].hex() if s_typ != 8 else size
+    return code, objs
+
+
 def strip_comments(text):
     """The source without comments and white space (strings are not special-cased: the
     templates put no // or /* inside string literals)."""
@@ -197,7 +268,7 @@ def cmd_diff(a):
             rows.append((key, "missing-" + ("before" if b is None else "after"), ""))
             bad += 1
             continue
-        kinds = []
+        kinds, detail = [], ""
         if b["status"] != c["status"] or norm_message(b.get("message")) != norm_message(c.get("message")):
             kinds.append("status")
         if b.get("template") != c.get("template"):
@@ -205,18 +276,32 @@ def cmd_diff(a):
         if b.get("plan") != c.get("plan"):
             kinds.append("plan")
         if b.get("cubin_sha256") != c.get("cubin_sha256"):
-            kinds.append("cubin")
+            cb = os.path.join(a.before, "cubin", key[1], key[0], key[2] + ".cubin")
+            cc = os.path.join(a.after, "cubin", key[1], key[0], key[2] + ".cubin")
+            if b.get("cubin_sha256") and c.get("cubin_sha256") and os.path.exists(cb) and os.path.exists(cc):
+                xb, xc = cubin_code(cb), cubin_code(cc)
+                changed = [k for k in xb[1] if k in xc[1] and xb[1][k] != xc[1][k]]
+                if xb[0] == xc[0] and not changed:
+                    kinds.append("cubin-data")   # same code: only unreferenced symbols / data differ
+                    gone = sorted(set(xb[1]) - set(xc[1]))
+                    new = sorted(set(xc[1]) - set(xb[1]))
+                    short = lambda n: re.sub(r"^_ZN.*?detail|^_ZN.*?_(attn|pf|dec|mla)", "", n)
+                    detail = ("objects removed: " + " ".join(short(n) for n in gone) if gone else "") + \
+                             (" added: " + " ".join(short(n) for n in new) if new else "")
+                else:
+                    kinds.append("cubin")
+            else:
+                kinds.append("cubin")
         for k in ("registers", "spill_bytes", "shared_bytes"):
             if b.get(k) != c.get(k):
                 kinds.append(k)
-        detail = ""
         if b.get("source_sha256") != c.get("source_sha256"):
             sb = open(os.path.join(a.before, "src", *key[1:2], key[0], key[2] + ".cu")).read() \
                 if b.get("source_sha256") else ""
             sc = open(os.path.join(a.after, "src", *key[1:2], key[0], key[2] + ".cu")).read() \
                 if c.get("source_sha256") else ""
             kinds.append("source-comment" if strip_comments(sb) == strip_comments(sc) else "source-dead-code")
-        if any(k not in ("source-comment", "source-dead-code") for k in kinds):
+        if any(k not in ("source-comment", "source-dead-code", "cubin-data") for k in kinds):
             bad += 1
             if "status" in kinds:
                 detail = f"{b['status']}: {b.get('message', '')[:200]} -> {c['status']}: {c.get('message', '')[:200]}"
