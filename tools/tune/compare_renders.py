@@ -285,7 +285,7 @@ def cmd_diff(a):
                     kinds.append("cubin-data")   # same code: only unreferenced symbols / data differ
                     gone = sorted(set(xb[1]) - set(xc[1]))
                     new = sorted(set(xc[1]) - set(xb[1]))
-                    short = lambda n: re.sub(r"^_ZN.*?detail|^_ZN.*?_(attn|pf|dec|mla)", "", n)
+                    short = lambda n: (re.search(r"(k_[A-Za-z0-9_]+?)E$", n) or re.search(r"(.*)", n)).group(1)
                     detail = ("objects removed: " + " ".join(short(n) for n in gone) if gone else "") + \
                              (" added: " + " ".join(short(n) for n in new) if new else "")
                 else:
