@@ -182,6 +182,11 @@ def elf_sections(data):
     return [(cstr(stroff + h[0]), h[1], h[4], h[5], h[6], h[9]) for h in raw]
 
 
+# EIATTR attributes whose payload starts with a symbol index: PARAM_CBANK, FRAME_SIZE,
+# MIN_STACK_SIZE, CRS_STACK_SIZE, MAX_STACK_SIZE, REGCOUNT.
+SYM_FIRST = {0x0A, 0x11, 0x12, 0x1E, 0x23, 0x2F}
+
+
 def cubin_code(path):
     """What a cubin executes, without what only names or places unreferenced data: every kernel's
     machine code (.text.*) and its relocations (by symbol name), per-kernel info (.nv.info.*),
@@ -211,9 +216,9 @@ def cubin_code(path):
         elif name.startswith((".nv.constant2.", ".nv.compat", ".note.nv.")):
             code[name] = hashlib.sha256(body).hexdigest()
         elif name.startswith(".nv.info"):
-            # EIATTR records: (format, attribute, payload); a payload that starts with a symbol
-            # index (a function's or a section's, e.g. REGCOUNT, PARAM_CBANK) names it instead,
-            # since indices move when unrelated symbols come or go.
+            # EIATTR records: (format, attribute, payload); a symbol index in a payload (REGCOUNT,
+            # PARAM_CBANK, ...) is replaced by the symbol's name, since indices move when
+            # unrelated symbols come or go.
             recs, i = [], 0
             while i + 4 <= size:
                 fmt, attr, ln = struct.unpack_from("<BBH", body, i)
@@ -223,10 +228,12 @@ def cubin_code(path):
                 else:
                     payload = body[i + 2:i + 4]
                     i += 4
-                if fmt == 0x04 and len(payload) >= 4:
+                if fmt == 0x04 and attr in SYM_FIRST and len(payload) >= 4:
                     first = struct.unpack_from("<I", payload)[0]
-                    named = 0 < first < len(syms) and syms[first][1] in (2, 3)
-                    recs.append((fmt, attr, syms[first][0] if named else first, payload[4:].hex()))
+                    recs.append((fmt, attr, syms[first][0] if first < len(syms) else first, payload[4:].hex()))
+                elif fmt == 0x04 and attr == 0x0F:  # EXTERNS: a list of symbol indices
+                    idx = struct.unpack_from("<%dI" % (len(payload) // 4), payload)
+                    recs.append((fmt, attr, tuple(syms[i][0] if i < len(syms) else i for i in idx)))
                 else:
                     recs.append((fmt, attr, payload.hex()))
             code[name] = sorted(recs, key=str)
