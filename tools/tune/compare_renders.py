@@ -255,7 +255,7 @@ def strip_comments(text):
 def norm_message(m):
     """An error message without its template location (file:line:col moves when templates are
     split): what it says must stay, where may change."""
-    return re.sub(r"templates/\S+?:\d+:\d+: ", "", m) if m else m
+    return re.sub(r"\S*templates/\S+?:\d+:\d+: ", "", m) if m else m
 
 
 def cmd_diff(a):
