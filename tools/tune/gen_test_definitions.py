@@ -79,6 +79,16 @@ VARIANTS = [
     ("coverage", "cov_rmsnorm_h40000", "rmsnorm/rmsnorm_h4096", {"hidden_size": 40000}, {}),
     ("coverage", "cov_rmsnorm_h1001", "rmsnorm/rmsnorm_h4096", {"hidden_size": 1001}, {}),
     ("coverage", "cov_fused_add_rmsnorm_h12288", "rmsnorm/fused_add_rmsnorm_h4096", {"hidden_size": 12288}, {}),
+    # RMSNorm shapes of the norms tuning rounds (docs/perf/norms.md "made-up definitions"): rows
+    # not a multiple of 8 elements, a partial last vector item, long rows, fp16, float32 weight.
+    *[("coverage", f"cov_{op}_h{h}", f"rmsnorm/{op}_h4096", {"hidden_size": h}, {})
+      for h in (3, 1000, 1001, 2050, 4104, 12288, 40000) for op in ("rmsnorm", "fused_add_rmsnorm")
+      if (op, h) not in (("rmsnorm", 1001), ("rmsnorm", 40000), ("fused_add_rmsnorm", 12288))],
+    ("coverage", "cov_rmsnorm_h4104_f16", "rmsnorm/rmsnorm_h4096", {"hidden_size": 4104},
+     {"hidden_states": "float16", "weight": "float16", "output": "float16"}),
+    ("coverage", "cov_fused_add_rmsnorm_h7168_f16", "rmsnorm/fused_add_rmsnorm_h7168", {},
+     {"hidden_states": "float16", "residual": "float16", "weight": "float16", "output": "float16"}),
+    ("coverage", "cov_rmsnorm_h4096_w32", "rmsnorm/rmsnorm_h4096", {}, {"weight": "float32"}),
     # GEMM: N <= 64 tile; fp16 with N and K off the 256 / 64 grid.
     ("coverage", "cov_gemm_n64_k512", "gemm/gemm_n128_k2048", {"N": 64, "K": 512}, {}),
     ("coverage", "cov_gemm_n300_k1032_f16", "gemm/gemm_n128_k2048", {"N": 300, "K": 1032},
