@@ -104,7 +104,7 @@ if has extremes; then
   x long_decode $dec --axes batch_size=1 --kv-len 32768
   x long_prefill $pre --axes len_indptr=2 --q-len 256 --kv-len 4096
   # made-up shapes no public definition has (head_dim 256 and 64, page size 16; prefill on
-  # tensor cores), from tools/tune/tools/tune/gen_test_definitions.py
+  # tensor cores), from tools/tune/gen_test_definitions.py
   A="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions tests/gpu/definitions/attention"
   an=$(ls tests/gpu/definitions/attention | sed 's/.json$//' | tr '\n' ' ')
   timeout ${EXT_T:-120} $A check $an --axes len_indptr=4 --q-len 300 --kv-len 700 --empty-first --json \
