@@ -215,8 +215,9 @@ Result<Key> Jit::key(const std::string& name, const std::string& arch, const Get
       KJIT_TRY(key_inputs_for(*m_impl->compiler, prepared.second, prepared.first.plan.to_json().dump())));
 }
 
-std::string Jit::served_by(const Definition& def) const {
-  const TemplateManifest* m = m_impl->current_registry_const()->match_structure(def);
+std::string Jit::served_by(const Definition& def, const std::string& arch) const {
+  const TemplateManifest* m = m_impl->current_registry_const()->serving(
+      def, arch.empty() ? default_arch(m_impl->config) : arch, *m_impl->env);
   return m ? m->id : std::string();
 }
 

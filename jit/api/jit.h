@@ -56,8 +56,9 @@ class Jit {
   Result<RenderedKernel> render(const std::string& name, const std::string& arch) const;
   // The cache key `get` would use, with its tagged fields.
   Result<Key> key(const std::string& name, const std::string& arch, const GetOptions& options = {}) const;
-  // The template serving `def` by structure ("" when none; for listings).
-  std::string served_by(const Definition& def) const;
+  // The template serving `def` on `arch` (default: default_arch()), as get()
+  // would pick it, structure and `require` expressions; "" when none.
+  std::string served_by(const Definition& def, const std::string& arch = {}) const;
   // The compiler's version string (part of every key).
   std::string compiler_version() const;
   cache::Cache& cache();

@@ -2,6 +2,8 @@
 // template_registry.h.
 #include "jit/codegen/template_registry.h"
 
+#include "jit/codegen/context.h"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -147,6 +149,14 @@ Result<const TemplateManifest*> TemplateRegistry::match(const Definition& def, c
   details.pop_back();
   return fail(ErrorCode::no_template,
               "no template serves definition '" + def.name + "' (op_type " + def.op_type + ")", details);
+}
+
+const TemplateManifest* TemplateRegistry::serving(const Definition& def, const std::string& arch,
+                                                  const Environment& env) const {
+  auto context = build_context(def, arch);
+  if (!context) return nullptr;
+  auto m = match(def, *context, env);
+  return m ? *m : nullptr;
 }
 
 }  // namespace kjit::jit
