@@ -39,6 +39,23 @@ const std::vector<Reader>& readers() {
   return table;
 }
 
+// The checkpoint's dtype: `torch_dtype` (or `dtype`, its newer name) at the
+// top level, else in text_config.
+Result<std::string> read_dtype(const HfConfig& root) {
+  const HfConfig text = root.text();
+  for (const HfConfig* c : {&root, &text})
+    for (const char* field : {"torch_dtype", "dtype"}) {
+      if (!c->has(field)) continue;
+      std::string dtype = KJIT_TRY(c->string(field));
+      if (dtype != "bfloat16" && dtype != "float16" && dtype != "float32")
+        return c->error(field, str_cat("is \"", dtype, "\": expected bfloat16, float16 or float32"));
+      return dtype;
+    }
+  return fail(ErrorCode::invalid_argument,
+              str_cat(root.source(), ": missing field 'torch_dtype' (the checkpoint's dtype decides the GEMMs' "
+                                     "dtype); copy it from the model's config.json"));
+}
+
 }  // namespace
 
 std::vector<std::string_view> supported_model_types() {
@@ -54,6 +71,7 @@ Result<ModelSpec> read_model_spec(const HfConfig& config) {
     if (r.model_type != model_type) continue;
     ModelSpec spec = KJIT_TRY(r.read(config.text(), model_type));
     spec.model_type = model_type;
+    spec.dtype = KJIT_TRY(read_dtype(config));
     return spec;
   }
   std::string known;

@@ -75,7 +75,7 @@ class Deriver {
   bool quant(QuantSelection q) const { return m_opt.quant == QuantSelection::all || m_opt.quant == q; }
 
   Result<void> gemm(std::int64_t n, std::int64_t k, std::string use, Split split_by = Split::tp) {
-    return add(ops::gemm(n, k), std::move(use), split_by);
+    return add(ops::gemm(n, k, m_spec.dtype), std::move(use), split_by);
   }
 
   // --- layer parts

@@ -114,6 +114,7 @@ struct ModelSpec {
   int num_layers = 0;
   std::int64_t hidden_size = 0;
   std::int64_t vocab_size = 0;
+  std::string dtype;           // weights and activations: "bfloat16", "float16" or "float32" (torch_dtype)
   NormSpec norm;
   std::optional<AttentionSpec> attention;
   std::optional<MlpSpec> dense_mlp;

@@ -19,9 +19,9 @@ namespace kjit::jit::ops {
 DefinitionBuilder rmsnorm(std::int64_t hidden, double eps, bool zero_centered);
 DefinitionBuilder fused_add_rmsnorm(std::int64_t hidden, double eps, bool zero_centered);
 
-// --- linear layers: gemm_n{N}_k{K}, C[M, N] = A[M, K] . B[N, K]^T (float16,
-// the dataset's GEMM form).
-DefinitionBuilder gemm(std::int64_t n, std::int64_t k);
+// --- linear layers: gemm_n{N}_k{K}, C[M, N] = A[M, K] . B[N, K]^T in the
+// model's `dtype` (A, B and C; float32 accumulation).
+DefinitionBuilder gemm(std::int64_t n, std::int64_t k, const std::string& dtype);
 
 // --- attention (ops_attention.cpp); `page_size` 1 drops kv_last_page_len.
 DefinitionBuilder gqa_paged_decode(std::int64_t heads, std::int64_t kv_heads, std::int64_t head_dim,

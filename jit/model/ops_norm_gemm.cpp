@@ -47,14 +47,14 @@ DefinitionBuilder fused_add_rmsnorm(std::int64_t hidden, double eps, bool zero_c
   return b;
 }
 
-DefinitionBuilder gemm(std::int64_t n, std::int64_t k) {
+DefinitionBuilder gemm(std::int64_t n, std::int64_t k, const std::string& dtype) {
   DefinitionBuilder b(str_cat("gemm_n", n, "_k", k), "gemm",
-                      str_cat("Linear layer C = A . B^T with an [", n, " x ", k,
-                              "] weight B (N = outputs, K = inputs), the dataset's float16 GEMM form."));
+                      str_cat("Linear layer C = A . B^T with an [", n, " x ", k, "] weight B (N = outputs, K = inputs), ",
+                              dtype, " in and out, float32 accumulation."));
   b.var_axis("M", "Token rows.").const_axis("N", n, "Output features.").const_axis("K", k, "Input features.");
-  b.input("A", std::vector<std::string>{"M", "K"}, "float16", "Activations.");
-  b.input("B", std::vector<std::string>{"N", "K"}, "float16", "Weight, one row per output feature.");
-  b.output("C", {"M", "N"}, "float16", "A . B^T.");
+  b.input("A", std::vector<std::string>{"M", "K"}, dtype, "Activations.");
+  b.input("B", std::vector<std::string>{"N", "K"}, dtype, "Weight, one row per output feature.");
+  b.output("C", {"M", "N"}, dtype, "A . B^T.");
   b.reference("gemm", {{"N", str_cat(n)}, {"K", str_cat(k)}});
   return b;
 }

@@ -95,6 +95,24 @@ TEST(ArchitecturesTest, EveryArchitectureNamesAMissingField) {
   }
 }
 
+TEST(ArchitecturesTest, TheCheckpointDtypeIsRequiredAndChecked) {
+  nlohmann::json doc = fixture_json("gemma-3-27b");  // torch_dtype at the top level, beside text_config
+  auto spec = read_model_spec(*HfConfig::from_json(doc, "gemma-3-27b.json"));
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->dtype, "bfloat16");
+  doc.erase("torch_dtype");
+  auto missing = read_model_spec(*HfConfig::from_json(doc, "gemma-3-27b.json"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message,
+            "gemma-3-27b.json: missing field 'torch_dtype' (the checkpoint's dtype decides the GEMMs' dtype); copy it "
+            "from the model's config.json");
+  doc["torch_dtype"] = "int4";
+  auto bad = read_model_spec(*HfConfig::from_json(doc, "gemma-3-27b.json"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "gemma-3-27b.json: field 'torch_dtype': is \"int4\": expected bfloat16, float16 or float32");
+}
+
 TEST(ArchitecturesTest, UnknownModelTypeListsTheSupportedOnes) {
   auto config = HfConfig::from_json(nlohmann::json{{"model_type", "gpt2"}}, "gpt2.json");
   ASSERT_TRUE(config);
