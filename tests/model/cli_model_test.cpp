@@ -1,5 +1,5 @@
 // `kjit model` end to end through build/kjit: the table and --json, --out
-// (new definitions + tag_updates.json, lint clean, idempotent), dedup against
+// (new definitions + tag_updates.jsonl, lint clean, idempotent), dedup against
 // --definitions folders (exists, conflict with exit 1), --warmup through the
 // warm-up engine (with only the rmsnorm templates, so it compiles two small
 // kernels), --check saying it skipped without a GPU, and the errors.
@@ -70,9 +70,7 @@ TEST(ModelCliTest, OutWritesNewDefinitionsThatLintCleanAndASecondRunFindsThemAll
   EXPECT_TRUE(fs::exists(out / "rmsnorm" / "rmsnorm_h4096.json"));
   EXPECT_TRUE(fs::exists(out / "rmsnorm" / "fused_add_rmsnorm_h4096.json"));
   EXPECT_TRUE(fs::exists(out / "gqa_paged" / "gqa_paged_decode_h32_kv8_d128_ps1.json"));
-  auto updates = nlohmann::json::parse(read_text(out / "tag_updates.json"));
-  EXPECT_EQ(updates["model"], "llama-3.1-8b");
-  EXPECT_TRUE(updates["updates"].empty());
+  EXPECT_EQ(read_text(out / "tag_updates.jsonl"), "");  // nothing existed before
   CliRun lint = run_kjit("--no-builtin-definitions lint '" + out.string() + "'");
   EXPECT_EQ(lint.exit_code, 0) << lint.out;
   EXPECT_NE(lint.out.find("18 valid, 0 invalid"), std::string::npos) << lint.out;
@@ -89,14 +87,18 @@ TEST(ModelCliTest, OutWritesNewDefinitionsThatLintCleanAndASecondRunFindsThemAll
                               (k_fixtures / "llama-3.1-70b.json").string() + "' --tp 4 --out '" + out70.string() + "'",
                           "2>/dev/null");
   ASSERT_EQ(other.exit_code, 0) << other.out;
-  auto tags = nlohmann::json::parse(read_text(out70 / "tag_updates.json"));
+  const std::string lines = read_text(out70 / "tag_updates.jsonl");
   bool sampling = false;
-  for (const auto& u : tags["updates"])
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) {
+    auto u = nlohmann::json::parse(line);
+    EXPECT_EQ(u["model"], "llama-3.1-70b");
     if (u["name"] == "top_k_top_p_sampling_from_probs_v128256") {
       sampling = true;
       EXPECT_EQ(u["add_tags"], nlohmann::json::array({"model:llama-3.1-70b"}));
     }
-  EXPECT_TRUE(sampling) << tags.dump(2);
+  }
+  EXPECT_TRUE(sampling) << lines;
   EXPECT_FALSE(fs::exists(out70 / "sampling" / "top_k_top_p_sampling_from_probs_v128256.json"));
   EXPECT_TRUE(fs::exists(out70 / "gqa_paged" / "gqa_paged_decode_h16_kv2_d128_ps64.json"));
 }

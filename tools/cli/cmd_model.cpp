@@ -5,7 +5,9 @@
 // config.json, derives every kernel definition the model runs on one rank
 // (jit/model/derive.h), deduplicates them against the search path
 // (jit/model/dedup.h: new / exists / conflict), prints a table (or one JSON
-// object), writes the new ones and a tag-update list to --out, warms the
+// object), writes the new ones and a tag-update list (tag_updates.jsonl: one
+// {"model", "name", "file", "add_tags"} per existing definition that lacks
+// this model's tags) to --out, warms the
 // served ones with the engine of `kjit warmup`, and runs `kjit check` on them
 // when a GPU is present (saying so when it is not).
 //
@@ -271,7 +273,8 @@ int run(const Globals& globals, const Args& a) {
   ordered_json tag_updates = ordered_json::array();
   for (const auto& r : rows)
     if (r.dedup.status == jit::DedupStatus::exists && !r.dedup.missing_tags.empty())
-      tag_updates.push_back({{"name", r.dedup.existing->name},
+      tag_updates.push_back({{"model", options.model_name},
+                             {"name", r.dedup.existing->name},
                              {"file", r.dedup.existing->path.string()},
                              {"add_tags", r.dedup.missing_tags}});
   TempFolder temp;
@@ -295,8 +298,11 @@ int run(const Globals& globals, const Args& a) {
       ++written;
     }
     if (!a.out.empty()) {
-      ordered_json doc{{"model", options.model_name}, {"updates", tag_updates}};
-      auto w = write_file_atomic(new_dir / "tag_updates.json", doc.dump(2) + "\n");
+      // JSON Lines, and not *.json: the folder is a definitions folder, whose
+      // *.json files must all be definitions.
+      std::string lines;
+      for (const auto& u : tag_updates) lines += u.dump() + "\n";
+      auto w = write_file_atomic(new_dir / "tag_updates.jsonl", lines);
       if (!w) return report(w.error());
     }
   }
@@ -354,7 +360,7 @@ int run(const Globals& globals, const Args& a) {
     }
     if (!a.out.empty())
       std::printf("wrote %zu new definition(s) under %s and %s (%zu existing definition(s) to tag)\n", written,
-                  a.out.c_str(), (fs::path(a.out) / "tag_updates.json").c_str(), tag_updates.size());
+                  a.out.c_str(), (fs::path(a.out) / "tag_updates.jsonl").c_str(), tag_updates.size());
     std::fflush(stdout);
   }
 
@@ -405,7 +411,10 @@ int run(const Globals& globals, const Args& a) {
     } else {
       if (!a.json) std::printf("\ncheck of %zu served definition(s):\n", served_names.size());
       std::string captured;
-      auto code = run_check(session, served_names, a.arch, a.json, a.json ? &captured : nullptr);
+      // check runs one arch: the first of --arch (the device's when none).
+      const std::vector<std::string> archs = split_archs(a.arch);
+      auto code = run_check(session, served_names, archs.empty() ? std::string() : archs.front(), a.json,
+                            a.json ? &captured : nullptr);
       if (!code) return report(code.error());
       if (a.json) {
         ordered_json results = ordered_json::array();
@@ -439,7 +448,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("--quant", a->quant, "MoE forms: all (default), bf16, fp8-block, fp8-tensor or fp4");
   sub.add_option("--projections", a->projections,
                  "linear layers as fused (qkv_proj, gate_up_proj), split (q/k/v, gate/up) or all (default)");
-  sub.add_option("--out", a->out, "write the new definitions (<op_type>/<name>.json) and tag_updates.json here");
+  sub.add_option("--out", a->out, "write the new definitions (<op_type>/<name>.json) and tag_updates.jsonl here");
   sub.add_flag("--json", a->json, "print one JSON object instead of the table");
   sub.add_flag("--warmup", a->warmup, "compile the served definitions into the cache (as `kjit warmup`)");
   sub.add_option("--arch", a->arch, "warm-up/check arch(s), comma-separated (env KJIT_ARCH)");

@@ -15,5 +15,5 @@ def run(probs, top_k):
         if 0 < k < VOCAB_SIZE:
             kept = torch.topk(row, k).indices
             row = torch.zeros_like(row).index_copy_(0, kept, row[kept])
-        samples[i] = torch.multinomial(row / row.sum(), 1)[0]
+        samples[i] = torch.multinomial(row / row.sum(), 1, replacement=True)[0]
     return samples

@@ -26,5 +26,5 @@ def run(probs, top_k, top_p):
             mass_before = torch.cumsum(values, dim=0) - values
             kept = order[mass_before < p]
             row = torch.zeros_like(row).index_copy_(0, kept, row[kept])
-        samples[i] = torch.multinomial(row / row.sum(), 1)[0]
+        samples[i] = torch.multinomial(row / row.sum(), 1, replacement=True)[0]
     return samples
