@@ -113,7 +113,9 @@ TEST(ModelCliTest, AConflictIsReportedNotWrittenAndExitsOne) {
   CliRun r = run_kjit(isolated(dir) + " --definitions '" + mine.string() + "' model '" +
                       (k_fixtures / "qwen3-235b-a22b.json").string() + "' --tp 8 --out '" + out.string() + "'");
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_NE(r.out.find("rmsnorm_h4096: constant EPS (1e-05 there, 1e-06 here) differ from"), std::string::npos)
+  EXPECT_NE(r.out.find("  rmsnorm_h4096 differs from " + (mine / "rmsnorm" / "rmsnorm_h4096.json").string() +
+                       " in: constant EPS (1e-05 there, 1e-06 here)\n"),
+            std::string::npos)
       << r.out;
   EXPECT_FALSE(fs::exists(out / "rmsnorm" / "rmsnorm_h4096.json"));
   EXPECT_TRUE(fs::exists(out / "rmsnorm" / "rmsnorm_h128.json"));

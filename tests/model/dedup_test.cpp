@@ -93,8 +93,9 @@ TEST(DedupTest, AgainstTheDatasetLlamaExistsAndQwen3_235bEpsilonConflicts) {
     DedupResult r = index.classify(x.definition);
     if (x.definition.op_type == "gemm") {
       // The dataset's GEMMs are float16; Llama 3.1 (torch_dtype bfloat16) runs them in bfloat16.
-      if (r.status != DedupStatus::new_definition)
+      if (r.status != DedupStatus::new_definition) {
         EXPECT_EQ(r.differences, (std::vector<std::string>{"inputs", "outputs"})) << x.definition.name;
+      }
     } else if (x.definition.op_type != "rope") {
       EXPECT_EQ(r.status, DedupStatus::exists) << x.definition.name;
     }

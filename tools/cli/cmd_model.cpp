@@ -348,14 +348,15 @@ int run(const Globals& globals, const Args& a) {
     std::printf("\n%zu definitions: %zu new, %zu exist, %zu conflict; %zu served by a template\n", rows.size(),
                 counts[0], counts[1], counts[2], served);
     if (conflicts > 0) {
-      std::printf("conflicts (same name, different definition; not written, not warmed):\n");
+      std::printf("conflicts (the name exists with another definition; not written, not warmed; this model needs "
+                  "them under other names):\n");
       for (const auto& r : rows)
         if (r.dedup.status == jit::DedupStatus::conflict)
-          std::printf("  %s: %s differ from %s\n", r.derived->definition.name.c_str(),
-                      join(r.dedup.differences, ", ").c_str(), r.dedup.existing->path.c_str());
+          std::printf("  %s differs from %s in: %s\n", r.derived->definition.name.c_str(),
+                      r.dedup.existing->path.c_str(), join(r.dedup.differences, ", ").c_str());
     }
     if (!derivation->notes.empty()) {
-      std::printf("not covered:\n");
+      std::printf("notes (what the definitions leave out or assume):\n");
       for (const auto& n : derivation->notes) std::printf("  - %s\n", n.c_str());
     }
     if (!a.out.empty())
