@@ -34,7 +34,8 @@ struct DedupResult {
 
 class DefinitionIndex {
  public:
-  // Indexes `definitions` (in search-path order: the first of a structure wins).
+  // Indexes `definitions`; when several of other names share a derived
+  // definition's structure, the first in this order is the one reused.
   explicit DefinitionIndex(const std::vector<const Definition*>& definitions);
   DedupResult classify(const Definition& derived) const;
 
