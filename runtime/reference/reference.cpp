@@ -27,7 +27,14 @@ struct OpEntry {
   std::vector<std::string_view> optional_outputs;
   bool any_single_output = false;                   // gemm: one output of any name
   Result<TensorMap> (*run)(const Call&) = nullptr;
+  // Why the op cannot serve `def` beyond its inputs and outputs (empty: it can); may be null.
+  std::string (*why_not)(const kjit::jit::Definition&) = nullptr;
 };
+
+std::string rope_why_not(const kjit::jit::Definition& def) {
+  return detail::rope_is_neox(def) ? std::string()
+                                   : "its reference neither assigns is_neox nor names the NeoX style (rotary style unknown)";
+}
 
 const std::vector<OpEntry>& op_table() {
   static const std::vector<OpEntry> table = {
@@ -61,6 +68,8 @@ const std::vector<OpEntry>& op_table() {
        {"lse"},
        false,
        detail::run_mla_paged},
+      {"sampling", {"probs"}, {"top_k", "top_p"}, {"samples"}, {}, false, detail::run_sampling},
+      {"rope", {"q", "k", "cos_sin_cache", "positions"}, {}, {"q_out", "k_out"}, {}, false, detail::run_rope, rope_why_not},
   };
   return table;
 }
@@ -91,6 +100,7 @@ std::string mismatch(const OpEntry& entry, const kjit::jit::Definition& def) {
       return fmt("output '{}' is not one the {} reference produces", spec.name, entry.op_type);
     }
   }
+  if (entry.why_not) return entry.why_not(def);
   return {};
 }
 
@@ -114,7 +124,7 @@ Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map
   if (!entry) {
     return fail(ErrorCode::invalid_argument,
                 fmt("no C++ reference for op_type '{}' (definition '{}'); references exist for rmsnorm, "
-                            "gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged",
+                            "gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged, sampling, rope",
                             def.op_type, def.name));
   }
   if (std::string why = mismatch(*entry, def); !why.empty()) {
