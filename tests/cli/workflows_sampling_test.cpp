@@ -4,6 +4,7 @@
 // spills; the launch plan carries the seed / offset parameters; an
 // --inputs-profile typo is a usage error naming the profiles.
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -25,35 +26,47 @@ TEST(WorkflowsSamplingTest, EveryDefinitionCompilesWithoutSpills) {
   TempDir dir;
   const std::string defs = "--no-builtin-definitions --definitions '" + k_dataset + "' --definitions '" + k_made_up +
                            "/sampling' --definitions '" + k_made_up + "/rope' ";
-  std::size_t served = 0;
+  std::vector<std::string> names;
   for (const char* op : {"sampling", "rope"}) {
     CliRun list = run_kjit(defs + "list --op-type " + op + " --json", "2>/dev/null");
     ASSERT_EQ(list.exit_code, 0) << list.out;
-    for (const auto& d : json::parse(list.out)) {
-      const std::string name = d["name"], tmpl = d.value("template", "");
-      ++served;
-      if (std::string(op) == "rope") {
-        const bool gptj = name.find("gptj") != std::string::npos;
-        EXPECT_EQ(tmpl, gptj ? "rope/rope_interleaved" : "rope/rope") << name;
-      } else {
-        const std::string kind = name.find("top_k_top_p") != std::string::npos ? "top_k_top_p"
-                                 : name.find("top_k") != std::string::npos  ? "top_k"
-                                                                            : "top_p";
-        EXPECT_EQ(tmpl, "sampling/" + kind) << name;
-      }
-    }
+    for (const auto& d : json::parse(list.out)) names.push_back(d["name"]);
   }
-  EXPECT_EQ(served, 18u + 1u + 4u + 4u);  // dataset sampling + rope, made-up sampling + rope
-  CliRun r = run_kjit("--cache-dir '" + (dir.path / "cache").string() + "' " + defs +
-                          "warmup --arch sm_90a,sm_80 -j 2 --json --filter 'top_*,rope*,samplingtest_*'",
+  EXPECT_EQ(names.size(), 18u + 1u + 4u + 4u);  // dataset sampling + rope, made-up sampling + rope
+  const std::string cache = "--cache-dir '" + (dir.path / "cache").string() + "' ";
+  CliRun r = run_kjit(cache + defs + "warmup --arch sm_90a,sm_80 -j 2 --json --filter 'top_*,rope*,samplingtest_*'",
                       "2>/dev/null");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   json doc = json::parse(r.out);
-  EXPECT_EQ(doc["items"].size(), 2 * served) << r.out;
+  EXPECT_EQ(doc["items"].size(), 2 * names.size()) << r.out;
   for (const auto& it : doc["items"]) {
     EXPECT_EQ(it["status"], "compiled") << it.dump();
     EXPECT_EQ(it["spill_bytes"], 0) << it.dump();
   }
+  // The template each one got (compile --json reports it; these are cache hits now). The rope
+  // style comes from the reference (is_neox = 0 in the made-up GPT-J ones), not the name.
+  std::string all;
+  for (const auto& n : names) all += n + " ";
+  CliRun c = run_kjit(cache + defs + "compile " + all + "--arch sm_90a --json", "2>/dev/null");
+  ASSERT_EQ(c.exit_code, 0) << c.out;
+  std::istringstream lines(c.out);
+  std::size_t seen = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    const json j = json::parse(line);
+    const std::string name = j["name"], tmpl = j.value("template", "");
+    ++seen;
+    EXPECT_EQ(j["status"], "hit") << line;
+    if (name.rfind("rope", 0) == 0) {
+      EXPECT_EQ(tmpl, name.find("gptj") != std::string::npos ? "rope/rope_interleaved" : "rope/rope") << name;
+    } else {
+      const std::string kind = name.find("top_k_top_p") != std::string::npos ? "top_k_top_p"
+                               : name.find("top_k") != std::string::npos  ? "top_k"
+                                                                          : "top_p";
+      EXPECT_EQ(tmpl, "sampling/" + kind) << name;
+    }
+  }
+  EXPECT_EQ(seen, names.size());
 }
 
 TEST(WorkflowsSamplingTest, PlanCarriesSeedAndOffsetAndProfilesAreChecked) {

@@ -30,6 +30,6 @@ variant() {  # variant NAME FILE SED-EXPRESSION
 variant shipped "" ""
 variant copies1 sampling/sampling_shape.j2 's/{%- set copies = 2 -%}/{%- set copies = 1 -%}/'
 variant copies4 sampling/sampling_shape.j2 's/{%- set copies = 2 -%}/{%- set copies = 4 -%}/'
-variant nohist0 sampling/sampling.cu.j2 's/kjit::radix_add<k_copies, k_has_p, false>(sh.scratch, key >> 23/if (false) kjit::radix_add<k_copies, k_has_p, false>(sh.scratch, key >> 23/'
+variant nohist0 sampling/sampling.cu.j2 's/kjit::radix_add<k_copies, k_has_k, k_has_p, false>(sh.scratch, key >> 23/if (false) kjit::radix_add<k_copies, k_has_k, k_has_p, false>(sh.scratch, key >> 23/'
 variant argmax sampling/sampling.cu.j2 's/const bool argmax_only = k_has_p \&\& p <= 0.0f;/const bool argmax_only = true;/'
 variant nofilter sampling/sampling.cu.j2 's/const bool k_on = k_has_k \&\& k > 0 \&\& k < k_vocab;/const bool k_on = false;/; s/const bool p_on = k_has_p \&\& p > 0.0f \&\& p < 1.0f;/const bool p_on = false;/'
