@@ -145,7 +145,12 @@ WorkloadResult Runner::check_sampling(const jit::Definition& def, const jit::Art
     // 2. Validation launches.
     detail::DeviceIo io = KJIT_TRY(detail::upload_io(def, set));
     const jit::Bindings bindings = detail::to_bindings(set.binding.values);
-    const jit::Bindings stream_start = {{"seed", static_cast<std::int64_t>(options.seed)}, {"offset", 0}};
+    // The kernel's random stream: seed = --seed, offset from 0 (only the parameters its plan declares).
+    jit::Bindings stream_start;
+    for (const auto& p : art.plan.params) {
+      if (p.name == "seed") stream_start["seed"] = static_cast<std::int64_t>(options.seed);
+      if (p.name == "offset") stream_start["offset"] = 0;
+    }
     PreparedPlan plan = KJIT_TRY(m_launcher.prepare(art, bindings, io.pointers, io.scalars, stream_start));
     DeviceTensor& out = io.outputs.front();
     std::vector<std::int64_t> first;

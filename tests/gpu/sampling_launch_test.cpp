@@ -38,16 +38,16 @@ class SamplingLaunchTest : public ::testing::Test {
     config.cache_dir = m_cache;
     config.templates_dir = fs::path(source_dir()) / "templates";
     config.definition_dirs = {fs::path(source_dir()) / "tests" / "gpu" / "definitions" / "sampling"};
-    auto jit = Jit::open(config);
-    ASSERT_TRUE(jit) << jit.error().full();
-    m_jit = std::move(*jit);
+    auto opened = jit::Jit::open(config);
+    ASSERT_TRUE(opened) << opened.error().full();
+    m_jit = std::move(*opened);
   }
   void TearDown() override {
     std::error_code ec;
     if (!m_cache.empty()) fs::remove_all(m_cache, ec);
   }
   std::shared_ptr<Device> m_device;
-  std::unique_ptr<Jit> m_jit;
+  std::unique_ptr<jit::Jit> m_jit;
   fs::path m_cache;
 };
 
