@@ -5,8 +5,8 @@
 # to docs/perf/sampling.md. Variants (the edits are checked: a variant whose sed matched nothing
 # is dropped with a message, so a template change cannot silently turn it into the baseline):
 #   shipped     templates/ unchanged
-#   copies1     one level-0 histogram copy (less shared memory; more same-address atomics)
-#   copies4     four copies (less contention; more shared memory)
+#   copies1     one level-0 histogram copy everywhere (less shared memory; more same-address atomics)
+#   copies4     four copies everywhere (shipped: 2 for slices <= 64 KiB, 8 above)
 #   nohist0     no level-0 histogram atomics (WRONG samples: timing only)
 #   argmax      every row takes the argmax path (load + level 0 + one exchange)
 #   nofilter    top-k / top-p never apply (load + level 0 + the draw)
@@ -28,8 +28,8 @@ variant() {  # variant NAME FILE SED-EXPRESSION
   echo "$name $root/$name"
 }
 variant shipped "" ""
-variant copies1 sampling/sampling_shape.j2 's/{%- set copies = 2 -%}/{%- set copies = 1 -%}/'
-variant copies4 sampling/sampling_shape.j2 's/{%- set copies = 2 -%}/{%- set copies = 4 -%}/'
+variant copies1 sampling/sampling_shape.j2 's/{%- set copies = 2 if slice_bytes <= 65536 else 8 -%}/{%- set copies = 1 -%}/'
+variant copies4 sampling/sampling_shape.j2 's/{%- set copies = 2 if slice_bytes <= 65536 else 8 -%}/{%- set copies = 4 -%}/'
 variant nohist0 sampling/sampling.cu.j2 's/kjit::radix_add<k_copies, k_has_k, k_has_p, false>(sh.scratch, key >> 23/if (false) kjit::radix_add<k_copies, k_has_k, k_has_p, false>(sh.scratch, key >> 23/'
 variant argmax sampling/sampling.cu.j2 's/const bool argmax_only = k_has_p \&\& p <= 0.0f;/const bool argmax_only = true;/'
 variant nofilter sampling/sampling.cu.j2 's/const bool k_on = k_has_k \&\& k > 0 \&\& k < k_vocab;/const bool k_on = false;/; s/const bool p_on = k_has_p \&\& p > 0.0f \&\& p < 1.0f;/const bool p_on = false;/'
