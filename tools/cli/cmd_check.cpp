@@ -185,6 +185,11 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       }
       if (a->json) return;
       std::string lat = w.trace.latency_ms ? fmt_error(*w.trace.latency_ms) + " ms" : "";
+      if (w.trace.correctness_extra.is_object() && w.trace.correctness_extra.contains("sampling")) {
+        const auto& sm = w.trace.correctness_extra["sampling"];
+        lat += " tvd " + fmt_error(sm.value("tvd_pooled_max", 0.0)) + " (noise " + fmt_error(sm.value("noise_pooled_max", 0.0)) +
+               ", per-token " + fmt_error(sm.value("tvd_token_max", 0.0)) + ")";
+      }
       std::printf("  %-44s %-24s %-19s abs %-9s rel %-9s %s\n", d.name.c_str(), w.axes_text.c_str(),
                   std::string(runtime::to_string(w.trace.status)).c_str(), fmt_error(w.trace.max_absolute_error).c_str(),
                   fmt_error(w.trace.max_relative_error).c_str(), lat.c_str());
