@@ -48,6 +48,11 @@ def main(d):
                 bad.append((r["name"], None, r.get("status"), r.get("message", "")[:300]))
         extra = f" pooled TVD max {worst_pooled:.4f}, per-token TVD max {worst_token:.3f}, mask violations {viol}, non-deterministic {nondet}" if worst_pooled or worst_token else ""
         print(f"{tag:14s} {len(defs):3d} definitions {counts}{extra}")
+        err = f[:-6] + ".err"
+        if not defs and os.path.exists(err):
+            tail = [l.rstrip() for l in open(err) if l.strip()][-2:]
+            for l in tail:
+                print("     stderr:", l[:300])
         for b in bad[:8]:
             print("    ", *b)
         lat = [(r["name"], w.get("axes"), w.get("latency_ms")) for r in defs for w in r.get("workloads", []) if w.get("latency_ms")]
