@@ -19,8 +19,9 @@
 #   gtest    SamplingLaunchTest (seed / offset launch parameters on the device)
 #   bench    kjit bench: sampling at batch 1 and 64 for vocab 128256 and 262208 (all three
 #            filters), rope at 1, 77, 8192 tokens
-#   variants stage attribution: tools/tune/sampling/variants.sh overlays (copies1/4, no level-0
-#            histogram, all-argmax, no filters) benched at batch 1 and 64 (timing only)
+#   variants stage attribution and alternatives: tools/tune/sampling/variants.sh overlays (copies1/4,
+#            warp-aggregated level-0 atomics, no level-0 histogram, all-argmax, no filters) benched at
+#            batch 1 and 64; the alternatives meant to be correct (copies1/4, match) also checked
 #   torch    tests/gpu/sampling/torch_sampling.py: copy bandwidth, the torch formulation batched,
 #            flashinfer if importable, torch rope
 #   summary  tests/gpu/sampling/summarize.py over everything
@@ -112,6 +113,10 @@ if has variants; then
       timeout 120 $K --templates "$root" bench top_k_top_p_sampling_from_probs_v128256 top_k_top_p_sampling_from_probs_v262208 \
         top_p_sampling_from_probs_v128256 --axes batch_size=$b --json 2>> "$out/variants.err" | sed "s/^{/{\"variant\":\"$name\",/"
     done
+    case $name in copies1|copies4|match)  # alternatives meant to be correct: check them too (results: check_variant_*)
+      chk variant_$name 200 "$K --templates $root" top_k_top_p_sampling_from_probs_v128256 top_p_sampling_from_probs_v262208 \
+        --axes batch_size=64 --sampling-rows 2 > /dev/null ;;
+    esac
   done > "$out/bench_variants.jsonl"; echo "variants: $(wc -l < "$out/bench_variants.jsonl") benches"
 fi
 if has torch; then
