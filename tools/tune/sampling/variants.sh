@@ -6,7 +6,7 @@
 # a message, so a template change cannot silently turn a variant into the baseline.
 #   shipped     templates/ unchanged
 #   copies1     one level-0 histogram copy everywhere (less shared memory; more same-address atomics)
-#   copies4     four copies everywhere (shipped: 2 for slices <= 64 KiB, 8 above)
+#   copies4     four copies everywhere (shipped: 8 where that costs no CTA per SM, else 2)
 #   match       level-0 atomics aggregated per warp: lanes with the same digit combine their count
 #               (__match_any_sync + popc) and mass (__reduce_add_sync), one atomic per digit
 #   nohist0     no level-0 histogram atomics (WRONG samples: timing only)
@@ -39,8 +39,8 @@ PY
 }
 level0='kjit::radix_add<k_copies, k_has_k, k_has_p, false>(sh.scratch, key >> 23, key, kjit::key_mass(key), copy);'
 variant shipped
-variant copies1 sampling/sampling_shape.j2 '{%- set copies = 2 if slice_bytes <= 65536 else 8 -%}' '{%- set copies = 1 -%}'
-variant copies4 sampling/sampling_shape.j2 '{%- set copies = 2 if slice_bytes <= 65536 else 8 -%}' '{%- set copies = 4 -%}'
+variant copies1 sampling/sampling_shape.j2 '{%- set copies = 8 if fit8 == fit2 else 2 -%}' '{%- set copies = 1 -%}'
+variant copies4 sampling/sampling_shape.j2 '{%- set copies = 8 if fit8 == fit2 else 2 -%}' '{%- set copies = 4 -%}'
 variant match sampling/sampling.cu.j2 "$level0" '{
           const unsigned peers = __match_any_sync(__activemask(), key >> 23);
           const bool leader = (threadIdx.x & 31) == static_cast<unsigned>(__ffs(peers) - 1);
