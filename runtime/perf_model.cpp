@@ -84,6 +84,13 @@ PerfCounts perf_counts(const jit::Definition& def, const AxisMap& axes, const st
   PerfCounts counts;
   for (const auto& spec : def.inputs) counts.bytes += tensor_bytes(spec, axes);
   for (const auto& spec : def.outputs) counts.bytes += tensor_bytes(spec, axes);
+  if (def.op_type == "rope") {
+    // The cos/sin cache is read only at the tokens' positions: at most min(num_tokens, max_seq_len) rows.
+    if (const jit::TensorSpec* cache = def.find_input("cos_sin_cache")) {
+      const std::int64_t seq = axis(axes, "max_seq_len"), tokens = axis(axes, "num_tokens");
+      if (seq > 0) counts.bytes -= tensor_bytes(*cache, axes) * static_cast<double>(seq - std::min(tokens, seq)) / static_cast<double>(seq);
+    }
+  }
 
   const std::string& op = def.op_type;
   if (op == "rmsnorm") {
@@ -113,6 +120,11 @@ PerfCounts perf_counts(const jit::Definition& def, const AxisMap& axes, const st
     double pairs = attention_pairs(def, axes, inputs);
     counts.flops = pairs * static_cast<double>(axis(axes, "num_qo_heads")) * 2.0 * (qk + vo);
     counts.flops_formula = "pairs*num_qo_heads*2*(qk_dim+vo_dim)";
+  } else if (op == "rope") {
+    counts.flops = 3.0 * static_cast<double>(axis(axes, "num_tokens")) *
+                   static_cast<double>(axis(axes, "num_qo_heads") + axis(axes, "num_kv_heads")) *
+                   static_cast<double>(axis(axes, "rotary_dim"));
+    counts.flops_formula = "3*num_tokens*(num_qo_heads+num_kv_heads)*rotary_dim";
   }
   return counts;
 }

@@ -9,7 +9,10 @@
 // of which only the referenced pages count:
 //   bytes(cache) x num_kv_indices / num_pages.
 // So rmsnorm = read x (+ residual) + weight + write out; gemm = A + B + C;
-// paged decode = q + K and V pages read + indptr/indices + out + lse.
+// paged decode = q + K and V pages read + indptr/indices + out + lse;
+// sampling = one read of probs (+ top_k, top_p) + samples. rope: q, k,
+// positions, q_out, k_out, and of the cos/sin cache only the rows tokens can
+// reference, min(num_tokens, max_seq_len) of them.
 //
 // FLOPs:
 //   rmsnorm  4 per output element (square, accumulate, scale, weight),
@@ -25,6 +28,8 @@
 //            head_dim_kpe / head_dim_ckv (mla_paged); qk_dim / vo_dim
 //            (mla_ragged). Sequence lengths come from the index inputs
 //            (qo_indptr, kv_indptr, kv_last_page_len, page_size).
+//   rope     3 per rotated element (2 multiplies and an add) of q and k:
+//            3 * num_tokens * (num_qo_heads + num_kv_heads) * rotary_dim.
 //   other op types: 0 (bandwidth only).
 //
 // Thread safety: pure functions.

@@ -6,6 +6,7 @@
 #include "runtime/runner.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 
 #include "runtime/runner_io.h"
@@ -53,6 +54,18 @@ std::string var_axes_text(const jit::Definition& def, const AxisValues& values) 
     if (!text.empty()) text += ",";
     text += str_cat(axis.name, "=", it->second);
   }
+  return text;
+}
+
+// A deterministic UUID-shaped id for a workload that has none.
+std::string synthesized_uuid(const std::string& definition, const std::string& axes, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ull ^ seed;
+  for (char c : definition + "|" + axes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  std::uint64_t g = h * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+  char text[40];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-8%03x-%012llx", static_cast<unsigned>(h >> 32),
+                static_cast<unsigned>(h >> 16) & 0xffff, static_cast<unsigned>(h) & 0xfff,
+                static_cast<unsigned>(g >> 52) & 0xfff, static_cast<unsigned long long>(g & 0xffffffffffffull));
   return text;
 }
 

@@ -6,6 +6,7 @@
 # `kjit bench`, torch/cuBLAS/SDPA via tools/bench/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
+#        and sampling (not in the default: sampling + rope checks, benches and baselines, tests/gpu/sampling/run.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -178,5 +179,6 @@ if has fidelity; then
   timeout 120 python3 tools/dev/reference_fidelity.py $fid/* --definitions-root $D --device cuda > "$out/fidelity.jsonl" 2>>"$out/fidelity.err"
   echo "fidelity rc=$?"; cut -c1-200 "$out/fidelity.jsonl"
 fi
+if has sampling; then stamp sampling; OUT=$out/sampling timeout 1800 tests/gpu/sampling/run.sh > "$out/sampling.txt" 2>&1; echo "sampling rc=$?"; tail -40 "$out/sampling.txt"; fi
 stamp done
 tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"

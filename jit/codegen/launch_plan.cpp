@@ -2,6 +2,7 @@
 // resolution for one axis binding. See launch_plan.h.
 #include "jit/codegen/launch_plan.h"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -145,6 +146,14 @@ Result<std::uint32_t> to_u32(std::int64_t v, const std::string& what) {
   return static_cast<std::uint32_t>(v);
 }
 
+// A C identifier (launch parameter names become kernel arguments and plan names).
+bool is_identifier(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
 }  // namespace
 
 Result<std::int64_t> eval_expr(std::string_view expr, const Bindings& vars) {
@@ -153,6 +162,13 @@ Result<std::int64_t> eval_expr(std::string_view expr, const Bindings& vars) {
 
 nlohmann::ordered_json LaunchPlan::to_json() const {
   nlohmann::ordered_json j;
+  if (!params.empty()) {
+    j["params"] = nlohmann::ordered_json::array();
+    for (const auto& p : params) {
+      j["params"].push_back({{"name", p.name}, {"default", p.default_value}});
+      if (!p.advance.empty()) j["params"].back()["advance"] = p.advance;
+    }
+  }
   j["lets"] = nlohmann::ordered_json::array();
   for (const auto& l : lets) j["lets"].push_back({{"name", l.name}, {"expr", l.expr}});
   j["workspace"] = nlohmann::ordered_json::array();
@@ -172,6 +188,29 @@ nlohmann::ordered_json LaunchPlan::to_json() const {
 Result<LaunchPlan> LaunchPlan::from_json(const nlohmann::json& j) {
   if (!j.is_object()) return fail(ErrorCode::invalid_argument, "launch plan: expected a JSON object");
   LaunchPlan plan;
+  if (j.contains("params")) {
+    if (!j["params"].is_array()) return fail(ErrorCode::invalid_argument, "launch plan /params: expected an array");
+    for (std::size_t i = 0; i < j["params"].size(); ++i) {
+      const auto& p = j["params"][i];
+      std::string ptr = "/params/" + std::to_string(i);
+      if (!p.is_object() || !p.contains("name") || !p["name"].is_string() || !is_identifier(p["name"]))
+        return fail(ErrorCode::invalid_argument, "launch plan " + ptr + ": expected {\"name\": IDENTIFIER, \"default\", \"advance\"}");
+      PlanParam param;
+      param.name = p["name"];
+      if (param.name == "num_sms")
+        return fail(ErrorCode::invalid_argument, "launch plan " + ptr + ": 'num_sms' is reserved");
+      for (const auto& other : plan.params)
+        if (other.name == param.name)
+          return fail(ErrorCode::invalid_argument, "launch plan " + ptr + ": parameter '" + param.name + "' declared twice");
+      if (p.contains("default")) param.default_value = KJIT_TRY(expr_field(p["default"], ptr + "/default"));
+      if (p.contains("advance")) param.advance = KJIT_TRY(expr_field(p["advance"], ptr + "/advance"));
+      for (const auto& [key, value] : p.items()) {
+        if (key != "name" && key != "default" && key != "advance")
+          return fail(ErrorCode::invalid_argument, "launch plan " + ptr + ": unknown field '" + key + "' (known: name, default, advance)");
+      }
+      plan.params.push_back(std::move(param));
+    }
+  }
   if (j.contains("lets")) {
     if (!j["lets"].is_array()) return fail(ErrorCode::invalid_argument, "launch plan /lets: expected an array");
     for (std::size_t i = 0; i < j["lets"].size(); ++i) {
@@ -224,10 +263,38 @@ Result<LaunchPlan> LaunchPlan::from_json(const nlohmann::json& j) {
   return plan;
 }
 
-Result<ResolvedPlan> resolve_plan(const LaunchPlan& plan, const Bindings& axes, std::int64_t num_sms) {
+Result<ResolvedPlan> resolve_plan(const LaunchPlan& plan, const Bindings& axes, std::int64_t num_sms,
+                                  const Bindings& params) {
   ResolvedPlan out;
   out.values = axes;
   out.values["num_sms"] = num_sms;
+  for (const auto& [name, value] : params) {
+    (void)value;
+    if (std::none_of(plan.params.begin(), plan.params.end(), [&](const PlanParam& p) { return p.name == name; })) {
+      std::string declared;
+      for (const auto& p : plan.params) declared += (declared.empty() ? "" : ", ") + p.name;
+      return fail(ErrorCode::invalid_argument, "launch parameter '" + name + "' is not one the kernel's plan declares (" +
+                                                   (declared.empty() ? std::string("it declares none") : "declared: " + declared) +
+                                                   ")");
+    }
+  }
+  // Parameters see the axes and num_sms (not each other), then join the names lets may use.
+  const Bindings base = out.values;
+  for (const auto& p : plan.params) {
+    if (base.contains(p.name))
+      return fail(ErrorCode::invalid_argument, "launch plan: parameter '" + p.name + "' has the name of an axis");
+    ResolvedParam r;
+    r.name = p.name;
+    if (auto it = params.find(p.name); it != params.end()) {
+      r.value = it->second;
+      r.given = true;
+    } else {
+      r.value = KJIT_TRY(eval_expr(p.default_value, base));
+    }
+    if (!p.advance.empty()) r.advance = KJIT_TRY(eval_expr(p.advance, base));
+    out.values[p.name] = r.value;
+    out.params.push_back(std::move(r));
+  }
   for (const auto& l : plan.lets) out.values[l.name] = KJIT_TRY(eval_expr(l.expr, out.values));
   for (const auto& w : plan.workspace) {
     auto bytes = KJIT_TRY(eval_expr(w.bytes, out.values));

@@ -26,7 +26,26 @@ struct OpEntry {
   std::vector<std::string_view> optional_outputs;
   bool any_single_output = false;                   // gemm: one output of any name
   Result<TensorMap> (*run)(const Call&) = nullptr;
+  // Why the op cannot serve `def` beyond its inputs and outputs (empty: it can); may be null.
+  std::string (*why_not)(const kjit::jit::Definition&) = nullptr;
 };
+
+std::string rope_why_not(const kjit::jit::Definition& def) {
+  return detail::rope_is_neox(def) ? std::string()
+                                   : "its reference neither assigns is_neox nor names the NeoX style (rotary style unknown)";
+}
+
+const std::vector<OpEntry>& op_table();
+
+// "rmsnorm, gemm, ..." from the table, for messages.
+std::string known_op_types() {
+  std::string out;
+  for (const OpEntry& e : op_table()) {
+    if (!out.empty()) out += ", ";
+    out += e.op_type;
+  }
+  return out;
+}
 
 const std::vector<OpEntry>& op_table() {
   static const std::vector<OpEntry> table = {
@@ -60,6 +79,8 @@ const std::vector<OpEntry>& op_table() {
        {"lse"},
        false,
        detail::run_mla_paged},
+      {"sampling", {"probs"}, {"top_k", "top_p"}, {"samples"}, {}, false, detail::run_sampling},
+      {"rope", {"q", "k", "cos_sin_cache", "positions"}, {}, {"q_out", "k_out"}, {}, false, detail::run_rope, rope_why_not},
   };
   return table;
 }
@@ -90,6 +111,7 @@ std::string mismatch(const OpEntry& entry, const kjit::jit::Definition& def) {
       return str_cat("output '", spec.name, "' is not one the ", entry.op_type, " reference produces");
     }
   }
+  if (entry.why_not) return entry.why_not(def);
   return {};
 }
 
@@ -112,7 +134,8 @@ Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map
   const OpEntry* entry = find_entry(def.op_type);
   if (!entry) {
     return fail(ErrorCode::invalid_argument,
-                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name, "'); references exist for rmsnorm, gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged"));
+                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name,
+                        "'); references exist for ", known_op_types()));
   }
   if (std::string why = mismatch(*entry, def); !why.empty()) {
     return fail(ErrorCode::invalid_argument,
