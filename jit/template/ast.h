@@ -33,6 +33,7 @@ enum class ExprKind : std::uint8_t {
   literal, name, getattr, getitem, slice, call, filter, test,
   neg, pos, not_, binary, compare, and_, or_, cond, list, dict, concat,
   block_input,  // the captured body of a filter block or block set
+  error,        // raises a fixed error when evaluated (see const_fold.h)
 };
 
 enum class BinOp : std::uint8_t { add, sub, mul, div, floordiv, mod, pow };
@@ -164,6 +165,11 @@ struct BlockInputExpr : Expr {
   explicit BlockInputExpr(std::uint32_t off) : Expr(ExprKind::block_input, off) {}
 };
 
+struct ErrorExpr : Expr {
+  std::string message;
+  ErrorExpr(std::uint32_t off, std::string m) : Expr(ExprKind::error, off), message(std::move(m)) {}
+};
+
 // ---- statements
 
 enum class StmtKind : std::uint8_t {
@@ -279,6 +285,9 @@ struct IncludeStmt : Stmt {
   ExprPtr name;
   bool ignore_missing = false;
   bool with_context = true;
+  // `without context` inside a macro, call, filter block or block set:
+  // Jinja2 then bypasses the block's output buffer (unsupported in kjit).
+  bool in_buffer = false;
   IncludeStmt(std::uint32_t off) : Stmt(StmtKind::include, off) {}
 };
 
@@ -288,6 +297,7 @@ struct ParsedTemplate {
   std::string source;
   StmtList body;
   FrameAssigned frame_assigned;  // the top level's
+  bool uses_self = false;        // references Jinja's `self` (a TemplateReference)
 };
 
 }  // namespace kjit::jit::detail

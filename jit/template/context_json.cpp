@@ -88,7 +88,7 @@ Result<nlohmann::ordered_json> parse_context_json(std::string_view text, std::st
           return true;
         });
   } catch (const TooDeep&) {
-    return fail(ErrorCode::invalid_argument, where + ": the context JSON is nested deeper than " +
+    return fail(ErrorCode::invalid_argument, where + ": unsupported: context JSON nested deeper than " +
                                                  std::to_string(k_max_context_depth) + " levels");
   } catch (const nlohmann::ordered_json::out_of_range& e) {
     return fail(ErrorCode::invalid_argument,

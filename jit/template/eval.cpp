@@ -84,6 +84,10 @@ Value Renderer::eval_name(const NameExpr& e, Frame& f) {
           if (n == e.name) stopped = true;
         if (stopped) break;
       }
+      // Jinja2 binds `self` (a TemplateReference) in a template that uses it,
+      // in front of the context.
+      if (s->include_boundary && honor && e.name == "self" && f.unit->parsed->uses_self)
+        throw_unsupported("the 'self' template reference (template inheritance)");
       if (s->include_boundary) honor = false;
     }
   }
@@ -270,6 +274,7 @@ Value Renderer::eval_inner(const Expr& e, Frame& f) {
     case ExprKind::literal: return static_cast<const LiteralExpr&>(e).value;
     case ExprKind::name: return eval_name(static_cast<const NameExpr&>(e), f);
     case ExprKind::block_input: return m_block_input.back();
+    case ExprKind::error: throw_render_error(static_cast<const ErrorExpr&>(e).message);
     case ExprKind::getattr: {
       const auto& g = static_cast<const GetattrExpr&>(e);
       Value obj = eval(*g.object, f);

@@ -194,6 +194,8 @@ Value f_last(Renderer& r, const Value& v, CallArgs& a) {
   if (v.is_loop()) throw_unsupported("the last filter of the loop object");
   auto items = iterate(v);
   if (items.empty()) return Value::undefined("No last item, sequence was empty.", k_no_offset, r.current_unit());
+  // reversed() indexes a Markup with its own __getitem__ (Markup items).
+  if (v.is_markup()) return Value::markup(items.back().as_string());
   return items.back();
 }
 

@@ -41,7 +41,8 @@ void scan_expr(const Expr* e, Undeclared& u) {
   if (!e) return;
   switch (e->kind) {
     case ExprKind::literal:
-    case ExprKind::block_input: return;
+    case ExprKind::block_input:
+    case ExprKind::error: return;
     case ExprKind::name: u.name(static_cast<const NameExpr*>(e)->name, true); return;
     case ExprKind::getattr: scan_expr(static_cast<const GetattrExpr*>(e)->object.get(), u); return;
     case ExprKind::getitem: {
@@ -284,7 +285,8 @@ void Visitor::collect(const Expr* e) {
   if (!e) return;
   switch (e->kind) {
     case ExprKind::literal:
-    case ExprKind::block_input: return;
+    case ExprKind::block_input:
+    case ExprKind::error: return;
     case ExprKind::name: f.load(static_cast<const NameExpr*>(e)->name); return;
     case ExprKind::getattr: collect(static_cast<const GetattrExpr*>(e)->object.get()); return;
     case ExprKind::getitem: {
@@ -480,6 +482,8 @@ void analyze_frame(FrameAssigned& out, std::vector<const Names*>& ancestors,
 }
 
 }  // namespace
+
+bool references_name(const StmtList& body, const std::string& name) { return !find_undeclared(body, {name}).empty(); }
 
 FrameAssigned analyze_frames(StmtList& body) {
   std::vector<const Names*> ancestors;

@@ -24,5 +24,7 @@ namespace kjit::jit::detail {
 // Fills the frame_assigned lists and the loop / macro flags under `body`;
 // returns the top level's frame_assigned.
 FrameAssigned analyze_frames(StmtList& body);
+// Whether `body` loads `name` before any store of it (Jinja's find_undeclared).
+bool references_name(const StmtList& body, const std::string& name);
 
 }  // namespace kjit::jit::detail

@@ -113,7 +113,7 @@ Value data_attribute(const Value& obj, std::string_view name) {
     case Kind::callable: {
       const auto& c = *obj.as_callable();
       const MacroStmt& m = *c.macro;
-      if (name == "name") return Value::string(c.is_caller ? "caller" : m.name);
+      if (name == "name") return c.is_caller ? Value::none() : Value::string(m.name);
       if (name == "arguments") {
         std::vector<Value> names;
         for (const auto& p : m.params) names.push_back(Value::string(p.name));

@@ -80,6 +80,15 @@ std::string arg_text(const Value& self, const Value& v, const std::string& what)
   return self.is_markup() && !v.is_markup() ? html_escape(s) : s;
 }
 
+// An argument markupsafe 3 passes through unescaped but markupsafe 2.1
+// escaped: only plain text (nothing to escape) gives the same result in both.
+const std::string& plain_arg(const Value& self, const Value& v, const std::string& what) {
+  const std::string& s = str_arg(v, what);
+  if (self.is_markup() && s.find_first_of("&<>'\"") != std::string::npos)
+    throw_unsupported(what + " with HTML special characters in its argument (markupsafe versions differ)");
+  return s;
+}
+
 bool is_line_break(std::uint32_t c) {
   return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E || c == 0x85 ||
          c == 0x2028 || c == 0x2029;
@@ -91,45 +100,41 @@ Value split_impl(const Value& self, const Cps& cps, const Value* sep_v, std::int
   auto n = static_cast<std::int64_t>(cps.size());
   auto piece = [&](std::int64_t b, std::int64_t e) { return result(self, from_cps(cps, static_cast<std::size_t>(b), static_cast<std::size_t>(e))); };
   if (!sep_v || sep_v->is_none()) {
+    // CPython split_whitespace / rsplit_whitespace: once maxsplit is reached
+    // the rest is kept as-is (minus the whitespace before it).
+    std::int64_t count = maxsplit < 0 ? INT64_MAX : maxsplit;
+    auto sp = [&](std::int64_t k) { return py_isspace(cps[static_cast<std::size_t>(k)]); };
     if (!right) {
-      std::int64_t i = 0, count = 0;
-      while (true) {
-        while (i < n && py_isspace(cps[static_cast<std::size_t>(i)])) ++i;
-        if (i >= n) break;
-        if (maxsplit >= 0 && count >= maxsplit) {
-          std::int64_t e = n;
-          while (e > i && py_isspace(cps[static_cast<std::size_t>(e - 1)])) --e;
-          parts.push_back(piece(i, e));
-          break;
-        }
+      std::int64_t i = 0;
+      while (count-- > 0) {
+        while (i < n && sp(i)) ++i;
+        if (i == n) break;
         std::int64_t j = i;
-        while (j < n && !py_isspace(cps[static_cast<std::size_t>(j)])) ++j;
-        parts.push_back(piece(i, j));
-        ++count;
-        i = j;
+        while (i < n && !sp(i)) ++i;
+        parts.push_back(piece(j, i));
+      }
+      if (i < n) {
+        while (i < n && sp(i)) ++i;
+        if (i != n) parts.push_back(piece(i, n));
       }
     } else {
-      std::int64_t i = n, count = 0;
-      while (true) {
-        while (i > 0 && py_isspace(cps[static_cast<std::size_t>(i - 1)])) --i;
-        if (i <= 0) break;
-        if (maxsplit >= 0 && count >= maxsplit) {
-          std::int64_t b = 0;
-          while (b < i && py_isspace(cps[static_cast<std::size_t>(b)])) ++b;
-          parts.push_back(piece(b, i));
-          break;
-        }
+      std::int64_t i = n;
+      while (count-- > 0) {
+        while (i > 0 && sp(i - 1)) --i;
+        if (i == 0) break;
         std::int64_t j = i;
-        while (j > 0 && !py_isspace(cps[static_cast<std::size_t>(j - 1)])) --j;
-        parts.push_back(piece(j, i));
-        ++count;
-        i = j;
+        while (i > 0 && !sp(i - 1)) --i;
+        parts.push_back(piece(i, j));
+      }
+      if (i > 0) {
+        while (i > 0 && sp(i - 1)) --i;
+        if (i != 0) parts.push_back(piece(0, i));
       }
       std::reverse(parts.begin(), parts.end());
     }
     return Value::list(std::move(parts));
   }
-  Cps sep = to_cps(arg_text(self, *sep_v, what));
+  Cps sep = to_cps(str_arg(*sep_v, what));
   if (sep.empty()) throw_render_error("ValueError: empty separator");
   auto m = static_cast<std::int64_t>(sep.size());
   std::int64_t count = 0;
@@ -235,7 +240,7 @@ Value call_str_method(Renderer& r, const Value& self, const std::string& name, C
       if (right)
         while (e > b && py_isspace(cps[e - 1])) --e;
     } else {
-      Cps chars = to_cps(arg_text(self, a.args[0], what));
+      Cps chars = to_cps(plain_arg(self, a.args[0], what));
       auto has = [&](std::uint32_t c) { return std::find(chars.begin(), chars.end(), c) != chars.end(); };
       if (left)
         while (b < e && has(cps[b])) ++b;
@@ -285,7 +290,7 @@ Value call_str_method(Renderer& r, const Value& self, const std::string& name, C
   }
   if (name == "replace") {
     positional(a, 2, 3, what);
-    Cps from = to_cps(arg_text(self, a.args[0], what)), to = to_cps(arg_text(self, a.args[1], what));
+    Cps from = to_cps(plain_arg(self, a.args[0], what)), to = to_cps(arg_text(self, a.args[1], what));
     std::int64_t count = a.args.size() > 2 ? int_arg(a.args[2], what) : -1;
     Cps out;
     std::int64_t done = 0;
@@ -380,7 +385,7 @@ Value call_str_method(Renderer& r, const Value& self, const std::string& name, C
   }
   if (name == "partition" || name == "rpartition") {
     positional(a, 1, 1, what);
-    Cps sep = to_cps(arg_text(self, a.args[0], what));
+    Cps sep = to_cps(plain_arg(self, a.args[0], what));
     if (sep.empty()) throw_render_error("ValueError: empty separator");
     bool rev = name == "rpartition";
     std::int64_t hit = find_cps(cps, sep, 0, n, rev);
@@ -394,6 +399,7 @@ Value call_str_method(Renderer& r, const Value& self, const std::string& name, C
   }
   if (name == "removeprefix" || name == "removesuffix") {
     positional(a, 1, 1, what);
+    if (self.is_markup()) throw_unsupported(what + " (markupsafe versions differ)");
     const std::string& x = str_arg(a.args[0], what);
     if (name == "removeprefix" && s.starts_with(x)) return result(self, s.substr(x.size()));
     if (name == "removesuffix" && !x.empty() && s.ends_with(x)) return result(self, s.substr(0, s.size() - x.size()));

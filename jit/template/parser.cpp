@@ -5,6 +5,7 @@
 // Thread safety: pure function.
 #include "jit/template/parser.h"
 
+#include "jit/template/const_fold.h"
 #include "jit/template/frames.h"
 #include "jit/template/lexer.h"
 #include "jit/template/parser_impl.h"
@@ -146,6 +147,8 @@ void Parser::consume_end(std::string_view name) {
   if (!at_name(name)) fail("expected " + quote(name) + ", got " + found());
   next();
 }
+
+Parser::BufferScope::BufferScope(Parser& p) : parser(p) { ++parser.m_buffered; }
 
 void Parser::parse_statement(StmtList& out) {
   RecursionGuard guard(*this);
@@ -290,8 +293,12 @@ StmtPtr Parser::parse_for() {
   SoftScope soft(m_soft, false);
   if (skip_name("if")) node->filter = checked(parse_expression());
   if (skip_name("recursive")) node->recursive = true;
-  node->body = parse_statements({"endfor", "else"}, "for", node->offset);
-  if (skip_name("else")) node->otherwise = parse_statements({"endfor"}, "for", node->offset);
+  {
+    std::optional<BufferScope> buffered;
+    if (node->recursive) buffered.emplace(*this);
+    node->body = parse_statements({"endfor", "else"}, "for", node->offset);
+    if (skip_name("else")) node->otherwise = parse_statements({"endfor"}, "for", node->offset);
+  }
   consume_end("endfor");
   return node;
 }
@@ -308,6 +315,7 @@ StmtPtr Parser::parse_set() {
   auto node = std::make_unique<SetBlockStmt>(off);
   node->target = std::move(target);
   SoftScope soft(m_soft, false);
+  BufferScope buffered(*this);
   if (at(Tok::pipe)) node->filter = checked(parse_filter(std::make_unique<BlockInputExpr>(cur().offset), false));
   node->body = parse_statements({"endset"}, "set", off);
   consume_end("endset");
@@ -339,6 +347,7 @@ StmtPtr Parser::parse_macro() {
   auto node = std::make_unique<MacroStmt>(next().offset);
   SoftScope soft(m_soft, false);
   node->name = parse_name_target("a macro name");
+  BufferScope buffered(*this);
   parse_signature(*node);
   node->body = parse_statements({"endmacro"}, "macro", node->offset);
   consume_end("endmacro");
@@ -357,6 +366,7 @@ StmtPtr Parser::parse_call_block() {
   if (call->kind != ExprKind::call) fail_at("expected call", node->offset);
   node->call = std::move(call);
   SoftScope soft(m_soft, false);
+  BufferScope buffered(*this);
   node->caller.body = parse_statements({"endcall"}, "call", node->offset);
   consume_end("endcall");
   return node;
@@ -365,6 +375,7 @@ StmtPtr Parser::parse_call_block() {
 StmtPtr Parser::parse_filter_block() {
   auto node = std::make_unique<FilterBlockStmt>(next().offset);
   SoftScope soft(m_soft, false);
+  BufferScope buffered(*this);
   node->filter = checked(parse_filter(std::make_unique<BlockInputExpr>(cur().offset), true));
   node->body = parse_statements({"endfilter"}, "filter", node->offset);
   consume_end("endfilter");
@@ -398,6 +409,7 @@ StmtPtr Parser::parse_include() {
     next();
     next();
   }
+  node->in_buffer = !node->with_context && m_buffered > 0;
   return node;
 }
 
@@ -443,6 +455,8 @@ std::shared_ptr<const ParsedTemplate> parse_template(std::string source) {
   Parser p(t->source, tokenize(t->source));
   t->body = p.parse_all();
   t->frame_assigned = analyze_frames(t->body);
+  t->uses_self = references_name(t->body, "self");
+  mark_nonfinite_constants(t->body);
   return t;
 }
 

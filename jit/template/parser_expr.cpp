@@ -28,7 +28,8 @@ int max_children(const Expr& e) {
   switch (e.kind) {
     case ExprKind::literal:
     case ExprKind::name:
-    case ExprKind::block_input: return 0;
+    case ExprKind::block_input:
+    case ExprKind::error: return 0;
     case ExprKind::getattr: return static_cast<const GetattrExpr&>(e).object->depth;
     case ExprKind::getitem: {
       auto& g = static_cast<const GetitemExpr&>(e);
@@ -126,7 +127,8 @@ void check_unknown(const Expr* e, bool soft) {
   switch (e->kind) {
     case ExprKind::literal:
     case ExprKind::name:
-    case ExprKind::block_input: return;
+    case ExprKind::block_input:
+    case ExprKind::error: return;
     case ExprKind::getattr: check_unknown(static_cast<const GetattrExpr*>(e)->object.get(), soft); return;
     case ExprKind::getitem: {
       auto* g = static_cast<const GetitemExpr*>(e);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -139,6 +140,12 @@ class Parser {
   int m_blocks = 0;
   int m_loops = 0;
   bool m_soft = false;
+  int m_buffered = 0;  // inside a macro, call, filter block, block set or recursive loop
+  struct BufferScope {
+    Parser& parser;
+    explicit BufferScope(Parser& p);
+    ~BufferScope() { --parser.m_buffered; }
+  };
 };
 
 }  // namespace kjit::jit::detail

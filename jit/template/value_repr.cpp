@@ -167,7 +167,7 @@ void append_dict_repr(std::string& out, const DictObj& d, bool ascii_only) {
 
 std::string callable_repr(const CallableObj& c) {
   switch (c.builtin) {
-    case Builtin::macro: return c.is_caller ? "<Macro 'caller'>" : "<Macro '" + c.name + "'>";
+    case Builtin::macro: return c.is_caller ? "<Macro anonymous>" : "<Macro '" + c.name + "'>";
     case Builtin::range: return "<class 'range'>";
     case Builtin::dict: return "<class 'dict'>";
     case Builtin::namespace_: return "<class 'jinja2.utils.Namespace'>";
