@@ -109,6 +109,34 @@ Value float_op(BinOp op, double x, double y) {
   return Value();
 }
 
+// Python's int / int: the double nearest to the exact quotient. Exact
+// operands (|v| <= 2**53) divide directly; otherwise the quotient is computed
+// with 56+ significant bits plus a sticky bit and rounded once.
+double true_divide(std::int64_t x, std::int64_t y) {
+  constexpr std::int64_t k_exact = std::int64_t{1} << 53;
+  if (x <= k_exact && x >= -k_exact && y <= k_exact && y >= -k_exact)
+    return static_cast<double>(x) / static_cast<double>(y);
+  bool neg = (x < 0) != (y < 0);
+  unsigned __int128 a = x < 0 ? 0 - static_cast<unsigned __int128>(static_cast<__int128>(x)) : static_cast<unsigned __int128>(x);
+  unsigned __int128 b = y < 0 ? 0 - static_cast<unsigned __int128>(static_cast<__int128>(y)) : static_cast<unsigned __int128>(y);
+  if (a == 0) return neg ? -0.0 : 0.0;
+  auto bitlen = [](unsigned __int128 v) {
+    int n = 0;
+    while (v) {
+      v >>= 1;
+      ++n;
+    }
+    return n;
+  };
+  int shift = 56 + bitlen(b) - bitlen(a);
+  if (shift < 0) shift = 0;
+  unsigned __int128 n = a << shift;
+  unsigned __int128 q = n / b, r = n % b;
+  if (r != 0) q |= 1;  // sticky bit: below the rounding position
+  double d = std::ldexp(static_cast<double>(q), -shift);
+  return neg ? -d : d;
+}
+
 Value int_op(BinOp op, std::int64_t x, std::int64_t y) {
   std::int64_t r = 0;
   switch (op) {
@@ -123,11 +151,7 @@ Value int_op(BinOp op, std::int64_t x, std::int64_t y) {
       return Value::integer(r);
     case BinOp::div: {
       if (y == 0) throw_render_error("division by zero");
-      // Exact inputs give Python's correctly rounded quotient.
-      constexpr std::int64_t k_exact = std::int64_t{1} << 53;
-      if (x > k_exact || x < -k_exact || y > k_exact || y < -k_exact)
-        throw_unsupported("true division of integers beyond 2**53 (Python rounds the exact quotient)");
-      return Value::floating(static_cast<double>(x) / static_cast<double>(y));
+      return Value::floating(true_divide(x, y));
     }
     case BinOp::floordiv:
     case BinOp::mod: {

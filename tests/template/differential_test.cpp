@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -166,6 +167,15 @@ class Campaign {
     }
     return s;
   }
+  // The unsupported features met, most frequent first.
+  std::string unsupported_report() const {
+    std::vector<std::pair<long, std::string>> v;
+    for (const auto& [what, n] : m_unsupported) v.emplace_back(n, what);
+    std::sort(v.rbegin(), v.rend());
+    std::string s;
+    for (const auto& [n, what] : v) s += "  " + std::to_string(n) + "x " + what + "\n";
+    return s;
+  }
 
  private:
   void run_batch(const std::vector<Case>& cases, std::size_t b, std::size_t e) {
@@ -181,18 +191,57 @@ class Campaign {
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     std::ifstream results(m_dir / "results.jsonl");
     Environment env({m_dir});
+    std::vector<KjitResult> got = m_isolated ? render_batch_isolated(env, cases, b, e) : std::vector<KjitResult>{};
     std::string line;
     for (std::size_t i = b; i < e; ++i) {
       ASSERT_TRUE(std::getline(results, line)) << "jinja_diff.py returned too few results";
       nlohmann::json want = nlohmann::json::parse(line);
-      fs::path file = m_dir / ("t" + std::to_string(i) + ".j2");
-      KjitResult got = m_isolated ? render_isolated(env, file, cases[i].c.context_json)
-                                  : render_kjit(env, file, cases[i].c.context_json);
-      Outcome o = classify(want, got);
+      KjitResult r = m_isolated ? std::move(got[i - b]) : render_kjit(env, file_of(i), cases[i].c.context_json);
+      Outcome o = classify(want, r);
       ++m_counts[o];
-      if (is_failure(o)) record(cases[i], o, want, got);
-      fs::remove(file);
+      if (o == Outcome::kjit_unsupported) {
+        std::string what = r.text.substr(r.text.find("unsupported: ") + 13);
+        ++m_unsupported[what.substr(0, what.find_first_of("(\n"))];
+      }
+      if (is_failure(o)) record(cases[i], o, want, r);
+      fs::remove(file_of(i));
     }
+  }
+
+  fs::path file_of(std::size_t i) const { return m_dir / ("t" + std::to_string(i) + ".j2"); }
+
+  // Renders a whole batch in one forked child (fast); if that child dies,
+  // renders each case in its own child to find the crash or hang.
+  std::vector<KjitResult> render_batch_isolated(const Environment& env, const std::vector<Case>& cases, std::size_t b,
+                                                std::size_t e) {
+    fs::path out = m_dir / "kjit_results.jsonl";
+    pid_t pid = fork();
+    if (pid == 0) {
+      std::ofstream f(out, std::ios::binary);
+      for (std::size_t i = b; i < e; ++i) {
+        alarm(20);
+        KjitResult r = render_kjit(env, file_of(i), cases[i].c.context_json);
+        f << nlohmann::json{{"ok", r.ok}, {"text", r.text}}.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace)
+          << "\n";
+      }
+      f.close();
+      _exit(f ? 0 : 3);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::vector<KjitResult> results;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      std::ifstream in(out);
+      std::string line;
+      while (std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line);
+        results.push_back({j["ok"].get<bool>(), j["text"].get<std::string>()});
+      }
+      if (results.size() == e - b) return results;
+      results.clear();
+    }
+    for (std::size_t i = b; i < e; ++i) results.push_back(render_isolated(env, file_of(i), cases[i].c.context_json));
+    return results;
   }
 
   static Outcome classify(const nlohmann::json& want, const KjitResult& got) {
@@ -221,6 +270,7 @@ class Campaign {
   bool m_isolated;
   fs::path m_dir, m_out;
   std::map<Outcome, long> m_counts;
+  std::map<std::string, long> m_unsupported;
   long m_failures = 0;
 };
 
@@ -274,6 +324,7 @@ TEST(DifferentialTest, MatchesJinja2OnGeneratedTemplates) {
     }
   }
   std::printf("[differential] seed %llu: %s\n", static_cast<unsigned long long>(seed), run.summary(static_cast<long>(total)).c_str());
+  std::printf("[differential] unsupported features met:\n%s", run.unsupported_report().c_str());
   EXPECT_EQ(run.failures(), 0);
   // The generator must mostly produce templates both engines render, or the
   // test is weak.
@@ -289,6 +340,7 @@ TEST(DifferentialTest, MatchesJinja2OnEdgeCases) {
   Campaign run(std::getenv("KJIT_DIFF_TEMPLATES") != nullptr);
   run.run(cases);
   std::printf("[differential] edge cases: %s\n", run.summary(static_cast<long>(cases.size())).c_str());
+  std::printf("[differential] unsupported features met:\n%s", run.unsupported_report().c_str());
   EXPECT_EQ(run.failures(), 0);
 }
 
