@@ -259,17 +259,16 @@ Value Renderer::call_macro(const CallableObj& c, CallArgs& args, std::uint32_t o
   }
   Sink capture;
   Frame f{scope, c.unit, &capture};
+  // Parameters not given start out undefined (a default may refer to a later
+  // parameter), then take their defaults in order.
+  for (std::size_t i = 0; i < count; ++i)
+    if (!given[i])
+      scope->set(m.params[i].name,
+                 Value::undefined("parameter " + quote(m.params[i].name) + " was not provided", offset, m_current));
   ++m_depth;
   try {
-    for (std::size_t i = 0; i < count; ++i) {
-      if (given[i]) continue;
-      if (m.params[i].default_value) {
-        scope->set(m.params[i].name, eval(*m.params[i].default_value, f));
-      } else {
-        scope->set(m.params[i].name,
-                   Value::undefined("parameter " + quote(m.params[i].name) + " was not provided", offset, m_current));
-      }
-    }
+    for (std::size_t i = 0; i < count; ++i)
+      if (!given[i] && m.params[i].default_value) scope->set(m.params[i].name, eval(*m.params[i].default_value, f));
     exec(m.body, f);
   } catch (TemplateError& e) {
     --m_depth;

@@ -291,6 +291,7 @@ Value f_round(Renderer&, const Value& v, CallArgs& a) {
   if (std::isinf(x)) throw_render_error("OverflowError: cannot convert float infinity to integer");
   double r = m == "ceil" ? std::ceil(x) : std::floor(x);
   if (std::fabs(r) > 9007199254740992.0) throw_unsupported("round(method='ceil'/'floor') beyond 2**53");
+  if (r == 0) r = 0.0;  // math.ceil/floor return an int: no negative zero
   return Value::floating(r / p);
 }
 

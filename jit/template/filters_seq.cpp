@@ -403,11 +403,7 @@ Value f_sort(Renderer& r, const Value& v, CallArgs& a) {
   bool fold = !(b.has(1) && truthy(b.get(1)));
   auto items = iterate(v);
   auto keys = sort_keys_of(r, items, b.get_or(2, Value::none()), fold);
-  std::vector<std::size_t> order(items.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    return reverse ? compare(keys[y], keys[x]) < 0 : compare(keys[x], keys[y]) < 0;
-  });
+  std::vector<std::size_t> order = python_sort_order(keys, reverse);
   std::vector<Value> out;
   out.reserve(items.size());
   for (std::size_t i : order) out.push_back(items[i]);
@@ -429,11 +425,7 @@ Value f_dictsort(Renderer&, const Value& v, CallArgs& a) {
   for (const auto& [k, val] : v.as_dict()->items) out.push_back(Value::tuple({k, val}));
   std::vector<Value> keys;
   for (const auto& t : out) keys.push_back(fold ? ignore_case(t.as_list()->items[pos]) : t.as_list()->items[pos]);
-  std::vector<std::size_t> order(out.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    return reverse ? compare(keys[y], keys[x]) < 0 : compare(keys[x], keys[y]) < 0;
-  });
+  std::vector<std::size_t> order = python_sort_order(keys, reverse);
   std::vector<Value> sorted;
   for (std::size_t i : order) sorted.push_back(out[i]);
   return Value::list(std::move(sorted));
@@ -447,9 +439,7 @@ Value f_groupby(Renderer& r, const Value& v, CallArgs& a) {
   auto items = iterate(v);
   std::vector<Value> keys;
   for (const auto& item : items) keys.push_back(get_path(r, item, attribute, &fallback, fold));
-  std::vector<std::size_t> order(items.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return compare(keys[x], keys[y]) < 0; });
+  std::vector<std::size_t> order = python_sort_order(keys, false);
   std::vector<Value> groups;
   for (std::size_t i = 0; i < order.size();) {
     std::size_t j = i;

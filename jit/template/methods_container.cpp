@@ -173,10 +173,8 @@ Value call_list_method(Renderer& r, const Value& self, const std::string& name, 
         throw_render_error("TypeError: sort() got an unexpected keyword argument '" + k + "'");
       }
     }
-    std::vector<Value> sorted = items;
-    std::stable_sort(sorted.begin(), sorted.end(), [&](const Value& x, const Value& y) {
-      return reverse ? compare(y, x) < 0 : compare(x, y) < 0;
-    });
+    std::vector<Value> sorted;
+    for (std::size_t i : python_sort_order(items, reverse)) sorted.push_back(items[i]);
     items = std::move(sorted);
     return Value::none();
   }

@@ -204,6 +204,16 @@ void Renderer::assign(const Target& t, Value v, Frame& f) {
   }
 }
 
+Value Renderer::repack(const Target& t, const Scope& scope) {
+  if (t.type == Target::Type::tuple) {
+    std::vector<Value> parts;
+    for (const auto& i : t.items) parts.push_back(repack(i, scope));
+    return Value::tuple(std::move(parts));
+  }
+  const Value* v = scope.find_local(t.name);
+  return v ? *v : Value();
+}
+
 void Renderer::exec_for(const ForStmt& s, Frame& f) {
   Value iterable = eval(*s.iter, f);
   run_loop(s, iterable, f, 1);
@@ -212,13 +222,16 @@ void Renderer::exec_for(const ForStmt& s, Frame& f) {
 void Renderer::run_loop(const ForStmt& s, const Value& iterable, Frame& f, int depth) {
   std::vector<Value> items = at_offset(f.unit, s.iter->offset, [&] { return iterate(iterable); });
   if (s.filter) {
+    // Jinja2's loop filter is a generator that yields the loop target back:
+    // a tuple target yields the unpacked values as a tuple.
     std::vector<Value> kept;
     for (auto& item : items) {
       charge(1);
       Frame test{child_scope(f, {}), f.unit, f.sink};
       assign(s.target, item, test);
       Value c = eval(*s.filter, test);
-      if (at_offset(f.unit, s.filter->offset, [&] { return truthy(c); })) kept.push_back(std::move(item));
+      if (at_offset(f.unit, s.filter->offset, [&] { return truthy(c); }))
+        kept.push_back(s.target.type == Target::Type::tuple ? repack(s.target, *test.scope) : std::move(item));
     }
     items = std::move(kept);
   }

@@ -162,6 +162,8 @@ class Renderer {
   void exec_with(const WithStmt& s, Frame& f);
   void exec_call_block(const CallBlockStmt& s, Frame& f);
   void assign(const Target& t, Value v, Frame& f);
+  // The values `t` was assigned in `scope`, rebuilt as (nested) tuples.
+  static Value repack(const Target& t, const Scope& scope);
   void emit(Sink& sink, std::string_view text, int file_id, int line, bool advance_lines);
   std::shared_ptr<Scope> child_scope(const Frame& f, const FrameAssigned& undefined_init);
 

@@ -6,6 +6,7 @@
 // nesting counter of NestingGuard.
 #include "jit/template/value.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "jit/template/template_error.h"
@@ -370,6 +371,60 @@ void require_hashable(const Value& v) {
     default: return;
   }
   throw_render_error("TypeError: unhashable type: '" + type_name(v) + "'");
+}
+
+namespace {
+
+bool has_nan(const Value& v) {
+  if (v.is_float()) return std::isnan(v.as_float());
+  if (v.is_seq(SeqKind::list) || v.is_seq(SeqKind::tuple)) {
+    NestingGuard guard;
+    for (const auto& e : v.as_list()->items)
+      if (has_nan(e)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::size_t> python_sort_order(const std::vector<Value>& keys, bool reverse) {
+  const std::size_t n = keys.size();
+  std::vector<std::size_t> idx(n);
+  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+  // CPython: reverse, sort ascending (stable), reverse again.
+  if (reverse) std::reverse(idx.begin(), idx.end());
+  auto lt = [&](std::size_t a, std::size_t b) { return compare(keys[a], keys[b]) < 0; };
+  bool partial = false;
+  for (const auto& k : keys) partial = partial || has_nan(k);
+  if (!partial) {
+    std::stable_sort(idx.begin(), idx.end(), lt);
+  } else if (n >= 2) {
+    if (n >= 64) throw_unsupported("sorting 64 or more values that include NaN (CPython's merge order)");
+    // timsort for n < 64: count_run, reverse a strictly descending run, then
+    // binary insertion sort of the rest.
+    std::size_t run = 1;
+    bool descending = lt(idx[1], idx[0]);
+    run = 2;
+    if (descending) {
+      while (run < n && lt(idx[run], idx[run - 1])) ++run;
+      std::reverse(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(run));
+    } else {
+      while (run < n && !lt(idx[run], idx[run - 1])) ++run;
+    }
+    for (std::size_t start = run; start < n; ++start) {
+      std::size_t pivot = idx[start];
+      std::size_t l = 0, r = start;
+      do {
+        std::size_t p = l + ((r - l) >> 1);
+        if (lt(pivot, idx[p])) r = p;
+        else l = p + 1;
+      } while (l < r);
+      for (std::size_t p = start; p > l; --p) idx[p] = idx[p - 1];
+      idx[l] = pivot;
+    }
+  }
+  if (reverse) std::reverse(idx.begin(), idx.end());
+  return idx;
 }
 
 std::vector<Value> seq_items(const ListObj& l) {

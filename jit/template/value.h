@@ -275,6 +275,12 @@ int compare(const Value& a, const Value& b, bool fold_case = false);
 // set member.
 void require_hashable(const Value& v);
 
+// Python's list.sort(reverse=...) over `keys`: the order in which to take the
+// items. Stable, and identical to CPython's timsort also when the keys are
+// not totally ordered (NaN): then it runs timsort's binary insertion sort
+// (lists of 64 or more such keys are "unsupported").
+std::vector<std::size_t> python_sort_order(const std::vector<Value>& keys, bool reverse);
+
 // The items of a sequence (list, tuple, range, dict view) as a vector.
 std::vector<Value> seq_items(const ListObj& l);
 // Elements of an iterable (sequence items, dict keys, string characters; an
