@@ -324,7 +324,9 @@ void Renderer::exec_call_block(const CallBlockStmt& s, Frame& f) {
   eval_args(call.args, f, args);
   for (const auto& [k, v] : args.kwargs)
     if (k == "caller") fail_at(f.unit, call.offset, "SyntaxError: keyword argument repeated: caller");
-  args.kwargs.emplace_back("caller", Value::callable(std::move(caller)));
+  // Jinja2 passes caller= after the explicit keywords, before **kwargs.
+  args.kwargs.insert(args.kwargs.begin() + static_cast<std::ptrdiff_t>(call.args.kwargs.size()),
+                     {"caller", Value::callable(std::move(caller))});
   m_current = f.unit;
   Value r = at_offset(f.unit, call.callee->offset, [&] { return call_value(callee, args, call.callee->offset); });
   std::string text = at_offset(f.unit, s.offset, [&] { return to_str(r); });
