@@ -11,8 +11,9 @@ namespace kjit::jit {
 
 Result<RenderedKernel> render_kernel(const Definition& def, const std::string& arch, const TemplateRegistry& registry,
                                      const Environment& env) {
-  nlohmann::json context = KJIT_TRY(build_context(def, arch));
-  const TemplateManifest* manifest = KJIT_TRY(registry.match(def, context, env));
+  // Ordered: templates iterate the context's dicts in definition order.
+  nlohmann::ordered_json context = KJIT_TRY(build_ordered_context(def, arch));
+  const TemplateManifest* manifest = KJIT_TRY(registry.match(def, nlohmann::json(context), env));
   Rendered source = KJIT_TRY(env.render_file(manifest->source, context));
   Rendered plan_text = KJIT_TRY(env.render_file(manifest->plan, context));
   nlohmann::json plan_json;

@@ -16,6 +16,7 @@
 
 #include <xxhash.h>
 
+#include "jit/template/context_json.h"
 #include "jit/template/parser.h"
 #include "jit/template/renderer.h"
 #include "jit/template/template_error.h"
@@ -150,18 +151,9 @@ Error to_error(const TemplateError& e, std::string_view root_name) {
   return Error{e.code, std::move(message), {}};
 }
 
-std::shared_ptr<Scope> context_scope(const nlohmann::json& context) {
-  auto scope = std::make_shared<Scope>();
-  if (context.is_object()) {
-    scope->vars.reserve(context.size());
-    for (auto it = context.begin(); it != context.end(); ++it)
-      scope->vars.emplace_back(it.key(), Value::from_json(it.value()));
-  }
-  return scope;
-}
-
+template <class J>
 Result<Rendered> render_source(const EnvironmentImpl& env, std::string name, std::filesystem::path dir,
-                               const std::string& source, bool is_file, const nlohmann::json& context) {
+                               const std::string& source, bool is_file, const J& context) {
   if (!context.is_object() && !context.is_null())
     return fail(ErrorCode::invalid_argument, name + ": the template context must be a JSON object, got " +
                                                  std::string(context.type_name()));
@@ -192,8 +184,21 @@ Result<Rendered> Environment::render_file(const std::filesystem::path& file, con
   return detail::render_source(*m_impl, file.string(), file.parent_path(), *text, true, context);
 }
 
+Result<Rendered> Environment::render_file(const std::filesystem::path& file,
+                                          const nlohmann::ordered_json& context) const {
+  auto text = detail::read_file(file);
+  if (!text) return fail(ErrorCode::not_found, "template file not found: " + file.string());
+  return detail::render_source(*m_impl, file.string(), file.parent_path(), *text, true, context);
+}
+
 Result<Rendered> Environment::render_string(std::string_view source, std::string_view name,
                                             const nlohmann::json& context) const {
+  std::filesystem::path dir = std::filesystem::path(name).parent_path();
+  return detail::render_source(*m_impl, std::string(name), dir, std::string(source), false, context);
+}
+
+Result<Rendered> Environment::render_string(std::string_view source, std::string_view name,
+                                            const nlohmann::ordered_json& context) const {
   std::filesystem::path dir = std::filesystem::path(name).parent_path();
   return detail::render_source(*m_impl, std::string(name), dir, std::string(source), false, context);
 }
