@@ -81,7 +81,7 @@ struct CacheOptions {
   std::uint64_t max_size = 2ull << 30;    // Default: 2 GiB (Config::cache_max_size, KJIT_CACHE_MAX_SIZE)
   Env* env = nullptr;                     // Default: Env::posix(); must outlive the Cache
   bool read_only = false;                 // Default: false, but detected (see above). KJIT_CACHE_READONLY, --read-only
-  EntryVerifier verifier;                 // Default: the structural check (see above)
+  EntryVerifier verifier = {};            // Default: the structural check (see above)
 };
 
 // Bundle signing (HMAC-SHA256, format in bundle.cpp).

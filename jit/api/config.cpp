@@ -26,6 +26,8 @@ const std::vector<Setting>& settings() {
       {"--sign-key FILE (cache export/import)", "KJIT_BUNDLE_KEY", "(none)",
        "file with the HMAC-SHA256 key: export signs bundles, import requires and checks the signature"},
       {"-j N", "KJIT_JOBS", "number of cores", "parallel compile jobs for warmup"},
+      {"(none)", "KJIT_NVRTC_LIBRARY", "found: LD_LIBRARY_PATH, then <cuda>/lib64",
+       "the libnvrtc.so.13 file to use (loaded on the first compile only)"},
       {"-v", "KJIT_LOG", "warn", "log level: error, warn, info, debug (-v = info, -vv = debug)"},
   };
   return table;

@@ -5,9 +5,19 @@
 // --help, or when none or an unknown one is named, so CLI11's messages stay
 // the same), and `--version` answers before any app is built. Malformed
 // KJIT_* variables stop the start with exit 2 (Config::check_env).
+//
+// Built twice (CMakeLists.txt): `kjit-full` with every command, and `kjit`
+// without the commands that need cpp-httplib or OpenSSL (KJIT_FULL_COMMANDS:
+// serve, export, cache), whose libraries would otherwise be loaded by every
+// process. `kjit` execs `kjit-full` from its own folder for those, for
+// --help and for anything it does not know, so users see one program.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string_view>
 
@@ -71,6 +81,22 @@ std::string_view named_subcommand(int argc, char** argv) {
   return {};
 }
 
+#ifdef KJIT_FULL_COMMANDS
+// Replaces this process with kjit-full from the folder of this executable.
+[[noreturn]] void exec_full(char** argv, std::string_view command) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto full = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "kjit-full";
+  ::execv(full.c_str(), argv);
+  std::fprintf(stderr,
+               "kjit: cannot run %s%s%.*s: %s; kjit-full must sit beside kjit (it has the commands " KJIT_FULL_COMMANDS
+               " and the full --help)\n",
+               full.c_str(), command.empty() ? "" : " for ", static_cast<int>(command.size()), command.data(),
+               std::strerror(errno));
+  std::exit(1);
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,6 +112,12 @@ int main(int argc, char** argv) {
     for (const auto& p : problems) std::fprintf(stderr, "kjit: %s\n", p.c_str());
     return 2;
   }
+  auto& registry = command_registry();
+  const std::string_view named = named_subcommand(argc, argv);
+  const bool known = std::any_of(registry.begin(), registry.end(), [&](const Command& c) { return c.name == named; });
+#ifdef KJIT_FULL_COMMANDS
+  if (!known) exec_full(argv, named);
+#endif
   CLI::App app{"kjit: JIT compilation service for CUDA kernels (NVRTC, SQLite cache, reference checks)"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -103,11 +135,8 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", globals.verbosity, "more logging (-vv for debug)");
   app.set_version_flag("--version", "kjit (build " + kjit::jit::kjit_build_short() + ")");
 
-  auto& registry = command_registry();
   std::stable_sort(registry.begin(), registry.end(),
                    [](const Command& a, const Command& b) { return a.order < b.order; });
-  const std::string_view named = named_subcommand(argc, argv);
-  const bool known = std::any_of(registry.begin(), registry.end(), [&](const Command& c) { return c.name == named; });
   std::vector<std::pair<CLI::App*, RunFn>> runs;
   for (auto& cmd : registry) {
     if (known && cmd.name != named) continue;
