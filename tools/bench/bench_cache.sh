@@ -7,12 +7,12 @@
 #     118-definition dataset on the path, `kjit --version`, and a miss, interleaved
 #     round by round; BEFORE=path/to/old/kjit adds the same for an older binary.
 # Usage: tools/bench/bench_cache.sh [NAME]   (default rmsnorm_h4096); needs hyperfine.
-# SECTIONS="4" runs only the listed sections; ROUNDS sets rounds for 3 and 4.
+# SECTIONS="4" runs only the listed sections; ROUNDS sets rounds for 3 and 4; NO_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 name=${1:-rmsnorm_h4096}
 b=${BUILD_DIR:-build}
-cmake --build "$b" --target kjit kjit_jit_get_bench >/dev/null
+[ -n "${NO_BUILD:-}" ] || cmake --build "$b" --target kjit kjit_jit_get_bench >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export KJIT_CACHE_DIR=$tmp/cache KJIT_ARCH=sm_90a
