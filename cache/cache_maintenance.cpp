@@ -130,6 +130,13 @@ Result<GcReport> Cache::gc() {
       if (held && *held && m_env->remove_file(m_paths.lock(key))) ++report.stale_locks;
     }
   }
+  // Fold the WAL into the main file and truncate it, so the folder can be
+  // copied, shipped in an image or mounted read-only as it is (index.h,
+  // "Read-only opening").
+  {
+    std::lock_guard lock(m_db_mutex);
+    (void)m_index->checkpoint();  // busy readers only delay it; not an error
+  }
   return report;
 }
 

@@ -110,6 +110,21 @@ TEST_F(TrustTest, HitStatisticsAreWrittenInOneBatch) {
   EXPECT_EQ(cache->list()->at(0).hits, 5u);
 }
 
+// Every cold process whose index nobody else has open re-reads the whole WAL
+// (SQLite rebuilds its -shm index), and every hit appends its statistics to
+// it: the WAL must stay short (index.cpp: a checkpoint every 64 pages).
+TEST_F(TrustTest, WalStaysShortOverManyColdHits) {
+  warm_one();
+  for (int i = 0; i < 200; ++i) {
+    auto cache = open_cache();  // one CLI process: open, hit, write statistics, close
+    ASSERT_TRUE(*cache->lookup(key_for(1)));
+  }
+  const fs::path wal = cache_dir() / "index.sqlite-wal";
+  const auto size = fs::exists(wal) ? fs::file_size(wal) : 0;
+  EXPECT_LT(size, 100u * 4096) << "the WAL grows with every hit";
+  EXPECT_EQ((*open_cache()->stats())[Counter::hits], 200u);
+}
+
 // KJIT_CACHE_READONLY / --read-only: hits served, nothing written, misses
 // compiled into memory.
 TEST_F(TrustTest, ReadOnlyCacheServesHitsAndWritesNothing) {
