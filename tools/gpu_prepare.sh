@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 b=${1:-build}
 rm -rf .device/bin .device/shared
 mkdir -p .device/bin .device/shared
-cp "$b/kjit" .device/bin/
+cp "$b/kjit" "$b/kjit-full" .device/bin/  # kjit execs kjit-full for serve/export/cache
 for extra in kjit_gpu_tests reference_dump kjit_reference_dump; do
   [ -f "$b/$extra" ] && cp "$b/$extra" .device/bin/ || true
 done
