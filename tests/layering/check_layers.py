@@ -35,7 +35,7 @@ ALLOWED = {
     "cache": {"jit/util"},
     "runtime": {"jit/util", "jit/definition", "jit/codegen"},
     "jit/api": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime"},
-    "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/api", "runtime", "cache"},
+    "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/compiler", "jit/api", "runtime", "cache"},
     "tools/cli": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
                   "jit/api"},
 }
