@@ -5,6 +5,10 @@
 //     renders the template serving definition NAME through the Jit facade.
 // Exit codes: 0 ok, 2 usage or malformed context, 3 missing file, 4 template
 // error (syntax or evaluation), 1 otherwise.
+//
+// Includes of a --template FILE may read only FILE's own folder and the
+// --search-path folders (jit/template/environment.h): `{% include
+// "/etc/passwd" %}` or "../../x" is a template error naming the include.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jit/template/environment.h"
+#include "jit/util/json_limits.h"
 #include "tools/cli/command.h"
 #include "tools/cli/jit_session.h"
 
@@ -27,19 +32,18 @@ struct RenderOptions {
   std::string out_file;
 };
 
+// The context file is outside input: bounded like every JSON (json_limits.h).
 Result<nlohmann::json> load_context(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::not_found, "context file not found: " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    nlohmann::json j = nlohmann::json::parse(ss.str());
-    if (!j.is_object())
-      return fail(ErrorCode::invalid_argument, path + ": the context must be a JSON object, got " + std::string(j.type_name()));
-    return j;
-  } catch (const nlohmann::json::parse_error& e) {
-    return fail(ErrorCode::invalid_argument, path + ": malformed JSON: " + e.what());
+  auto text = read_file_bounded(path);
+  if (!text) {
+    if (text.error().code == ErrorCode::not_found) return fail(ErrorCode::not_found, "context file not found: " + path);
+    return std::unexpected(text.error());
   }
+  auto j = parse_json(*text, path);
+  if (!j) return fail(ErrorCode::invalid_argument, j.error().message);
+  if (!j->is_object())
+    return fail(ErrorCode::invalid_argument, path + ": the context must be a JSON object, got " + std::string(j->type_name()));
+  return j;
 }
 
 int run_render(const RenderOptions& o, const Globals& globals) {
