@@ -450,7 +450,9 @@ class Server:
         self.p = subprocess.Popen([KJIT, "serve", "--listen", "127.0.0.1:0"] + list(extra), env=env_for(cache),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         line = self.p.stdout.readline().decode()
-        check("listening on http://" in line, f"serve did not start: {line} {self.p.stderr.read(2000)}")
+        if "listening on http://" not in line:
+            self.p.kill()
+            raise Failure(f"serve did not start: {line} {self.p.stderr.read(2000)}")
         self.port = int(line.strip().rsplit(":", 1)[1])
 
     def stop(self):
