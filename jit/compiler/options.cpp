@@ -174,9 +174,10 @@ Result<std::vector<std::string>> normalize_options(const OptionRequest& request)
   out.emplace_back("--minimal");
   out.insert(out.end(), user.begin(), user.end());
 
-  std::ranges::sort(out);
-  const auto dup = std::ranges::unique(out);
-  out.erase(dup.begin(), dup.end());
+  // std::sort/std::unique rather than the ranges forms: the fuzz build's
+  // clang-14 cannot instantiate libstdc++ 12's ranges::subrange.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
 
   std::map<std::string, std::string> seen;  // conflict key -> first option
   for (const auto& option : out) {

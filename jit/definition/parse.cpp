@@ -52,7 +52,8 @@ std::expected<Json, SyntaxError> parse_text(std::string_view text) {
     // `byte` is 1-based: the position of the character that failed.
     std::size_t offset = e.byte == 0 ? 0 : e.byte - 1;
     auto [line, column] = line_column(text, std::min(offset, text.size()));
-    return std::unexpected(SyntaxError{line, column, strip_nlohmann_prefix(e.what())});
+    // The message quotes the bytes last read: make them printable (and valid UTF-8 for `lint --json`).
+    return std::unexpected(SyntaxError{line, column, ascii_safe(strip_nlohmann_prefix(e.what()))});
   }
 }
 

@@ -21,6 +21,27 @@ std::string strip_nlohmann_prefix(const std::string& what) {
   return what;
 }
 
+}  // namespace
+
+std::string ascii_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7f) {
+      out += ch;
+    } else {
+      static constexpr char k_hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += k_hex[c >> 4];
+      out += k_hex[c & 15];
+    }
+  }
+  return out;
+}
+
+namespace {
+
 std::string located(std::string_view text, std::string_view what, std::size_t offset, std::string_view message) {
   auto [line, column] = text_line_column(text, offset);
   return str_cat(what, ":", line, ":", column, ": ", message);
@@ -35,7 +56,8 @@ Result<Json> parse_bounded(std::string_view text, std::string_view what, const J
   } catch (const nlohmann::json::parse_error& e) {
     std::size_t offset = e.byte == 0 ? 0 : e.byte - 1;  // `byte` is 1-based
     return fail(ErrorCode::parse_error,
-                located(text, what, std::min(offset, text.size()), "malformed JSON: " + strip_nlohmann_prefix(e.what())));
+                located(text, what, std::min(offset, text.size()),
+                        "malformed JSON: " + ascii_safe(strip_nlohmann_prefix(e.what()))));
   }
 }
 

@@ -51,6 +51,12 @@ struct JsonLimitError {
 // skipped, an unbalanced document is left to the parser.
 std::optional<JsonLimitError> check_json_limits(std::string_view text, const JsonLimits& limits = {});
 
+// `text` with every byte outside printable ASCII (controls, DEL, non-ASCII)
+// written as \xNN: nlohmann's syntax errors quote the bytes last read, which
+// may be invalid UTF-8 or terminal escapes; a message must be safe to print
+// and to put in JSON (dumping invalid UTF-8 throws).
+std::string ascii_safe(std::string_view text);
+
 // 1-based line and column of byte `offset` (0-based) of `text`.
 std::pair<int, int> text_line_column(std::string_view text, std::size_t offset);
 

@@ -64,6 +64,23 @@ TEST(HostileDefinitionTest, LoaderSkipsTheDeepFileAndKeepsTheRest) {
   EXPECT_EQ(report->valid, 1u);
 }
 
+// Found by tests/fuzz/definition_fuzz.cpp: nlohmann's syntax error quotes the
+// bytes last read; invalid UTF-8 there made `kjit lint --json` end in
+// "internal error: [json.exception.type_error.316] invalid UTF-8 byte".
+TEST(HostileDefinitionTest, SyntaxErrorsWithInvalidUtf8StayPrintableJson) {
+  TempDir tmp;
+  auto file = tmp.write("defs/rmsnorm/bad.json", "{\"name\": \"x\", \"op_type\": \x8c\x1b[2J}");
+  FileParse parsed = parse_definition_file(file);
+  ASSERT_EQ(parsed.issues.size(), 1u);
+  const std::string& m = parsed.issues[0].message;
+  EXPECT_NE(m.find("\\x8c"), std::string::npos) << m;
+  EXPECT_EQ(m.find('\x1b'), std::string::npos) << m;
+  EXPECT_NO_THROW((void)parsed.issues[0].to_json().dump());
+  auto report = lint({tmp.path() / "defs"});
+  ASSERT_TRUE(report);
+  EXPECT_NO_THROW((void)report->to_json().dump());
+}
+
 TEST(HostileDefinitionTest, ModeratelyNestedUnknownFieldsStillLoad) {
   TempDir tmp;
   auto file = tmp.write("defs/rmsnorm/nested.json", deep_definition("nested", 40));

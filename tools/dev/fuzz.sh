@@ -13,7 +13,9 @@
 # Output: build-fuzz/<target>/ holds the binary, the corpus and any crash-*,
 # leak-* or timeout-* file (replay: tools/dev/fuzz.sh TARGET 0 FILE). Each
 # run ends with a line "fuzz TARGET: N execs in S s, corpus C, exit RC".
-# Exit: the fuzzer's exit code (0: nothing found in the time given); 77 when
+# Exit: the fuzzer's exit code (0: nothing found in the time given; 1: a
+# crash, leak or UBSan report; 70: a timeout; libFuzzer's own default of 77 is
+# replaced, it would read as "skipped"); 77 when
 # clang-14 or its libFuzzer runtime (Debian: clang-14 libclang-rt-14-dev) is
 # missing, unless CI=true: then 1 (CI must fuzz; tools/test.sh installs them).
 #
@@ -117,11 +119,17 @@ esac
 dict=()
 [[ -f "$root/tests/fuzz/seeds/$target.dict" ]] && dict=(-dict="$root/tests/fuzz/seeds/$target.dict")
 
+# Replay: arguments naming files run just those inputs.
+replay=()
+for a in "$@"; do [[ -f "$a" ]] && replay+=("$(cd "$(dirname "$a")" && pwd)/$(basename "$a")"); done
 cd "$out"
+if (( ${#replay[@]} )); then
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 exec "./kjit_${target}_fuzz" -error_exitcode=1 "${replay[@]}"
+fi
 log="$out/last_run.log"
 set +e
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-  "./kjit_${target}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  "./kjit_${target}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -error_exitcode=1 \
   -print_final_stats=1 "${dict[@]}" "$@" corpus "$seeds" 2>&1 | tee "$log" |
   grep -vE '^#[0-9]+\s+(NEW|REDUCE|pulse)|^\s+NEW_FUNC|^"|ecommended dictionary' 
 rc=${PIPESTATUS[0]}
