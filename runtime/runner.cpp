@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "jit/definition/names.h"
 #include "runtime/runner_io.h"
 #include "jit/util/str_cat.h"
 
@@ -136,6 +137,9 @@ std::vector<std::size_t> select_workloads(const std::vector<Workload>& workloads
 std::vector<std::filesystem::path> workload_file_candidates(const jit::Definition& def,
                                                             const std::optional<std::filesystem::path>& dir) {
   std::vector<std::filesystem::path> out;
+  // The name and op_type become path components: only names that cannot
+  // climb out of the folder (jit/definition/names.h; the loader enforces it).
+  if (!jit::is_valid_definition_name(def.name) || !jit::is_valid_definition_name(def.op_type)) return out;
   const std::string file = def.name + ".jsonl";
   if (dir) {
     out.push_back(*dir / def.op_type / file);

@@ -46,6 +46,19 @@ void kjit_close(kjit_handle* handle);
  * else the device's, else sm_90a): from the cache, or compiled once now. */
 int kjit_get_kernel(kjit_handle* handle, const char* name, const char* arch, kjit_kernel** out);
 
+/* Like kjit_get_kernel, with `num_options` extra NVRTC options. Options
+ * through the C API are treated as coming from a request (a library caller
+ * may be passing its own users' text): only the allow-list of options that
+ * change code generation is accepted (-lineinfo, -G, --use_fast_math,
+ * --extra-device-vectorization, --restrict, --maxrregcount=16..255,
+ * --ftz/--prec-div/--prec-sqrt/--fmad=true|false, --Ofast-compile=0|min|mid|max,
+ * -Xptxas=-O0..-O3, -std=c++17|c++20, -DNAME[=VALUE]; at most 32). Anything
+ * else (include paths, pre-includes, options that touch files) returns
+ * KJIT_INVALID_ARGUMENT and kjit_last_error() names the option. `options`
+ * may be NULL when `num_options` is 0. */
+int kjit_get_kernel_with_options(kjit_handle* handle, const char* name, const char* arch, const char* const* options,
+                                 size_t num_options, kjit_kernel** out);
+
 /* The cubin (ELF) bytes and their size. */
 const unsigned char* kjit_kernel_cubin(const kjit_kernel* kernel);
 size_t kjit_kernel_cubin_size(const kjit_kernel* kernel);

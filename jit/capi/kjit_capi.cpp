@@ -12,6 +12,7 @@
 #include <string>
 
 #include "jit/api/jit.h"
+#include "jit/compiler/options.h"
 
 struct kjit_handle {
   std::unique_ptr<kjit::jit::Jit> jit;
@@ -61,13 +62,29 @@ int kjit_open(const char* cache_dir, const char* definitions_dir, kjit_handle** 
 void kjit_close(kjit_handle* handle) { delete handle; }
 
 int kjit_get_kernel(kjit_handle* handle, const char* name, const char* arch, kjit_kernel** out) {
+  return kjit_get_kernel_with_options(handle, name, arch, nullptr, 0, out);
+}
+
+int kjit_get_kernel_with_options(kjit_handle* handle, const char* name, const char* arch, const char* const* options,
+                                 size_t num_options, kjit_kernel** out) {
   if (!out) return set_error(KJIT_INVALID_ARGUMENT, "kjit_get_kernel: `out` is NULL");
   *out = nullptr;
   if (!handle || !handle->jit) return set_error(KJIT_INVALID_ARGUMENT, "kjit_get_kernel: `handle` is NULL");
   if (!name || !*name) return set_error(KJIT_INVALID_ARGUMENT, "kjit_get_kernel: `name` is empty");
+  if (num_options > 0 && !options)
+    return set_error(KJIT_INVALID_ARGUMENT, "kjit_get_kernel_with_options: `options` is NULL");
   try {
+    kjit::jit::GetOptions get_options;
+    for (size_t i = 0; i < num_options; ++i) {
+      if (!options[i]) return set_error(KJIT_INVALID_ARGUMENT, "kjit_get_kernel_with_options: options[" +
+                                                                   std::to_string(i) + "] is NULL");
+      get_options.options.emplace_back(options[i]);
+    }
+    // The request allow-list (jit/compiler/options.h): a C caller may be
+    // forwarding its own users' text.
+    if (auto ok = kjit::jit::check_request_options(get_options.options); !ok) return set_error(ok.error());
     std::string a = arch && *arch ? std::string(arch) : kjit::jit::default_arch(handle->jit->config());
-    auto got = handle->jit->get(name, a);
+    auto got = handle->jit->get(name, a, get_options);
     if (!got) return set_error(got.error());
     auto* k = new kjit_kernel;
     k->artifact = got->artifact;

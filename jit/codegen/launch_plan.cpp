@@ -14,11 +14,23 @@ namespace {
 //   term   := unary (('*'|'/'|'%') unary)*
 //   unary  := '-' unary | atom
 //   atom   := INT | NAME | NAME '(' expr (',' expr)* ')' | '(' expr ')'
+// Plans come from rendered templates and expressions are evaluated with axis
+// values from workloads and clients, so everything is bounded: an expression
+// is at most 4096 characters and 64 levels deep (the recursion), and every
+// operation is checked: a result outside int64 is an error, not undefined
+// behaviour.
+constexpr std::size_t k_max_expr_length = 4096;
+constexpr int k_max_expr_depth = 64;
+
 class ExprParser {
  public:
   ExprParser(std::string_view text, const Bindings& vars) : m_text(text), m_vars(vars) {}
 
   Result<std::int64_t> parse() {
+    if (m_text.size() > k_max_expr_length)
+      return fail(ErrorCode::invalid_argument, "launch plan expression of " + std::to_string(m_text.size()) +
+                                                   " characters is over the limit of " +
+                                                   std::to_string(k_max_expr_length));
     auto v = expr();
     if (!v) return v;
     skip_ws();
@@ -43,12 +55,28 @@ class ExprParser {
     }
     return false;
   }
+  // Counts one level of recursion while alive.
+  struct Nest {
+    explicit Nest(int& depth) : m_depth(depth) { ++m_depth; }
+    ~Nest() { --m_depth; }
+    int& m_depth;
+  };
+  std::unexpected<Error> overflow() const { return error("the result overflows a 64-bit integer"); }
+
   Result<std::int64_t> expr() {
+    Nest nest(m_depth);
+    if (m_depth > k_max_expr_depth) return error("nested more than " + std::to_string(k_max_expr_depth) + " levels deep");
     auto lhs = KJIT_TRY(term());
     for (;;) {
-      if (eat('+')) lhs += KJIT_TRY(term());
-      else if (eat('-')) lhs -= KJIT_TRY(term());
-      else return lhs;
+      std::int64_t out = 0;
+      if (eat('+')) {
+        if (__builtin_add_overflow(lhs, KJIT_TRY(term()), &out)) return overflow();
+      } else if (eat('-')) {
+        if (__builtin_sub_overflow(lhs, KJIT_TRY(term()), &out)) return overflow();
+      } else {
+        return lhs;
+      }
+      lhs = out;
     }
   }
   Result<std::int64_t> term() {
@@ -61,15 +89,26 @@ class ExprParser {
       else return lhs;
       auto rhs = KJIT_TRY(unary());
       if (op == '*') {
-        lhs *= rhs;
+        if (__builtin_mul_overflow(lhs, rhs, &lhs)) return overflow();
       } else {
         if (rhs == 0) return error("division by zero");
-        lhs = op == '/' ? lhs / rhs : lhs % rhs;
+        if (rhs == -1) {  // INT64_MIN / -1 overflows (and INT64_MIN % -1 is undefined)
+          if (op == '%') lhs = 0;
+          else if (__builtin_sub_overflow(std::int64_t{0}, lhs, &lhs)) return overflow();
+        } else {
+          lhs = op == '/' ? lhs / rhs : lhs % rhs;
+        }
       }
     }
   }
   Result<std::int64_t> unary() {
-    if (eat('-')) return -KJIT_TRY(unary());
+    Nest nest(m_depth);
+    if (m_depth > k_max_expr_depth) return error("nested more than " + std::to_string(k_max_expr_depth) + " levels deep");
+    if (eat('-')) {
+      std::int64_t v = KJIT_TRY(unary());
+      if (v == std::numeric_limits<std::int64_t>::min()) return overflow();
+      return -v;
+    }
     return atom();
   }
   Result<std::int64_t> atom() {
@@ -113,8 +152,10 @@ class ExprParser {
     if (fn == "min") return std::min(args[0], args[1]);
     if (fn == "max") return std::max(args[0], args[1]);
     if (fn == "ceil_div") {
-      if (args[1] == 0) return error("ceil_div by zero");
-      return (args[0] + args[1] - 1) / args[1];
+      if (args[1] <= 0) return error("ceil_div needs a positive divisor");
+      std::int64_t sum = 0;
+      if (__builtin_add_overflow(args[0], args[1] - 1, &sum)) return overflow();
+      return sum / args[1];
     }
     return error("unknown function '" + std::string(fn) + "' (known: min, max, ceil_div)");
   }
@@ -122,10 +163,12 @@ class ExprParser {
   std::string_view m_text;
   const Bindings& m_vars;
   std::size_t m_pos = 0;
+  int m_depth = 0;
 };
 
 // Plan fields may be JSON integers or expression strings.
 Result<std::string> expr_field(const nlohmann::json& j, const std::string& pointer) {
+  if (j.is_number_unsigned()) return std::to_string(j.get<std::uint64_t>());  // > INT64_MAX: the evaluator refuses it
   if (j.is_number_integer()) return std::to_string(j.get<std::int64_t>());
   if (j.is_string()) return j.get<std::string>();
   return fail(ErrorCode::invalid_argument,
@@ -229,6 +272,8 @@ Result<LaunchPlan> LaunchPlan::from_json(const nlohmann::json& j) {
       std::string ptr = "/workspace/" + std::to_string(i);
       if (!w.is_object() || !w.contains("name") || !w["name"].is_string() || !w.contains("bytes"))
         return fail(ErrorCode::invalid_argument, "launch plan " + ptr + ": expected {\"name\", \"bytes\"}");
+      if (w.contains("zero") && !w["zero"].is_boolean())
+        return fail(ErrorCode::invalid_argument, "launch plan " + ptr + "/zero: expected true or false");
       plan.workspace.push_back({w["name"], KJIT_TRY(expr_field(w["bytes"], ptr + "/bytes")),
                                 w.value("zero", false)});
     }

@@ -5,6 +5,7 @@
 //
 // Thread safety: pure functions.
 #include "jit/template/context_json.h"
+#include "jit/util/json_limits.h"
 
 #include <fstream>
 #include <sstream>
@@ -103,11 +104,13 @@ Result<nlohmann::ordered_json> parse_context_json(std::string_view text, std::st
 }
 
 Result<nlohmann::ordered_json> load_context_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return fail(ErrorCode::not_found, "context file not found: " + file.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_context_json(ss.str(), file.string());
+  // Outside input: read with the size bound every JSON document gets.
+  auto text = read_file_bounded(file);
+  if (!text) {
+    if (text.error().code == ErrorCode::not_found) return fail(ErrorCode::not_found, "context file not found: " + file.string());
+    return std::unexpected(text.error());
+  }
+  return parse_context_json(*text, file.string());
 }
 
 }  // namespace kjit::jit

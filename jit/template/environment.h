@@ -10,7 +10,10 @@
 // watch mode).
 //
 // Includes resolve relative to the including template's folder first, then
-// along the search path. Parsed templates are cached by content hash, so a
+// along the search path. They may only read files inside the search path's
+// folders and the root template's own folder (lexically, after normalizing
+// `..`): an absolute include name, or one that resolves outside those
+// folders, is a render_error ("include '/etc/passwd' refused: ..."). Parsed templates are cached by content hash, so a
 // re-render of an unchanged file only reads and hashes it.
 //
 // Thread safety: all const members may be called from many threads at once;

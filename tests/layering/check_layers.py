@@ -38,7 +38,7 @@ ALLOWED = {
     "jit/model": {"jit/util", "jit/definition", "jit/codegen"},
     "jit/api": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
                 "jit/model"},
-    "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/api", "runtime", "cache"},
+    "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/compiler", "jit/api", "runtime", "cache"},
     "tools/cli": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
                   "jit/model", "jit/api"},
 }

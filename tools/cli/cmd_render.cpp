@@ -5,6 +5,10 @@
 //     renders the template serving definition NAME through the Jit facade.
 // Exit codes: 0 ok, 2 usage or malformed context, 3 missing file, 4 template
 // error (syntax or evaluation), 1 otherwise.
+//
+// Includes of a --template FILE may read only FILE's own folder and the
+// --search-path folders (jit/template/environment.h): `{% include
+// "/etc/passwd" %}` or "../../x" is a template error naming the include.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jit/template/environment.h"
+#include "jit/util/json_limits.h"
 #include "tools/cli/command.h"
 #include "tools/cli/jit_session.h"
 
