@@ -229,6 +229,19 @@ TEST_F(FrontFixture, KeepAlivePipeliningExpectContinueAndRequestLimit) {
   ::close(fd);
 }
 
+TEST_F(FrontFixture, AHalfClosedClientStillGetsItsResponse) {
+  FrontLimits limits;
+  limits.workers = 1;
+  start(limits);
+  int fd = connect_to(m_port);
+  send_all(fd, "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  ::shutdown(fd, SHUT_WR);
+  std::string res = read_some(fd, 3000);
+  ::close(fd);
+  EXPECT_EQ(res.rfind("HTTP/1.1 200", 0), 0u) << res;
+  EXPECT_NE(res.find("Connection: close"), std::string::npos) << res;
+}
+
 TEST_F(FrontFixture, IdleKeepAliveConnectionsAreClosedAfterTheIdleTimeout) {
   FrontLimits limits;
   limits.workers = 1;

@@ -61,6 +61,7 @@ struct Conn {
   Clock::time_point last_activity;  // accept, bytes received, response sent (eviction picks the oldest)
   std::size_t requests = 0;
   bool keep = false;           // set by the worker: the connection may be reused
+  bool peer_closed = false;    // the client half-closed after sending
   bool in_epoll = false;
 };
 
@@ -398,6 +399,13 @@ class HttpFront::Engine {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n == 0 && c.state != ConnState::draining && !c.buf.empty()) {
+        // The client sent its request and half-closed (`printf ... | nc`):
+        // answer what is complete, then close.
+        c.peer_closed = true;
+        progress(c);
+        if (c.state == ConnState::queued) return;
+      }
       close_conn(c);  // EOF or error: the client is gone (c is destroyed)
       return;
     }
@@ -532,7 +540,7 @@ class HttpFront::Engine {
       stopping = m_stopping;
     }
     ConnStream stream(c, Clock::now() + milliseconds(m_limits.write_timeout_ms));
-    const bool close = stopping || c.requests + 1 >= m_limits.max_requests_per_connection;
+    const bool close = stopping || c.peer_closed || c.requests + 1 >= m_limits.max_requests_per_connection;
     bool closed = false;
     bool ok = false;
     try {
