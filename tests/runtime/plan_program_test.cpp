@@ -110,7 +110,7 @@ TEST(PlanProgramTest, EvaluationErrors) {
   axes = {2, 5, 4096};
   r = prog.evaluate(axes.data(), 132, v);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "launch plan: workspace 'w' has negative size (-5)J");
+  EXPECT_EQ(r.error().message, "launch plan: workspace 'w' has negative size (-5)");
 }
 
 }  // namespace
