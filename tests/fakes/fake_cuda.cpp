@@ -83,6 +83,7 @@ std::mutex g_mutex;
 std::vector<kjit_fake_launch> g_launches;
 long g_launch_count = 0;
 bool g_record = true;
+int g_fail_launches = 0;  // the next N launches fail with CUDA_ERROR_LAUNCH_FAILED
 int g_allocs = 0, g_relaxed_allocs = 0, g_memsets = 0, g_syncs = 0;
 std::map<CUstream, int> g_capture;  // stream -> capture status
 thread_local CUcontext t_current = nullptr;
@@ -164,6 +165,12 @@ CUresult cuGetErrorString(CUresult, const char** str) {
   return CUDA_SUCCESS;
 }
 CUresult cuInit(unsigned) { return CUDA_SUCCESS; }
+// NVRTC loads libcuda.so.1 too and asks for the driver's private export
+// tables: the fake has none (NVRTC then works as on a machine without a driver).
+CUresult cuGetExportTable(const void** table, const CUuuid*) {
+  *table = nullptr;
+  return CUDA_ERROR_NOT_SUPPORTED;
+}
 CUresult cuDriverGetVersion(int* v) {
   *v = 13000;
   return CUDA_SUCCESS;
@@ -262,6 +269,10 @@ static CUresult record(CUfunction fn, const unsigned grid[3], const unsigned blo
   if (static_cast<int>(shared) > f->max_dynamic_shared) return CUDA_ERROR_INVALID_VALUE;
   if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) return CUDA_ERROR_INVALID_VALUE;
   std::lock_guard lock(g_mutex);
+  if (g_fail_launches > 0) {
+    --g_fail_launches;
+    return CUDA_ERROR_LAUNCH_FAILED;
+  }
   ++g_launch_count;
   if (!g_record) return CUDA_SUCCESS;
   kjit_fake_launch l{};
@@ -404,6 +415,10 @@ void kjit_fake_cuda_reset(int record_launches) {
   g_launch_count = 0;
   g_record = record_launches != 0;
   g_allocs = g_relaxed_allocs = g_memsets = g_syncs = 0;
+}
+void kjit_fake_cuda_fail_launches(int n) {
+  std::lock_guard lock(g_mutex);
+  g_fail_launches = n;
 }
 void kjit_fake_cuda_set_capturing(void* stream, int status) {
   std::lock_guard lock(g_mutex);
