@@ -118,6 +118,10 @@ class Kernel(_kjit.Kernel):
             if len(outs) != len(self.output_names):
                 raise TypeError(f"out= needs {len(self.output_names)} tensors, got {len(outs)}")
             kwargs.update(zip(self.output_names, outs))
+        for key in kwargs:
+            if key not in self.input_names and key not in self.output_names:
+                raise TypeError(f"unexpected keyword argument '{key}' (the definition's inputs and outputs: "
+                                f"{', '.join(self.input_names + self.output_names)})")
         missing = [n for n in self.output_names if n not in kwargs]
         if missing:
             inputs = self._tensor_inputs(args, kwargs)

@@ -69,7 +69,11 @@ def library(name, arch=None, namespace="kjit"):
         opn = op_name(name)
         lib = _libs.get(namespace)
         if lib is None:
-            lib = _libs[namespace] = torch.library.Library(namespace, "FRAGMENT")
+            try:
+                lib = torch.library.Library(namespace, "FRAGMENT")
+            except ValueError:  # torch < 2.0 knows only "DEF" (one per namespace and process)
+                lib = torch.library.Library(namespace, "DEF")
+            _libs[namespace] = lib
         lib.define(opn + schema(k))
 
         def cuda_impl(*args):
@@ -84,8 +88,9 @@ def library(name, arch=None, namespace="kjit"):
             torch.library.register_fake(qualname, fake_impl, lib=lib)
         elif hasattr(torch.library, "impl_abstract"):
             torch.library.impl_abstract(qualname, fake_impl, lib=lib)
-        else:
+        else:  # torch < 2.1: a Meta kernel (and its autograd key, which old torch leaves empty)
             lib.impl(opn, fake_impl, "Meta")
+            lib.impl(opn, fake_impl, "AutogradMeta")
         op = getattr(getattr(torch.ops, namespace), opn)
         _ops[key] = op
         return op
