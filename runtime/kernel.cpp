@@ -94,6 +94,17 @@ Result<CUcontext> primary_context(int device) {
   return ctx;
 }
 
+// Slow paths (loading a module, raising a shared-memory limit) may run while
+// the caller captures a CUDA graph; in the default global capture mode such
+// driver calls could invalidate the capture, so they run in relaxed mode
+// (as PyTorch does around its allocations). Cheap when nothing captures.
+struct RelaxedCapture {
+  const DriverApi* api;
+  CUstreamCaptureMode mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+  explicit RelaxedCapture(const DriverApi* a) : api(a) { api->cuThreadExchangeStreamCaptureMode(&mode); }
+  ~RelaxedCapture() { api->cuThreadExchangeStreamCaptureMode(&mode); }
+};
+
 // Restores the caller's context when the launch switched to another one.
 struct ContextRestore {
   const DriverApi* api = nullptr;
@@ -150,6 +161,7 @@ Result<Kernel::ContextState*> Kernel::create_context_state(CUcontext context) co
     if (cs != nullptr && cs->context == context) return cs;
   }
   const DriverApi* api = KJIT_TRY(driver_api());
+  RelaxedCapture relaxed(api);
   auto cs = std::make_unique<ContextState>();
   cs->context = context;
   CUdevice dev = 0;
@@ -250,6 +262,7 @@ Result<const Kernel::Entry*> Kernel::lookup(ContextState& cs, const std::int64_t
       if (g.skipped || g.shared_bytes == 0 || cs.shared_ok[li].load(std::memory_order_acquire) >= g.shared_bytes) continue;
       std::lock_guard lock(m_mutex);
       if (cs.shared_ok[li].load(std::memory_order_relaxed) >= g.shared_bytes) continue;
+      RelaxedCapture relaxed(*driver_api());
       if (cs.static_shared[li] < 0)
         cs.static_shared[li] = KJIT_TRY(static_shared_bytes(cs.functions[li], launches[li].entry));
       const std::uint32_t total = g.shared_bytes + static_cast<std::uint32_t>(cs.static_shared[li]);
