@@ -6,6 +6,9 @@
 # `kjit bench`, torch/cuBLAS/SDPA via tools/bench/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
+#        plus, on request: python (the Python package / C / C++ launch API on the dataset, torch.compile,
+#        CUDA graphs, examples, README snippets, launch logging) and python_bench (per-call overheads and
+#        the Llama decoder layer), both through tests/gpu/python/run.sh; results under $OUT/python.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -177,6 +180,14 @@ if has fidelity; then
   done
   timeout 120 python3 tools/dev/reference_fidelity.py $fid/* --definitions-root $D --device cuda > "$out/fidelity.jsonl" 2>>"$out/fidelity.err"
   echo "fidelity rc=$?"; cut -c1-200 "$out/fidelity.jsonl"
+fi
+if has python; then
+  stamp "python (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh warm dataset torch examples readme log
+fi
+if has python_bench; then
+  stamp "python_bench (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh bench launch_bench layer
 fi
 stamp done
 tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"

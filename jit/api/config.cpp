@@ -21,6 +21,8 @@ const std::vector<Setting>& settings() {
       {"(none)", "KJIT_CACHE_MAX_SIZE", "2G", "cache size cap; least recently used entries are evicted above it"},
       {"-j N", "KJIT_JOBS", "number of cores", "parallel compile jobs for warmup"},
       {"-v", "KJIT_LOG", "warn", "log level: error, warn, info, debug (-v = info, -vv = debug)"},
+      {"(none)", "KJIT_LOGLEVEL", "0", "kernel launch records (C, C++, Python): 0 off, 1 names, 3 + shapes/grids/streams, 5 + tensor statistics (synchronizes)"},
+      {"(none)", "KJIT_LOGDEST", "stdout", "where launch records go: stdout, stderr or a file (%i = process id)"},
   };
   return table;
 }

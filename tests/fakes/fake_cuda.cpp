@@ -82,7 +82,7 @@ namespace {
 std::mutex g_mutex;
 std::vector<kjit_fake_launch> g_launches;
 long g_launch_count = 0;
-bool g_record = true;
+bool g_record = false;  // kjit_fake_cuda_reset(1) turns recording on (tests); off, launches are only counted
 int g_fail_launches = 0;  // the next N launches fail with CUDA_ERROR_LAUNCH_FAILED
 int g_allocs = 0, g_relaxed_allocs = 0, g_memsets = 0, g_syncs = 0;
 std::map<CUstream, int> g_capture;  // stream -> capture status
