@@ -116,7 +116,18 @@ struct ContextRestore {
 
 }  // namespace
 
-Kernel::~Kernel() = default;
+Kernel::~Kernel() {
+  // cuModuleUnload acts on the current context: unload each module in its own.
+  if (m_context_owner.empty()) return;  // never launched: no driver to touch
+  auto api = driver_api();
+  if (!api) return;
+  CUcontext previous = nullptr;
+  (*api)->cuCtxGetCurrent(&previous);
+  for (auto& cs : m_context_owner) {
+    if ((*api)->cuCtxSetCurrent(cs->context) == CUDA_SUCCESS) cs->module.reset();
+  }
+  (*api)->cuCtxSetCurrent(previous);
+}
 
 const jit::Artifact& Kernel::artifact() const { return *m_initial->artifact; }
 

@@ -260,11 +260,13 @@ TEST_F(LaunchTest, ScalarsAreConvertedToTheDefinitionsDtype) {
 
 TEST_F(LaunchTest, ContextsFollowTheCallerOrTheTensors) {
   ::setenv("KJIT_FAKE_CUDA_DEVICES", "2", 1);
-  auto k = kernel("rmsnorm_h4096");
+  auto k = kernel("rmsnorm_h4096");  // may probe device 0 (default_arch), making its context current
   const DriverApi* api = *driver_api();
+  api->cuCtxSetCurrent(nullptr);
   Call on1(*k, {{"batch_size", 2}}, /*device=*/1);
   // No current context: the tensors' device's primary context, made current.
-  ASSERT_TRUE(k->launch(on1.tensors, on1.scalars, nullptr));
+  auto first = k->launch(on1.tensors, on1.scalars, nullptr);
+  ASSERT_TRUE(first) << first.error().message;
   CUcontext ctx1 = nullptr, current = nullptr;
   CUdevice dev = 1;
   api->cuDevicePrimaryCtxRetain(&ctx1, dev);

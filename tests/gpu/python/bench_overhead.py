@@ -68,6 +68,7 @@ def raw_launcher(k, x, w, y):
         assert cu.cuFuncSetAttribute(fn, 8, r["shared_bytes"]) == 0  # CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
     vals = [ctypes.c_uint64(a.get("pointer", a.get("value", a.get("bits", 0))) & (2**64 - 1)) for a in r["args"]]
     params = (ctypes.c_void_p * len(vals))(*[ctypes.addressof(v) for v in vals])
+    params_ptr = ctypes.cast(params, ctypes.c_void_p)
     launch = cu.cuLaunchKernel
     launch.argtypes = [ctypes.c_void_p] + [ctypes.c_uint] * 7 + [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
     launch.restype = ctypes.c_int
@@ -75,10 +76,10 @@ def raw_launcher(k, x, w, y):
     g, b, sh = r["grid"], r["block"], r["shared_bytes"]
 
     def call():
-        launch(fn, g[0], g[1], g[2], b[0], b[1], b[2], sh, stream, params, None)
+        launch(fn, g[0], g[1], g[2], b[0], b[1], b[2], sh, stream, params_ptr, None)
 
     call.keep = (vals, params, buf, mod)
-    rc = launch(fn, g[0], g[1], g[2], b[0], b[1], b[2], sh, stream, params, None)
+    rc = launch(fn, g[0], g[1], g[2], b[0], b[1], b[2], sh, stream, params_ptr, None)
     assert rc == 0, f"cuLaunchKernel returned {rc}"
     return call
 
