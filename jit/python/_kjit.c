@@ -529,14 +529,14 @@ static int bind_args(KernelObject* self, PyObject* args, PyObject* kwargs, Call*
 /* Fills every slot (allocating missing outputs with `allocate` when given)
  * and the stream. Returns 0 or -1. */
 static int prepare(KernelObject* self, PyObject* args, PyObject* kwargs, Call* c, int allocate_outputs) {
+  memset(c->objs, 0, sizeof c->objs);
+  memset(c->sobjs, 0, sizeof c->sobjs);
+  memset(c->capsules, 0, sizeof c->capsules); /* release() reads these whatever happens below */
+  c->allocated = NULL;
   if (!self->ready) {
     PyErr_SetString(PyExc_RuntimeError, "kjit kernel not set up (create it with kjit.kernel(name))");
     return -1;
   }
-  memset(c->objs, 0, sizeof c->objs);
-  memset(c->sobjs, 0, sizeof c->sobjs);
-  memset(c->capsules, 0, sizeof c->capsules);
-  c->allocated = NULL;
   c->torch_device = -1;
   c->any_torch = 0;
   c->stream = NULL;

@@ -202,6 +202,11 @@ class ArgumentErrorTest(unittest.TestCase):
         with self.assertRaisesRegex(kjit.ArgumentError, "cannot allocate output 'output' like a TensorRef: pass it in out="):
             self.k(self.x, self.r, self.w)
 
+    def test_a_raw_extension_kernel_must_be_set_up(self):
+        raw = kjit._kjit.Kernel(kjit._handle(), "rmsnorm_h4096")
+        with self.assertRaisesRegex(RuntimeError, "not set up"):
+            raw(self.x, self.r, self.w)
+
     def test_set_log_checks_the_level(self):
         with self.assertRaises(kjit.ArgumentError):
             kjit.set_log(7)
