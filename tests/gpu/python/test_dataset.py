@@ -16,6 +16,7 @@ is reported as REFERENCE_OOM, not a failure of kjit).
 Usage: python3 test_dataset.py --dataset DIR [--ops rmsnorm,gemm,...] [--max-workloads 3] [--out FILE]
 """
 import argparse
+import glob
 import json
 import math
 import os
@@ -65,17 +66,28 @@ def main():
             torch.cuda.synchronize()
 
     ops = a.ops.split(",")
-    served = {d["name"]: d for d in kjit.list() if d["op_type"] in ops and d["template"]}
+    known = {d["name"]: d for d in kjit.list()}
+    # The dataset's own files (their references), whatever else is on kjit's search path.
+    files = sorted(glob.glob(os.path.join(a.dataset, "definitions", "*", "*.json")))
     only = set(filter(None, a.only.split(",")))
     counts = {}
     failures = []
     t_start = time.time()
     with open(a.out, "w") as out:
-        for name in sorted(served):
-            if only and name not in only:
+        for file in files:
+            with open(file) as f:
+                defn = json.load(f)
+            name = defn["name"]
+            if defn["op_type"] not in ops or (only and name not in only):
                 continue
-            defn = kjit.definition(name)
-            path = served[name]["path"]
+            entry = known.get(name)
+            if entry is None or not entry["template"]:
+                rec = {"name": name, "status": "NOT_SERVED", "message": "kjit lists no template for it"}
+                out.write(json.dumps(rec) + "\n")
+                counts[rec["status"]] = counts.get(rec["status"], 0) + 1
+                failures.append(rec)
+                continue
+            path = entry["path"]
             var_axes = [n for n, ax in defn["axes"].items() if ax["type"] == "var"]
             wl_file = os.path.join(a.dataset, "workloads", defn["op_type"], name + ".jsonl")
             workloads = []
@@ -97,7 +109,8 @@ def main():
             for wi, job in enumerate(jobs):
                 wl = job["workload"] if job else None
                 seed = 1000 + wi
-                rec = {"name": name, "definition_path": path, "workload": (wl or {}).get("uuid"), "seed": seed}
+                rec = {"name": name, "kernel_definition": path, "reference_definition": file,
+                       "workload": (wl or {}).get("uuid"), "seed": seed}
                 try:
                     rng = random.Random(seed)
                     gen = torch.Generator(device=dev)
