@@ -21,7 +21,7 @@ done
 
 packages=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev libsqlite3-dev
           libxxhash-dev libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev python3
-          python3-jinja2 python3-dev libdlpack-dev)
+          python3-jinja2 python3-dev libdlpack-dev curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

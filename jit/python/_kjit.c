@@ -11,8 +11,8 @@
  *
  * Hot path (Kernel.__call__): arguments are matched to the definition's
  * slots with tables the package set up once (Kernel._setup); a PyTorch
- * tensor is read through five cheap attribute calls (data_ptr, shape, dtype,
- * is_cuda/get_device, is_contiguous; no DLPack capsule), its stream with
+ * tensor is read through six cheap attribute calls (data_ptr, shape, dtype,
+ * is_cuda, get_device, is_contiguous; no DLPack capsule), its stream with
  * torch._C._cuda_getCurrentRawStream(device) once per call; other arrays go
  * through DLPack (__dlpack__ / __dlpack_device__); kjit.TensorRef carries
  * raw pointers. Descriptors live on the C stack; outputs that are not given
