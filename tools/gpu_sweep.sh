@@ -6,9 +6,11 @@
 # `kjit bench`, torch/cuBLAS/SDPA via tools/bench/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
-#        plus, on request: python (the Python package / C / C++ launch API on the dataset, torch.compile,
-#        CUDA graphs, examples, README snippets, launch logging) and python_bench (per-call overheads and
-#        the Llama decoder layer), both through tests/gpu/python/run.sh; results under $OUT/python.
+#        plus, on request (each fits one 10-minute device call; results under $OUT/python):
+#          python       every served dataset definition through the Python package vs its torch reference
+#          python_api   torch.compile, CUDA graphs, the C/C++ examples, README GPU snippets, KJIT_LOGLEVEL=5
+#          python_bench per-call overheads (Python, C++, C vs raw cuLaunchKernel) and the Llama decoder layer
+#        all through tests/gpu/python/run.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -183,7 +185,11 @@ if has fidelity; then
 fi
 if has python; then
   stamp "python (tests/gpu/python/run.sh)"
-  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh warm dataset torch examples readme log
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh warm dataset
+fi
+if has python_api; then
+  stamp "python_api (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh torch examples readme log
 fi
 if has python_bench; then
   stamp "python_bench (tests/gpu/python/run.sh)"

@@ -2,11 +2,14 @@
 # The GPU side of issue #18 (kjit from Python / C++ / C), run on the lent GPU
 # machine from the repository root after tools/gpu_prepare.sh filled .device/
 # (carry .device). Results (JSON + summary.txt) go to $OUT/python (or
-# ./python-out). Each step has its own timeout; split the steps over two
-# calls so that each stays under the device tool's 10 minutes:
+# ./python-out; also packed as $OUT/python.tgz, summary in $OUT/python_summary.txt).
+# Each step has its own timeout; split the steps over three calls so that
+# each stays under the device tool's 10 minutes (tools/gpu_sweep.sh steps
+# python, python_api, python_bench do the same):
 #
-#   tests/gpu/python/run.sh warm dataset                       # ~6-8 min cold
-#   tests/gpu/python/run.sh torch bench launch_bench layer examples readme log
+#   tests/gpu/python/run.sh warm dataset                 # compiles ~90 kernels (-j 16), then the dataset check
+#   tests/gpu/python/run.sh torch examples readme log
+#   tests/gpu/python/run.sh bench launch_bench layer
 #
 # Steps:
 #   warm          kjit warmup -j 16 of kjit's own and the dataset's definitions (the CLI, same cache)
@@ -99,3 +102,5 @@ torch.cuda.synchronize(); print('rmsnorm of ones times 2:', y.float().mean().ite
   cat "$out"/kjit_log_*.txt 2>/dev/null | head -20 | tee -a "$out/summary.txt"
 fi
 stamp done
+cp "$out/summary.txt" "$final/python_summary.txt"
+tar czf "$final/python.tgz" -C "$final" python
