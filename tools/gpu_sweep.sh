@@ -7,6 +7,11 @@
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
 #        and sampling (not in the default: sampling + rope checks, benches and baselines, tests/gpu/sampling/run.sh)
+#        plus, on request (each fits one 10-minute device call; results under $OUT/python):
+#          python       every served dataset definition through the Python package vs its torch reference
+#          python_api   torch.compile, CUDA graphs, the C/C++ examples, README GPU snippets, KJIT_LOGLEVEL=5
+#          python_bench per-call overheads (Python, C++, C vs raw cuLaunchKernel) and the Llama decoder layer
+#        all through tests/gpu/python/run.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -180,5 +185,17 @@ if has fidelity; then
   echo "fidelity rc=$?"; cut -c1-200 "$out/fidelity.jsonl"
 fi
 if has sampling; then stamp sampling; OUT=$out/sampling timeout 1800 tests/gpu/sampling/run.sh > "$out/sampling.txt" 2>&1; echo "sampling rc=$?"; tail -40 "$out/sampling.txt"; fi
+if has python; then
+  stamp "python (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh warm dataset
+fi
+if has python_api; then
+  stamp "python_api (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh torch examples readme log
+fi
+if has python_bench; then
+  stamp "python_bench (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh bench launch_bench layer
+fi
 stamp done
 tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"

@@ -29,6 +29,8 @@ const std::vector<Setting>& settings() {
       {"(none)", "KJIT_NVRTC_LIBRARY", "found: LD_LIBRARY_PATH, then <cuda>/lib64",
        "the libnvrtc.so.13 file to use (loaded on the first compile only)"},
       {"-v", "KJIT_LOG", "warn", "log level: error, warn, info, debug (-v = info, -vv = debug)"},
+      {"(none)", "KJIT_LOGLEVEL", "0", "kernel launch records (C, C++, Python): 0 off, 1 names, 3 + shapes/grids/streams, 5 + tensor statistics (synchronizes)"},
+      {"(none)", "KJIT_LOGDEST", "stdout", "where launch records go: stdout, stderr or a file (%i = process id)"},
   };
   return table;
 }
