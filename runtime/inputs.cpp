@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "runtime/input_profiles.h"
 #include "runtime/recurrent_inputs.h"
 #include "runtime/safetensors.h"
 
@@ -208,6 +209,9 @@ std::optional<std::int64_t> default_axis_value(std::string_view name) {
   if (name == "seq_len") return 16;
   if (name == "num_tokens") return 16;
   if (name == "num_seqs") return 4;
+  if (name == "num_qo_heads") return 32;
+  if (name == "num_kv_heads") return 8;
+  if (name == "max_seq_len") return 4096;
   return std::nullopt;
 }
 
@@ -446,7 +450,16 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
     }
     HostTensor t = random_tensor(spec.dtype, shape, rng);
     if (def.op_type == "sampling" && spec.name == "probs") softmax_last_dim(t);
+    if (def.op_type == "rope" && spec.name == "positions") {
+      const auto seq = axes.find("max_seq_len");
+      const std::int64_t rows = seq != axes.end() ? seq->second : 0;
+      for (std::int64_t i = 0; i < t.numel(); ++i) t.set_int(i, rows > 0 ? rng.uniform_int(0, rows - 1) : 0);
+    }
     set.inputs.emplace_back(spec.name, std::move(t));
+  }
+  if (!options.profile.empty()) {
+    Rng rng(stream_seed(options.seed, 2000003));
+    KJIT_TRY_VOID(apply_input_profile(def, options.profile, set, rng));
   }
   return set;
 }

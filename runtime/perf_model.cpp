@@ -95,6 +95,13 @@ PerfCounts perf_counts(const jit::Definition& def, const AxisMap& axes, const st
     if (def.op_type == "gdn" && spec.name == "final_state") continue;
     counts.bytes += tensor_bytes(spec, axes);
   }
+  if (def.op_type == "rope") {
+    // The cos/sin cache is read only at the tokens' positions: at most min(num_tokens, max_seq_len) rows.
+    if (const jit::TensorSpec* cache = def.find_input("cos_sin_cache")) {
+      const std::int64_t seq = axis(axes, "max_seq_len"), tokens = axis(axes, "num_tokens");
+      if (seq > 0) counts.bytes -= tensor_bytes(*cache, axes) * static_cast<double>(seq - std::min(tokens, seq)) / static_cast<double>(seq);
+    }
+  }
 
   const std::string& op = def.op_type;
   if (op == "rmsnorm") {
@@ -131,6 +138,11 @@ PerfCounts perf_counts(const jit::Definition& def, const AxisMap& axes, const st
                               : static_cast<double>(axis(axes, "batch_size")) * static_cast<double>(axis(axes, "seq_len", 1));
     counts.flops = 6.0 * d * d * tokens * static_cast<double>(axis(axes, "num_v_heads"));
     counts.flops_formula = "6*head_size^2*tokens*num_v_heads";
+  } else if (op == "rope") {
+    counts.flops = 3.0 * static_cast<double>(axis(axes, "num_tokens")) *
+                   static_cast<double>(axis(axes, "num_qo_heads") + axis(axes, "num_kv_heads")) *
+                   static_cast<double>(axis(axes, "rotary_dim"));
+    counts.flops_formula = "3*num_tokens*(num_qo_heads+num_kv_heads)*rotary_dim";
   }
   return counts;
 }

@@ -6,9 +6,11 @@
 #include "runtime/runner.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 #include <set>
 
+#include "jit/definition/names.h"
 #include "runtime/runner_io.h"
 #include "jit/util/str_cat.h"
 
@@ -105,6 +107,18 @@ std::string var_axes_text(const jit::Definition& def, const AxisValues& values) 
   return text;
 }
 
+// A deterministic UUID-shaped id for a workload that has none.
+std::string synthesized_uuid(const std::string& definition, const std::string& axes, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ull ^ seed;
+  for (char c : definition + "|" + axes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  std::uint64_t g = h * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+  char text[40];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-8%03x-%012llx", static_cast<unsigned>(h >> 32),
+                static_cast<unsigned>(h >> 16) & 0xffff, static_cast<unsigned>(h) & 0xfff,
+                static_cast<unsigned>(g >> 52) & 0xfff, static_cast<unsigned long long>(g & 0xffffffffffffull));
+  return text;
+}
+
 }  // namespace detail
 
 Runner::Runner(std::shared_ptr<Device> device, Stream stream)
@@ -189,6 +203,9 @@ std::vector<std::size_t> select_workloads(const std::vector<Workload>& workloads
 std::vector<std::filesystem::path> workload_file_candidates(const jit::Definition& def,
                                                             const std::optional<std::filesystem::path>& dir) {
   std::vector<std::filesystem::path> out;
+  // The name and op_type become path components: only names that cannot
+  // climb out of the folder (jit/definition/names.h; the loader enforces it).
+  if (!jit::is_valid_definition_name(def.name) || !jit::is_valid_definition_name(def.op_type)) return out;
   const std::string file = def.name + ".jsonl";
   if (dir) {
     out.push_back(*dir / def.op_type / file);

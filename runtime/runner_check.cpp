@@ -41,18 +41,6 @@ EvalStatus from_compare(CompareStatus status) {
 
 EvalStatus worse(EvalStatus a, EvalStatus b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
 
-// A deterministic UUID-shaped id for a workload that has none.
-std::string synthesized_uuid(const std::string& definition, const std::string& axes, std::uint64_t seed) {
-  std::uint64_t h = 1469598103934665603ull ^ seed;
-  for (char c : definition + "|" + axes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  std::uint64_t g = h * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-  char text[40];
-  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-8%03x-%012llx", static_cast<unsigned>(h >> 32),
-                static_cast<unsigned>(h >> 16) & 0xffff, static_cast<unsigned>(h) & 0xfff,
-                static_cast<unsigned>(g >> 52) & 0xfff, static_cast<unsigned long long>(g & 0xffffffffffffull));
-  return text;
-}
-
 nlohmann::ordered_json input_spec_json(const jit::TensorSpec& spec, const Workload* workload, const InputSet* set) {
   if (workload != nullptr) {
     if (auto it = workload->inputs.find(spec.name); it != workload->inputs.end()) {
@@ -135,7 +123,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       wr.trace.definition = def.name;
       wr.trace.solution = "kjit";
       wr.trace.status = result.status;
-      wr.trace.uuid = w ? w->uuid : synthesized_uuid(def.name, "", options.seed);
+      wr.trace.uuid = w ? w->uuid : detail::synthesized_uuid(def.name, "", options.seed);
       if (w)
         for (const auto& [k, v] : w->axes) wr.trace.axes[k] = v;
       for (const auto& spec : def.inputs) wr.trace.inputs[spec.name] = input_spec_json(spec, w, nullptr);
@@ -155,6 +143,17 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
   const Tolerance tolerance = tolerance_for(def);
 
   for (const Workload* workload : jobs) {
+    if (def.op_type == "sampling") {  // judged by a distribution, not elementwise (runner_sampling.cpp)
+      WorkloadResult wr = check_sampling(def, art, workload, options, blob_root);
+      if (!workload_note.empty()) {
+        wr.notes.insert(wr.notes.begin(), workload_note);
+        wr.trace.log = workload_note + "\n" + wr.trace.log;
+      }
+      result.status = worse(result.status, wr.trace.status);
+      if (on_workload) on_workload(def, wr);
+      result.workloads.push_back(std::move(wr));
+      continue;
+    }
     WorkloadResult wr;
     TraceRecord& trace = wr.trace;
     trace.definition = def.name;
@@ -175,6 +174,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       io_options.seed = options.seed + static_cast<std::uint64_t>(trial);
       io_options.blob_root = blob_root;
       io_options.sequences = options.sequences;
+      io_options.profile = options.inputs_profile;
       auto made = make_inputs(def, workload, options.axes, io_options);
       if (!made) {
         status = EvalStatus::runtime_error;
@@ -298,7 +298,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
     if (!wr.worst_tensor.empty())
       trace.correctness_extra = {{"worst_tensor", wr.worst_tensor}, {"worst_index", wr.worst_index}};
     trace.uuid = workload && !workload->uuid.empty() ? workload->uuid
-                                                      : synthesized_uuid(def.name, wr.axes_text, options.seed);
+                                                      : detail::synthesized_uuid(def.name, wr.axes_text, options.seed);
     if (last_set != nullptr) {
       for (const auto& axis : def.axes) {
         if (axis.kind != jit::AxisKind::var) continue;

@@ -47,4 +47,7 @@ jit::Bindings to_bindings(const AxisValues& values);
 // "batch_size=7,total_q=30" over the var axes of `def`.
 std::string var_axes_text(const jit::Definition& def, const AxisValues& values);
 
+// A deterministic UUID-shaped id for a workload that has none.
+std::string synthesized_uuid(const std::string& definition, const std::string& axes, std::uint64_t seed);
+
 }  // namespace kjit::runtime::detail

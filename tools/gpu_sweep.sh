@@ -5,7 +5,14 @@
 # deliberately wrong template, benches with same-run baselines (D2D copy inside
 # `kjit bench`, torch/cuBLAS/SDPA via tools/bench/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
-# Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity gdn (default: all)
+# Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
+#        and sampling (not in the default: sampling + rope checks, benches and baselines, tests/gpu/sampling/run.sh)
+#        and gdn (not in the default: gdn / mamba_ssu checks, benches and ratios, tests/gpu/gdn/run.sh, ~15-25 min)
+#        plus, on request (each fits one 10-minute device call; results under $OUT/python):
+#          python       every served dataset definition through the Python package vs its torch reference
+#          python_api   torch.compile, CUDA graphs, the C/C++ examples, README GPU snippets, KJIT_LOGLEVEL=5
+#          python_bench per-call overheads (Python, C++, C vs raw cuLaunchKernel) and the Llama decoder layer
+#        all through tests/gpu/python/run.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -22,7 +29,7 @@ export KJIT_TEMPLATES=$PWD/templates KJIT_DEFINITIONS=$PWD/definitions
 K="$B/kjit --definitions $D"
 # The dataset alone: its own files, not the same-named kjit definitions.
 KDS="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $D"
-steps=${*:-info warmup check extremes bad gtests bench torch fidelity gdn}
+steps=${*:-info warmup check extremes bad gtests bench torch fidelity}
 has() { [[ " $steps " == *" $1 "* ]]; }
 t0=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
@@ -104,7 +111,7 @@ if has extremes; then
   x long_decode $dec --axes batch_size=1 --kv-len 32768
   x long_prefill $pre --axes len_indptr=2 --q-len 256 --kv-len 4096
   # made-up shapes no public definition has (head_dim 256 and 64, page size 16; prefill on
-  # tensor cores), from tools/tune/round5/gen_attn_defs.py
+  # tensor cores), from tools/tune/gen_test_definitions.py
   A="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions tests/gpu/definitions/attention"
   an=$(ls tests/gpu/definitions/attention | sed 's/.json$//' | tr '\n' ' ')
   timeout ${EXT_T:-120} $A check $an --axes len_indptr=4 --q-len 300 --kv-len 700 --empty-first --json \
@@ -177,6 +184,19 @@ if has fidelity; then
   done
   timeout 120 python3 tools/dev/reference_fidelity.py $fid/* --definitions-root $D --device cuda > "$out/fidelity.jsonl" 2>>"$out/fidelity.err"
   echo "fidelity rc=$?"; cut -c1-200 "$out/fidelity.jsonl"
+fi
+if has sampling; then stamp sampling; OUT=$out/sampling timeout 1800 tests/gpu/sampling/run.sh > "$out/sampling.txt" 2>&1; echo "sampling rc=$?"; tail -40 "$out/sampling.txt"; fi
+if has python; then
+  stamp "python (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh warm dataset
+fi
+if has python_api; then
+  stamp "python_api (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh torch examples readme log
+fi
+if has python_bench; then
+  stamp "python_bench (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh bench launch_bench layer
 fi
 # gdn / mamba_ssu (issue 22): checks, benches and ratios of their own (tests/gpu/gdn/run.sh).
 if has gdn; then stamp gdn; OUT="$out/gdn" timeout ${GDN_T:-1500} tests/gpu/gdn/run.sh; echo "gdn rc=$?"; fi

@@ -5,7 +5,7 @@
 # GPU is present. The README's run command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh
+tools/setup.sh --target kjit   # the CLI only: tools/test.sh builds the tests
 kjit=build/kjit
 echo "== kjit lint definitions/"
 $kjit lint definitions

@@ -13,6 +13,7 @@
 #include <limits>
 #include <numbers>
 
+#include "runtime/reference/paged.h"
 #include "runtime/reference/parallel.h"
 
 namespace kjit::runtime::reference::detail {
@@ -132,14 +133,33 @@ void run_attention(const AttentionProblem& problem, const std::vector<AttentionS
                [&](std::size_t i) { run_task(problem, sequences[tasks[i].sequence], tasks[i], out, lse); });
 }
 
+Result<AttentionProblem> gqa_problem(const Call& call, const RefTensor& q, std::int64_t num_kv_heads,
+                                     std::int64_t dim_v, const RefTensor& k, const RefTensor& v) {
+  AttentionProblem p;
+  p.num_qo_heads = q.shape[1];
+  p.num_kv_heads = num_kv_heads;
+  p.dim_qk = q.shape[2];
+  p.dim_v = dim_v;
+  if (p.num_kv_heads <= 0 || p.num_qo_heads % p.num_kv_heads != 0) {
+    return fail(ErrorCode::invalid_argument,
+                str_cat("reference for '", call.def.name, "': num_qo_heads = ", p.num_qo_heads,
+                        " is not a multiple of num_kv_heads = ", p.num_kv_heads));
+  }
+  p.sm_scale = KJIT_TRY(scalar(call, "sm_scale"));
+  p.causal = is_causal_prefill(call);
+  p.q = q.data.data();
+  p.k = k.data.data();
+  p.v = v.data.data();
+  return p;
+}
+
 Result<TensorMap> attention_outputs(const Call& call, const AttentionProblem& problem,
                                     const std::vector<AttentionSequence>& sequences, std::int64_t total_q) {
   RefTensor output = KJIT_TRY(make_output(call, "output"));
   const std::vector<std::int64_t> expected{total_q, problem.num_qo_heads, problem.dim_v};
   if (output.shape != expected) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': output is declared {}, attention over the inputs gives {}",
-                            call.def.name, shape_string(output.shape), shape_string(expected)));
+                str_cat("reference for '", call.def.name, "': output is declared ", shape_string(output.shape), ", attention over the inputs gives ", shape_string(expected)));
   }
   RefTensor lse;
   lse.shape = {total_q, problem.num_qo_heads};

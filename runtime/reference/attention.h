@@ -56,6 +56,14 @@ struct AttentionProblem {
   const double* v = nullptr;
 };
 
+// The problem of a GQA-style op (gqa_paged, gqa_ragged, mla_ragged): heads
+// and head dims from q [rows, num_qo_heads, dim_qk], `num_kv_heads` and
+// `dim_v` (read by the caller from its KV layout), the `sm_scale` input,
+// causality from the definition, and the q/k/v data. Errors: invalid_argument
+// when num_kv_heads does not divide num_qo_heads.
+Result<AttentionProblem> gqa_problem(const Call& call, const RefTensor& q, std::int64_t num_kv_heads,
+                                     std::int64_t dim_v, const RefTensor& k, const RefTensor& v);
+
 // Fills out [total_q, num_qo_heads, dim_v] (REQUIRES: zero-filled) and
 // lse [total_q, num_qo_heads] (REQUIRES: -inf-filled) for every sequence.
 void run_attention(const AttentionProblem& problem, const std::vector<AttentionSequence>& sequences,

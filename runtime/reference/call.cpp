@@ -26,9 +26,7 @@ Result<std::int64_t> axis(const Call& call, std::string_view name) {
   auto it = call.axes.find(std::string(name));
   if (it == call.axes.end()) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': axis '{}' has no value; bind every axis (const and var) before "
-                            "running the reference",
-                            call.def.name, name));
+                str_cat("reference for '", call.def.name, "': axis '", name, "' has no value; bind every axis (const and var) before running the reference"));
   }
   return it->second;
 }
@@ -58,28 +56,24 @@ Result<void> check_inputs(const Call& call) {
     if (it == call.inputs.end()) {
       if (spec.optional) continue;
       return fail(ErrorCode::invalid_argument,
-                  fmt("reference for '{}': input '{}' is missing", call.def.name, spec.name));
+                  str_cat("reference for '", call.def.name, "': input '", spec.name, "' is missing"));
     }
     const RefTensor& tensor = it->second;
     auto expected = KJIT_TRY(resolve_shape(call, spec));
     if (spec.is_scalar()) {
       if (tensor.data.size() != 1) {
         return fail(ErrorCode::invalid_argument,
-                    fmt("reference for '{}': scalar input '{}' has {} values, expected 1", call.def.name,
-                                spec.name, tensor.data.size()));
+                    str_cat("reference for '", call.def.name, "': scalar input '", spec.name, "' has ", tensor.data.size(), " values, expected 1"));
       }
       continue;
     }
     if (tensor.shape != expected) {
       return fail(ErrorCode::invalid_argument,
-                  fmt("reference for '{}': input '{}' has shape {}, the definition and axes give {}",
-                              call.def.name, spec.name, shape_string(tensor.shape), shape_string(expected)));
+                  str_cat("reference for '", call.def.name, "': input '", spec.name, "' has shape ", shape_string(tensor.shape), ", the definition and axes give ", shape_string(expected)));
     }
     if (static_cast<std::int64_t>(tensor.data.size()) != element_count(expected)) {
       return fail(ErrorCode::invalid_argument,
-                  fmt("reference for '{}': input '{}' of shape {} holds {} values, expected {}",
-                              call.def.name, spec.name, shape_string(expected), tensor.data.size(),
-                              element_count(expected)));
+                  str_cat("reference for '", call.def.name, "': input '", spec.name, "' of shape ", shape_string(expected), " holds ", tensor.data.size(), " values, expected ", element_count(expected)));
     }
   }
   return {};
@@ -88,12 +82,12 @@ Result<void> check_inputs(const Call& call) {
 Result<const RefTensor*> input(const Call& call, std::string_view name) {
   if (!has_input(call.def, name)) {
     return fail(ErrorCode::internal,
-                fmt("reference for '{}': asked for undeclared input '{}'", call.def.name, name));
+                str_cat("reference for '", call.def.name, "': asked for undeclared input '", name, "'"));
   }
   auto it = call.inputs.find(std::string(name));
   if (it == call.inputs.end()) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': input '{}' is missing", call.def.name, name));
+                str_cat("reference for '", call.def.name, "': input '", name, "' is missing"));
   }
   return &it->second;
 }
@@ -102,8 +96,7 @@ Result<double> scalar(const Call& call, std::string_view name) {
   const RefTensor* tensor = KJIT_TRY(input(call, name));
   if (tensor->data.size() != 1) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': scalar input '{}' has {} values, expected 1", call.def.name, name,
-                            tensor->data.size()));
+                str_cat("reference for '", call.def.name, "': scalar input '", name, "' has ", tensor->data.size(), " values, expected 1"));
   }
   return tensor->data[0];
 }
@@ -115,8 +108,7 @@ Result<std::vector<std::int64_t>> integers(const Call& call, std::string_view na
     double v = tensor->data[i];
     if (!std::isfinite(v) || v != std::trunc(v) || std::fabs(v) > 9.0e15) {
       return fail(ErrorCode::invalid_argument,
-                  fmt("reference for '{}': index input '{}'[{}] = {} is not an integer", call.def.name, name,
-                              i, v));
+                  str_cat("reference for '", call.def.name, "': index input '", name, "'[", i, "] = ", v, " is not an integer"));
     }
     values[i] = static_cast<std::int64_t>(v);
   }
@@ -128,13 +120,11 @@ Result<void> check_indptr(const Call& call, const std::vector<std::int64_t>& ind
   for (std::size_t i = 0; i < indptr.size(); ++i) {
     if (indptr[i] < 0 || indptr[i] > limit) {
       return fail(ErrorCode::invalid_argument,
-                  fmt("reference for '{}': {}[{}] = {} is outside [0, {}] ({})", call.def.name, name, i, indptr[i], limit, limit_name));
+                  str_cat("reference for '", call.def.name, "': ", name, "[", i, "] = ", indptr[i], " is outside [0, ", limit, "] (", limit_name, ")"));
     }
     if (i > 0 && indptr[i] < indptr[i - 1]) {
       return fail(ErrorCode::invalid_argument,
-                  fmt("reference for '{}': {} decreases at [{}]: {} after {}; an indptr must be non-decreasing",
-                              call.def.name, name, i,
-                              indptr[i], indptr[i - 1]));
+                  str_cat("reference for '", call.def.name, "': ", name, " decreases at [", i, "]: ", indptr[i], " after ", indptr[i - 1], "; an indptr must be non-decreasing"));
     }
   }
   return {};
@@ -144,7 +134,7 @@ Result<RefTensor> make_output(const Call& call, std::string_view name, double fi
   const auto* spec = find_spec(call.def.outputs, name);
   if (!spec) {
     return fail(ErrorCode::internal,
-                fmt("reference for '{}': asked for undeclared output '{}'", call.def.name, name));
+                str_cat("reference for '", call.def.name, "': asked for undeclared output '", name, "'"));
   }
   RefTensor tensor;
   tensor.shape = KJIT_TRY(resolve_shape(call, *spec));

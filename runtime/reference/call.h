@@ -8,33 +8,16 @@
 
 #include <cstdint>
 #include <map>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "jit/util/error.h"
+#include "jit/util/str_cat.h"
 #include "jit/definition/definition.h"
 #include "runtime/reference/reference.h"
 
 namespace kjit::runtime::reference::detail {
-
-// Replaces each `{}` in `pattern` with the next argument, streamed
-// (libstdc++ 12 has no std::format).
-template <class... Args>
-std::string fmt(std::string_view pattern, const Args&... args) {
-  std::ostringstream out;
-  std::size_t pos = 0;
-  auto next = [&](const auto& arg) {
-    std::size_t at = pattern.find("{}", pos);
-    if (at == std::string_view::npos) return;
-    out << pattern.substr(pos, at - pos) << arg;
-    pos = at + 2;
-  };
-  (next(args), ...);
-  out << pattern.substr(pos);
-  return out.str();
-}
 
 struct Call {
   const kjit::jit::Definition& def;

@@ -81,8 +81,9 @@ Result<GdnShape> gdn_shape(const Call& call, const RefTensor& q, const RefTensor
   GdnShape s;
   if (rank < 3 || k.shape.size() != rank || v.shape.size() != rank) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': gdn expects q, k, v of one rank (3 or 4) ending in [heads, dim]; got {}, {}, {}",
-                    call.def.name, shape_string(q.shape), shape_string(k.shape), shape_string(v.shape)));
+                str_cat("reference for '", call.def.name,
+                        "': gdn expects q, k, v of one rank (3 or 4) ending in [heads, dim]; got ",
+                        shape_string(q.shape), ", ", shape_string(k.shape), ", ", shape_string(v.shape)));
   }
   s.hq = q.shape[rank - 2];
   s.dk = q.shape[rank - 1];
@@ -90,10 +91,12 @@ Result<GdnShape> gdn_shape(const Call& call, const RefTensor& q, const RefTensor
   s.hv = v.shape[rank - 2];
   s.dv = v.shape[rank - 1];
   if (k.shape[rank - 1] != s.dk || s.hq <= 0 || s.hk != s.hq || s.hv % s.hq != 0) {
-    return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': gdn needs num_k_heads == num_q_heads, num_v_heads a multiple of them and "
-                    "k's dim equal to q's; got q {}, k {}, v {}",
-                    call.def.name, shape_string(q.shape), shape_string(k.shape), shape_string(v.shape)));
+    return fail(
+        ErrorCode::invalid_argument,
+        str_cat(
+            "reference for '", call.def.name,
+            "': gdn needs num_k_heads == num_q_heads, num_v_heads a multiple of them and k's dim equal to q's; got q ",
+            shape_string(q.shape), ", k ", shape_string(k.shape), ", v ", shape_string(v.shape)));
   }
   return s;
 }
@@ -106,11 +109,11 @@ Result<Gates> gates(const Call& call, std::int64_t hv) {
   g.b = KJIT_TRY(input(call, "b"));
   if (static_cast<std::int64_t>(g.a_log->data.size()) != hv || static_cast<std::int64_t>(g.dt_bias->data.size()) != hv ||
       g.a->shape.empty() || g.a->shape.back() != hv || g.b->shape != g.a->shape) {
-    return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': A_log and dt_bias must be [num_v_heads = {}], a and b [..., {}]; got A_log {}, "
-                    "dt_bias {}, a {}, b {}",
-                    call.def.name, hv, hv, shape_string(g.a_log->shape), shape_string(g.dt_bias->shape),
-                    shape_string(g.a->shape), shape_string(g.b->shape)));
+    return fail(
+        ErrorCode::invalid_argument,
+        str_cat("reference for '", call.def.name, "': A_log and dt_bias must be [num_v_heads = ", hv,
+                "], a and b [..., ", hv, "]; got A_log ", shape_string(g.a_log->shape), ", dt_bias ",
+                shape_string(g.dt_bias->shape), ", a ", shape_string(g.a->shape), ", b ", shape_string(g.b->shape)));
   }
   return g;
 }
@@ -128,8 +131,8 @@ Result<const RefTensor*> optional_state(const Call& call, std::string_view name,
   const RefTensor* t = KJIT_TRY(input(call, name));
   const std::vector<std::int64_t> want = {count, s.hv, s.dv, s.dk};
   if (t->shape != want) {
-    return fail(ErrorCode::invalid_argument, fmt("reference for '{}': {} has shape {}, expected {}", call.def.name, name,
-                                                 shape_string(t->shape), shape_string(want)));
+    return fail(ErrorCode::invalid_argument, str_cat("reference for '", call.def.name, "': ", name, " has shape ",
+                                                     shape_string(t->shape), ", expected ", shape_string(want)));
   }
   return t;
 }
@@ -142,8 +145,8 @@ Result<const RefTensor*> optional_state_buffer(const Call& call, std::int64_t po
   const RefTensor* t = KJIT_TRY(input(call, name));
   const std::vector<std::int64_t> want = {pool_size, steps, s.hv, s.dv, s.dk};
   if (t->shape != want) {
-    return fail(ErrorCode::invalid_argument, fmt("reference for '{}': {} has shape {}, expected {}", call.def.name, name,
-                                                 shape_string(t->shape), shape_string(want)));
+    return fail(ErrorCode::invalid_argument, str_cat("reference for '", call.def.name, "': ", name, " has shape ",
+                                                     shape_string(t->shape), ", expected ", shape_string(want)));
   }
   return t;
 }
@@ -171,27 +174,31 @@ Result<TensorMap> run_decode_or_mtp(const Call& call, const RefTensor& q, const 
                                     const GdnShape& sh, const Gates& gate, double scale) {
   if (q.shape.size() != 4 || k.shape[0] != q.shape[0] || v.shape[0] != q.shape[0] || k.shape[1] != q.shape[1] ||
       v.shape[1] != q.shape[1] || gate.a->shape != std::vector<std::int64_t>{q.shape[0], q.shape[1], sh.hv}) {
-    return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': gdn decode expects q/k/v [batch, seq_len, heads, dim] and a/b [batch, seq_len, "
-                    "num_v_heads]; got q {}, k {}, v {}, a {}",
-                    call.def.name, shape_string(q.shape), shape_string(k.shape), shape_string(v.shape),
-                    shape_string(gate.a->shape)));
+    return fail(
+        ErrorCode::invalid_argument,
+        str_cat(
+            "reference for '", call.def.name,
+            "': gdn decode expects q/k/v [batch, seq_len, heads, dim] and a/b [batch, seq_len, num_v_heads]; got q ",
+            shape_string(q.shape), ", k ", shape_string(k.shape), ", v ", shape_string(v.shape), ", a ",
+            shape_string(gate.a->shape)));
   }
   const std::int64_t batch = q.shape[0], steps = q.shape[1];
   const std::int64_t head_elems = sh.dv * sh.dk;
   const bool pooled = has_input(call.def, "initial_state_indices");
   RefTensor output = KJIT_TRY(make_output(call, "output"));
   if (output.shape != std::vector<std::int64_t>{batch, steps, sh.hv, sh.dv}) {
-    return fail(ErrorCode::invalid_argument, fmt("reference for '{}': output is declared {}, expected [{}, {}, {}, {}]",
-                                                 call.def.name, shape_string(output.shape), batch, steps, sh.hv, sh.dv));
+    return fail(ErrorCode::invalid_argument,
+                str_cat("reference for '", call.def.name, "': output is declared ", shape_string(output.shape),
+                        ", expected [", batch, ", ", steps, ", ", sh.hv, ", ", sh.dv, "]"));
   }
   TensorMap result;
   if (!pooled) {
     const RefTensor* state = KJIT_TRY(optional_state(call, "state", batch, sh));
     RefTensor new_state = KJIT_TRY(make_output(call, "new_state"));
     if (new_state.shape != std::vector<std::int64_t>{batch, sh.hv, sh.dv, sh.dk}) {
-      return fail(ErrorCode::invalid_argument, fmt("reference for '{}': new_state is declared {}, expected [{}, {}, {}, {}]",
-                                                   call.def.name, shape_string(new_state.shape), batch, sh.hv, sh.dv, sh.dk));
+      return fail(ErrorCode::invalid_argument,
+                  str_cat("reference for '", call.def.name, "': new_state is declared ", shape_string(new_state.shape),
+                          ", expected [", batch, ", ", sh.hv, ", ", sh.dv, ", ", sh.dk, "]"));
     }
     if (state) new_state.data = state->data;
     parallel_for(static_cast<std::size_t>(batch * sh.hv), call.threads, [&](std::size_t task) {
@@ -203,19 +210,22 @@ Result<TensorMap> run_decode_or_mtp(const Call& call, const RefTensor& q, const 
   } else {
     const RefTensor* pool = KJIT_TRY(input(call, "initial_state"));
     if (pool->shape.size() != 4 || pool->shape[1] != sh.hv || pool->shape[2] != sh.dv || pool->shape[3] != sh.dk) {
-      return fail(ErrorCode::invalid_argument, fmt("reference for '{}': initial_state has shape {}, expected [pool_size, {}, {}, {}]",
-                                                   call.def.name, shape_string(pool->shape), sh.hv, sh.dv, sh.dk));
+      return fail(ErrorCode::invalid_argument,
+                  str_cat("reference for '", call.def.name, "': initial_state has shape ", shape_string(pool->shape),
+                          ", expected [pool_size, ", sh.hv, ", ", sh.dv, ", ", sh.dk, "]"));
     }
     const std::int64_t pool_size = pool->shape[0];
     auto indices = KJIT_TRY(integers(call, "initial_state_indices"));
     if (static_cast<std::int64_t>(indices.size()) != batch) {
-      return fail(ErrorCode::invalid_argument, fmt("reference for '{}': initial_state_indices has {} entries, batch_size is {}",
-                                                   call.def.name, indices.size(), batch));
+      return fail(ErrorCode::invalid_argument,
+                  str_cat("reference for '", call.def.name, "': initial_state_indices has ", indices.size(),
+                          " entries, batch_size is ", batch));
     }
     for (std::size_t b = 0; b < indices.size(); ++b) {
       if (indices[b] < 0 || indices[b] >= pool_size) {
-        return fail(ErrorCode::invalid_argument, fmt("reference for '{}': initial_state_indices[{}] = {} is outside [0, {}) (pool_size)",
-                                                     call.def.name, b, indices[b], pool_size));
+        return fail(ErrorCode::invalid_argument,
+                    str_cat("reference for '", call.def.name, "': initial_state_indices[", b, "] = ", indices[b],
+                            " is outside [0, ", pool_size, ") (pool_size)"));
       }
     }
     RefTensor* inter = nullptr;
@@ -226,8 +236,9 @@ Result<TensorMap> run_decode_or_mtp(const Call& call, const RefTensor& q, const 
     }
     RefTensor final_state = KJIT_TRY(make_output(call, "final_state"));
     if (final_state.shape != pool->shape) {
-      return fail(ErrorCode::invalid_argument, fmt("reference for '{}': final_state is declared {}, initial_state is {}",
-                                                   call.def.name, shape_string(final_state.shape), shape_string(pool->shape)));
+      return fail(ErrorCode::invalid_argument,
+                  str_cat("reference for '", call.def.name, "': final_state is declared ",
+                          shape_string(final_state.shape), ", initial_state is ", shape_string(pool->shape)));
     }
     final_state.data = pool->data;
     // Duplicate indices write the same buffer rows; the reference's order
@@ -261,16 +272,17 @@ Result<TensorMap> run_prefill(const Call& call, const RefTensor& q, const RefTen
   const std::int64_t total = q.shape[0];
   if (q.shape.size() != 3 || k.shape[0] != total || v.shape[0] != total ||
       gate.a->shape != std::vector<std::int64_t>{total, sh.hv}) {
-    return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': gdn prefill expects q/k/v [total_seq_len, heads, dim] and a/b [total_seq_len, "
-                    "num_v_heads]; got q {}, k {}, v {}, a {}",
-                    call.def.name, shape_string(q.shape), shape_string(k.shape), shape_string(v.shape),
-                    shape_string(gate.a->shape)));
+    return fail(
+        ErrorCode::invalid_argument,
+        str_cat("reference for '", call.def.name,
+                "': gdn prefill expects q/k/v [total_seq_len, heads, dim] and a/b [total_seq_len, num_v_heads]; got q ",
+                shape_string(q.shape), ", k ", shape_string(k.shape), ", v ", shape_string(v.shape), ", a ",
+                shape_string(gate.a->shape)));
   }
   auto cu = KJIT_TRY(integers(call, "cu_seqlens"));
   if (cu.empty()) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': cu_seqlens is empty; it needs num_seqs + 1 entries", call.def.name));
+                str_cat("reference for '", call.def.name, "': cu_seqlens is empty; it needs num_seqs + 1 entries"));
   }
   KJIT_TRY_VOID(check_indptr(call, cu, "cu_seqlens", total, "total_seq_len"));
   const std::int64_t seqs = static_cast<std::int64_t>(cu.size()) - 1;
@@ -281,9 +293,9 @@ Result<TensorMap> run_prefill(const Call& call, const RefTensor& q, const RefTen
   if (output.shape != std::vector<std::int64_t>{total, sh.hv, sh.dv} ||
       new_state.shape != std::vector<std::int64_t>{seqs, sh.hv, sh.dv, sh.dk}) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': output is declared {} and new_state {}; expected [{}, {}, {}] and [{}, {}, {}, {}]",
-                    call.def.name, shape_string(output.shape), shape_string(new_state.shape), total, sh.hv, sh.dv, seqs,
-                    sh.hv, sh.dv, sh.dk));
+                str_cat("reference for '", call.def.name, "': output is declared ", shape_string(output.shape),
+                        " and new_state ", shape_string(new_state.shape), "; expected [", total, ", ", sh.hv, ", ",
+                        sh.dv, "] and [", seqs, ", ", sh.hv, ", ", sh.dv, ", ", sh.dk, "]"));
   }
   parallel_for(static_cast<std::size_t>(seqs * sh.hv), call.threads, [&](std::size_t task) {
     const std::int64_t n = static_cast<std::int64_t>(task) / sh.hv, h = static_cast<std::int64_t>(task) % sh.hv;
@@ -314,10 +326,11 @@ Result<TensorMap> run_gdn(const Call& call) {
                                 : !has_input(call.def, "initial_state") && !has_input(call.def, "intermediate_states_buffer");
   if (!inputs_ok || !has_output(call.def, want)) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': a gdn definition is decode/prefill (optional `state`, output `new_state`, "
-                    "prefill adds `cu_seqlens`) or mtp (`initial_state`, `initial_state_indices`, optional "
-                    "`intermediate_states_buffer`, output `final_state`); this one mixes them or lacks `{}`",
-                    call.def.name, want));
+                str_cat("reference for '", call.def.name,
+                        "': a gdn definition is decode/prefill (optional `state`, output `new_state`, prefill adds "
+                        "`cu_seqlens`) or mtp (`initial_state`, `initial_state_indices`, optional "
+                        "`intermediate_states_buffer`, output `final_state`); this one mixes them or lacks `",
+                        want, "`"));
   }
   if (has_input(call.def, "cu_seqlens")) return run_prefill(call, *q, *k, *v, sh, gate, scale);
   return run_decode_or_mtp(call, *q, *k, *v, sh, gate, scale);

@@ -111,8 +111,7 @@ Result<TensorMap> run_gemm(const Call& call) {
   const auto* b_spec = find_spec(call.def.inputs, "B");
   if (a->shape.size() != 2 || b->shape.size() != 2 || a_spec->is_scalar() || b_spec->is_scalar()) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': gemm expects 2-D A and B; got A {}, B {}", call.def.name,
-                            shape_string(a->shape), shape_string(b->shape)));
+                str_cat("reference for '", call.def.name, "': gemm expects 2-D A and B; got A ", shape_string(a->shape), ", B ", shape_string(b->shape)));
   }
   GemmShape s;
   s.m = a->shape[0];
@@ -128,20 +127,17 @@ Result<TensorMap> run_gemm(const Call& call) {
     s.n = b->shape[1];
   } else {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': B is declared [{}, {}] and shares no axis with A's K axis '{}'",
-                            call.def.name, (*b_spec->shape)[0], (*b_spec->shape)[1], k_name));
+                str_cat("reference for '", call.def.name, "': B is declared [", (*b_spec->shape)[0], ", ", (*b_spec->shape)[1], "] and shares no axis with A's K axis '", k_name, "'"));
   }
   if (call.def.outputs.size() != 1) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': gemm expects exactly one output, the definition declares {}",
-                            call.def.name, call.def.outputs.size()));
+                str_cat("reference for '", call.def.name, "': gemm expects exactly one output, the definition declares ", call.def.outputs.size()));
   }
   const std::string& c_name = call.def.outputs.front().name;
   RefTensor c = KJIT_TRY(make_output(call, c_name));
   if (c.shape != std::vector<std::int64_t>{s.m, s.n}) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': output '{}' is declared {}, A @ B gives [{}, {}]", call.def.name,
-                            c_name, shape_string(c.shape), s.m, s.n));
+                str_cat("reference for '", call.def.name, "': output '", c_name, "' is declared ", shape_string(c.shape), ", A @ B gives [", s.m, ", ", s.n, "]"));
   }
   const std::int64_t m_blocks = (s.m + k_mc - 1) / k_mc;
   const std::int64_t n_blocks = (s.n + k_nc - 1) / k_nc;

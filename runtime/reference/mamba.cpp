@@ -32,9 +32,10 @@ Result<TensorMap> run_mamba_ssu(const Call& call) {
   const RefTensor* dt_bias = KJIT_TRY(input(call, "dt_bias"));
   if (state->shape.size() != 4 || x->shape.size() != 3 || bm->shape.size() != 3) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': mamba_ssu expects state [cache, nheads, head_dim, dstate], x [batch, nheads, "
-                    "head_dim], B [batch, ngroups, dstate]; got {}, {}, {}",
-                    call.def.name, shape_string(state->shape), shape_string(x->shape), shape_string(bm->shape)));
+                str_cat("reference for '", call.def.name,
+                        "': mamba_ssu expects state [cache, nheads, head_dim, dstate], x [batch, nheads, head_dim], B "
+                        "[batch, ngroups, dstate]; got ",
+                        shape_string(state->shape), ", ", shape_string(x->shape), ", ", shape_string(bm->shape)));
   }
   const std::int64_t cache = state->shape[0], heads = state->shape[1], dim = state->shape[2], dstate = state->shape[3];
   const std::int64_t batch = x->shape[0], groups = bm->shape[1];
@@ -43,34 +44,34 @@ Result<TensorMap> run_mamba_ssu(const Call& call) {
                          bm->shape == std::vector<std::int64_t>{batch, groups, dstate} && cm->shape == bm->shape &&
                          d->shape == std::vector<std::int64_t>{heads, dim} && dt_bias->shape == d->shape;
   if (!shapes_ok || groups <= 0 || heads % groups != 0) {
-    return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': mamba_ssu shapes disagree (nheads a multiple of ngroups; x/dt [batch, nheads, "
-                    "head_dim], A [nheads, head_dim, dstate], B/C [batch, ngroups, dstate], D/dt_bias [nheads, head_dim]); "
-                    "got state {}, x {}, dt {}, A {}, B {}, C {}, D {}, dt_bias {}",
-                    call.def.name, shape_string(state->shape), shape_string(x->shape), shape_string(dt->shape),
-                    shape_string(a->shape), shape_string(bm->shape), shape_string(cm->shape), shape_string(d->shape),
-                    shape_string(dt_bias->shape)));
+    return fail(
+        ErrorCode::invalid_argument,
+        str_cat("reference for '", call.def.name,
+                "': mamba_ssu shapes disagree (nheads a multiple of ngroups; x/dt [batch, nheads, head_dim], A "
+                "[nheads, head_dim, dstate], B/C [batch, ngroups, dstate], D/dt_bias [nheads, head_dim]); got state ",
+                shape_string(state->shape), ", x ", shape_string(x->shape), ", dt ", shape_string(dt->shape), ", A ",
+                shape_string(a->shape), ", B ", shape_string(bm->shape), ", C ", shape_string(cm->shape), ", D ",
+                shape_string(d->shape), ", dt_bias ", shape_string(dt_bias->shape)));
   }
   auto slots = KJIT_TRY(integers(call, "state_batch_indices"));
   if (static_cast<std::int64_t>(slots.size()) != batch) {
-    return fail(ErrorCode::invalid_argument, fmt("reference for '{}': state_batch_indices has {} entries, batch_size is {}",
-                                                 call.def.name, slots.size(), batch));
+    return fail(ErrorCode::invalid_argument, str_cat("reference for '", call.def.name, "': state_batch_indices has ",
+                                                     slots.size(), " entries, batch_size is ", batch));
   }
   for (std::size_t b = 0; b < slots.size(); ++b) {
     if (slots[b] >= cache) {
       return fail(ErrorCode::invalid_argument,
-                  fmt("reference for '{}': state_batch_indices[{}] = {} is not below state_cache_size {} (negative "
-                      "entries are padding)",
-                      call.def.name, b, slots[b], cache));
+                  str_cat("reference for '", call.def.name, "': state_batch_indices[", b, "] = ", slots[b],
+                          " is not below state_cache_size ", cache, " (negative entries are padding)"));
     }
   }
   RefTensor output = KJIT_TRY(make_output(call, "output"));
   RefTensor new_state = KJIT_TRY(make_output(call, "new_state"));
   if (output.shape != x->shape || new_state.shape != state->shape) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': output is declared {} and new_state {}; expected {} and {}", call.def.name,
-                    shape_string(output.shape), shape_string(new_state.shape), shape_string(x->shape),
-                    shape_string(state->shape)));
+                str_cat("reference for '", call.def.name, "': output is declared ", shape_string(output.shape),
+                        " and new_state ", shape_string(new_state.shape), "; expected ", shape_string(x->shape),
+                        " and ", shape_string(state->shape)));
   }
   new_state.data = state->data;
   const std::int64_t ratio = heads / groups;

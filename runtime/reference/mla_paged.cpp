@@ -24,11 +24,7 @@ Result<TensorMap> run_mla_paged(const Call& call) {
       ckv->shape[2] != q_nope->shape[2] || kpe->shape[2] != q_pe->shape[2] || kpe->shape[0] != ckv->shape[0] ||
       kpe->shape[1] != ckv->shape[1]) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': mla_paged expects q_nope [rows, heads, ckv], q_pe [rows, heads, "
-                            "kpe], ckv_cache [pages, page_size, ckv], kpe_cache [pages, page_size, kpe]; got {}, {}, "
-                            "{}, {}",
-                            call.def.name, shape_string(q_nope->shape), shape_string(q_pe->shape),
-                            shape_string(ckv->shape), shape_string(kpe->shape)));
+                str_cat("reference for '", call.def.name, "': mla_paged expects q_nope [rows, heads, ckv], q_pe [rows, heads, kpe], ckv_cache [pages, page_size, ckv], kpe_cache [pages, page_size, kpe]; got ", shape_string(q_nope->shape), ", ", shape_string(q_pe->shape), ", ", shape_string(ckv->shape), ", ", shape_string(kpe->shape)));
   }
   AttentionProblem p;
   p.num_qo_heads = q_nope->shape[1];

@@ -17,7 +17,7 @@ Result<std::vector<AttentionSequence>> paged_sequences(const Call& call, std::in
   const std::string& name = call.def.name;
   if (page_size <= 0) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': page_size = {} must be positive", name, page_size));
+                str_cat("reference for '", name, "': page_size = ", page_size, " must be positive"));
   }
   auto kv_indptr = KJIT_TRY(integers(call, "kv_indptr"));
   auto kv_indices = KJIT_TRY(integers(call, "kv_indices"));
@@ -27,15 +27,14 @@ Result<std::vector<AttentionSequence>> paged_sequences(const Call& call, std::in
   if (prefill) {
     qo_indptr = KJIT_TRY(integers(call, "qo_indptr"));
     if (qo_indptr.empty()) {
-      return fail(ErrorCode::invalid_argument, fmt("reference for '{}': qo_indptr is empty", name));
+      return fail(ErrorCode::invalid_argument, str_cat("reference for '", name, "': qo_indptr is empty"));
     }
     batch = static_cast<std::int64_t>(qo_indptr.size()) - 1;
     KJIT_TRY_VOID(check_indptr(call, qo_indptr, "qo_indptr", total_q, "the number of query rows"));
   }
   if (static_cast<std::int64_t>(kv_indptr.size()) != batch + 1) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': kv_indptr has {} entries, expected batch_size + 1 = {}", name,
-                            kv_indptr.size(), batch + 1));
+                str_cat("reference for '", name, "': kv_indptr has ", kv_indptr.size(), " entries, expected batch_size + 1 = ", batch + 1));
   }
   KJIT_TRY_VOID(check_indptr(call, kv_indptr, "kv_indptr", static_cast<std::int64_t>(kv_indices.size()),
                              "the length of kv_indices"));
@@ -45,8 +44,7 @@ Result<std::vector<AttentionSequence>> paged_sequences(const Call& call, std::in
     last_page_len = KJIT_TRY(integers(call, "kv_last_page_len"));
     if (static_cast<std::int64_t>(last_page_len.size()) < batch) {
       return fail(ErrorCode::invalid_argument,
-                  fmt("reference for '{}': kv_last_page_len has {} entries, expected one per sequence ({})",
-                              name, last_page_len.size(), batch));
+                  str_cat("reference for '", name, "': kv_last_page_len has ", last_page_len.size(), " entries, expected one per sequence (", batch, ")"));
     }
   }
 
@@ -63,8 +61,7 @@ Result<std::vector<AttentionSequence>> paged_sequences(const Call& call, std::in
       last_len = last_page_len[static_cast<std::size_t>(b)];
       if (last_len < 0 || last_len > page_size) {
         return fail(ErrorCode::invalid_argument,
-                    fmt("reference for '{}': kv_last_page_len[{}] = {} is outside [0, page_size = {}]", name,
-                                b, last_len, page_size));
+                    str_cat("reference for '", name, "': kv_last_page_len[", b, "] = ", last_len, " is outside [0, page_size = ", page_size, "]"));
       }
     }
     const std::int64_t tokens = (pages - 1) * page_size + last_len;
@@ -74,8 +71,7 @@ Result<std::vector<AttentionSequence>> paged_sequences(const Call& call, std::in
       const std::int64_t page = kv_indices[static_cast<std::size_t>(index)];
       if (page < 0 || page >= num_pages) {
         return fail(ErrorCode::invalid_argument,
-                    fmt("reference for '{}': kv_indices[{}] = {} is outside [0, num_pages = {})", name, index,
-                                page, num_pages));
+                    str_cat("reference for '", name, "': kv_indices[", index, "] = ", page, " is outside [0, num_pages = ", num_pages, ")"));
       }
       seq.kv_rows[static_cast<std::size_t>(t)] = page * page_size + t % page_size;
     }

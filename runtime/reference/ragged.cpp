@@ -19,33 +19,15 @@ Result<TensorMap> run_ragged_prefill(const Call& call) {
   const bool ranks_ok = q->shape.size() == 3 && k->shape.size() == 3 && v->shape.size() == 3;
   if (!ranks_ok || k->shape[2] != q->shape[2] || v->shape[0] != k->shape[0] || v->shape[1] != k->shape[1]) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': ragged prefill expects q [total_q, heads, qk_dim], k [total_kv, "
-                            "kv_heads, qk_dim], v [total_kv, kv_heads, vo_dim]; got {}, {}, {}",
-                            call.def.name, shape_string(q->shape), shape_string(k->shape), shape_string(v->shape)));
+                str_cat("reference for '", call.def.name, "': ragged prefill expects q [total_q, heads, qk_dim], k [total_kv, kv_heads, qk_dim], v [total_kv, kv_heads, vo_dim]; got ", shape_string(q->shape), ", ", shape_string(k->shape), ", ", shape_string(v->shape)));
   }
-  AttentionProblem p;
-  p.num_qo_heads = q->shape[1];
-  p.num_kv_heads = k->shape[1];
-  p.dim_qk = q->shape[2];
-  p.dim_v = v->shape[2];
-  if (p.num_kv_heads <= 0 || p.num_qo_heads % p.num_kv_heads != 0) {
-    return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': num_qo_heads = {} is not a multiple of num_kv_heads = {}",
-                            call.def.name, p.num_qo_heads, p.num_kv_heads));
-  }
-  p.sm_scale = KJIT_TRY(scalar(call, "sm_scale"));
-  p.causal = is_causal_prefill(call);
-  p.q = q->data.data();
-  p.k = k->data.data();
-  p.v = v->data.data();
+  AttentionProblem p = KJIT_TRY(gqa_problem(call, *q, k->shape[1], v->shape[2], *k, *v));
 
   auto qo_indptr = KJIT_TRY(integers(call, "qo_indptr"));
   auto kv_indptr = KJIT_TRY(integers(call, "kv_indptr"));
   if (qo_indptr.empty() || kv_indptr.size() != qo_indptr.size()) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': qo_indptr ({} entries) and kv_indptr ({} entries) must have the "
-                            "same non-zero length (batch_size + 1)",
-                            call.def.name, qo_indptr.size(), kv_indptr.size()));
+                str_cat("reference for '", call.def.name, "': qo_indptr (", qo_indptr.size(), " entries) and kv_indptr (", kv_indptr.size(), " entries) must have the same non-zero length (batch_size + 1)"));
   }
   KJIT_TRY_VOID(check_indptr(call, qo_indptr, "qo_indptr", q->shape[0], "total_q"));
   KJIT_TRY_VOID(check_indptr(call, kv_indptr, "kv_indptr", k->shape[0], "total_kv"));

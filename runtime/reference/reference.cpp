@@ -17,7 +17,6 @@ namespace kjit::runtime::reference {
 namespace {
 
 using detail::Call;
-using detail::fmt;
 
 struct OpEntry {
   std::string_view op_type;
@@ -27,7 +26,26 @@ struct OpEntry {
   std::vector<std::string_view> optional_outputs;
   bool any_single_output = false;                   // gemm: one output of any name
   Result<TensorMap> (*run)(const Call&) = nullptr;
+  // Why the op cannot serve `def` beyond its inputs and outputs (empty: it can); may be null.
+  std::string (*why_not)(const kjit::jit::Definition&) = nullptr;
 };
+
+std::string rope_why_not(const kjit::jit::Definition& def) {
+  return detail::rope_is_neox(def) ? std::string()
+                                   : "its reference neither assigns is_neox nor names the NeoX style (rotary style unknown)";
+}
+
+const std::vector<OpEntry>& op_table();
+
+// "rmsnorm, gemm, ..." from the table, for messages.
+std::string known_op_types() {
+  std::string out;
+  for (const OpEntry& e : op_table()) {
+    if (!out.empty()) out += ", ";
+    out += e.op_type;
+  }
+  return out;
+}
 
 const std::vector<OpEntry>& op_table() {
   static const std::vector<OpEntry> table = {
@@ -75,6 +93,8 @@ const std::vector<OpEntry>& op_table() {
        {},
        false,
        detail::run_mamba_ssu},
+      {"sampling", {"probs"}, {"top_k", "top_p"}, {"samples"}, {}, false, detail::run_sampling},
+      {"rope", {"q", "k", "cos_sin_cache", "positions"}, {}, {"q_out", "k_out"}, {}, false, detail::run_rope, rope_why_not},
   };
   return table;
 }
@@ -86,25 +106,26 @@ bool contains(const std::vector<std::string_view>& names, std::string_view name)
 // Why `entry` cannot serve `def`; empty when it can.
 std::string mismatch(const OpEntry& entry, const kjit::jit::Definition& def) {
   for (auto name : entry.required_inputs) {
-    if (!detail::has_input(def, name)) return fmt("it has no input '{}'", name);
+    if (!detail::has_input(def, name)) return str_cat("it has no input '", name, "'");
   }
   for (const auto& spec : def.inputs) {
     if (!contains(entry.required_inputs, spec.name) && !contains(entry.optional_inputs, spec.name)) {
-      return fmt("input '{}' is not one the {} reference understands", spec.name, entry.op_type);
+      return str_cat("input '", spec.name, "' is not one the ", entry.op_type, " reference understands");
     }
   }
   if (entry.any_single_output) {
-    if (def.outputs.size() != 1) return fmt("it declares {} outputs, expected 1", def.outputs.size());
+    if (def.outputs.size() != 1) return str_cat("it declares ", def.outputs.size(), " outputs, expected 1");
     return {};
   }
   for (auto name : entry.required_outputs) {
-    if (!detail::has_output(def, name)) return fmt("it has no output '{}'", name);
+    if (!detail::has_output(def, name)) return str_cat("it has no output '", name, "'");
   }
   for (const auto& spec : def.outputs) {
     if (!contains(entry.required_outputs, spec.name) && !contains(entry.optional_outputs, spec.name)) {
-      return fmt("output '{}' is not one the {} reference produces", spec.name, entry.op_type);
+      return str_cat("output '", spec.name, "' is not one the ", entry.op_type, " reference produces");
     }
   }
+  if (entry.why_not) return entry.why_not(def);
   return {};
 }
 
@@ -127,13 +148,12 @@ Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map
   const OpEntry* entry = find_entry(def.op_type);
   if (!entry) {
     return fail(ErrorCode::invalid_argument,
-                fmt("no C++ reference for op_type '{}' (definition '{}'); references exist for rmsnorm, "
-                            "gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged, gdn, mamba_ssu",
-                            def.op_type, def.name));
+                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name,
+                        "'); references exist for ", known_op_types()));
   }
   if (std::string why = mismatch(*entry, def); !why.empty()) {
     return fail(ErrorCode::invalid_argument,
-                fmt("no C++ reference for definition '{}' of op_type '{}': {}", def.name, def.op_type, why));
+                str_cat("no C++ reference for definition '", def.name, "' of op_type '", def.op_type, "': ", why));
   }
   Call call{def, axes, inputs, resolve_threads(options.threads)};
   KJIT_TRY_VOID(detail::check_inputs(call));

@@ -24,23 +24,17 @@ Result<TensorMap> run_rmsnorm(const Call& call) {
   if (hidden->shape.empty() || weight->shape.size() != 1 || weight->shape[0] != hidden->shape.back() ||
       (residual && residual->shape != hidden->shape)) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': rmsnorm expects hidden_states [..., hidden], weight [hidden] and "
-                            "residual like hidden_states; got hidden_states {}, weight {}{}",
-                            call.def.name, shape_string(hidden->shape), shape_string(weight->shape),
-                            residual ? ", residual " + shape_string(residual->shape) : std::string()));
+                str_cat("reference for '", call.def.name, "': rmsnorm expects hidden_states [..., hidden], weight [hidden] and residual like hidden_states; got hidden_states ", shape_string(hidden->shape), ", weight ", shape_string(weight->shape), residual ? ", residual " + shape_string(residual->shape) : std::string()));
   }
   auto eps = reference_constant(call.def, "EPS");
   if (!eps) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': its reference code assigns no EPS constant (expected a line "
-                            "`EPS = <number>`), so the epsilon is unknown",
-                            call.def.name));
+                str_cat("reference for '", call.def.name, "': its reference code assigns no EPS constant (expected a line `EPS = <number>`), so the epsilon is unknown"));
   }
   RefTensor output = KJIT_TRY(make_output(call, "output"));
   if (output.shape != hidden->shape) {
     return fail(ErrorCode::invalid_argument,
-                fmt("reference for '{}': output is declared {}, hidden_states is {}", call.def.name,
-                            shape_string(output.shape), shape_string(hidden->shape)));
+                str_cat("reference for '", call.def.name, "': output is declared ", shape_string(output.shape), ", hidden_states is ", shape_string(hidden->shape)));
   }
   const bool want_sum = residual && has_output(call.def, "residual");
   RefTensor sum;

@@ -102,18 +102,7 @@ TEST(CacheTrustTest, BareOutputFileNamesWork) {
   ScaleFixture f;
   const fs::path work = f.dir.path / "work";
   fs::create_directories(work / "rel");
-  auto run_in = [&](const std::string& cmd) {
-    std::string line = "cd '" + work.string() + "' && env -u KJIT_DEFINITIONS -u KJIT_ARCH '" + std::string(KJIT_BINARY) +
-                       "' " + f.args() + cmd + " 2>&1";
-    CliRun r;
-    FILE* pipe = ::popen(line.c_str(), "r");
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-    int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  };
+  auto run_in = [&](const std::string& cmd) { return run_kjit(f.args() + cmd, "2>&1", work); };
   for (const std::string prefix : {"", "./", "rel/"}) {
     CliRun get = run_in("get trust_scale --arch sm_90a -o " + prefix + "a.cubin --plan " + prefix + "a.json");
     EXPECT_EQ(get.exit_code, 0) << prefix << ": " << get.out;

@@ -47,9 +47,10 @@ struct CliRun {
 };
 
 // Runs `kjit ARGS` (KJIT_DEFINITIONS unset); `redirect` is appended (e.g.
-// "2>&1" or "2>/dev/null").
-inline CliRun run_kjit(const std::string& args, const std::string& redirect = "2>&1") {
+// "2>&1" or "2>/dev/null"); in folder `cwd` when given.
+inline CliRun run_kjit(const std::string& args, const std::string& redirect = "2>&1", const fs::path& cwd = {}) {
   std::string cmd = "env -u KJIT_DEFINITIONS -u KJIT_ARCH '" + std::string(KJIT_BINARY) + "' " + args + " " + redirect;
+  if (!cwd.empty()) cmd = "cd '" + cwd.string() + "' && " + cmd;
   CliRun r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return r;

@@ -1,3 +1,11 @@
+# GPU benchmark programs (not tests): kjit_launch_bench times one launch of a
+# tiny kernel raw vs through the C++ and C APIs (tools/gpu_sweep.sh step
+# `launch_bench`; on the fake driver of tests/fakes it is a smoke run).
+# The C API sources are compiled in (not libkjit.so) so both APIs share one runtime.
+add_executable(kjit_launch_bench ${CMAKE_CURRENT_LIST_DIR}/bench/launch_bench.cpp ${KJIT_CAPI_SRCS})
+target_link_libraries(kjit_launch_bench PRIVATE kjit_api)
+set_target_properties(kjit_launch_bench PROPERTIES BUILD_RPATH "${KJIT_CUDA_ROOT}/lib64")
+
 # CPU emulation of the gdn / mamba_ssu kernels against the C++ reference (tests/gpu/gdn/emu):
 # the rendered kernels run on fibers, one per CUDA thread, so a template change is checked
 # without a GPU. Label `emu`; a few minutes of CPU in all. Needs build/kjit and the static

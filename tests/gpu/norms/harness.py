@@ -15,7 +15,8 @@ Two halves, on two machines:
 Cases: every rmsnorm definition in the flashinfer-trace dataset and in kjit's definitions/rmsnorm,
 synthetic hidden sizes (3, 1000, 1001, 2050, 12288, 32768, 40000) and fp16 variants derived from
 them, and a `bad` case rendered from tests/data/bad_templates that must FAIL (wrong epsilon).
-Tuning variants (kjit_tune_* context overrides) are compiled too so bench can compare shapes.
+Tuning variants (kjit_tune_* context overrides, read by the tuning overlay tools/tune/overlay/)
+are compiled too so bench can compare shapes.
 
 Usage:
   tests/gpu/norms/harness.py prepare [--dir .device/norms]      # here
@@ -144,7 +145,11 @@ def prepare(out_dir, only=""):
 
     for case_id in sorted(defs):
         add(case_id, defs[case_id], TEMPLATES)
-    # Shape variants for the bench (same math; knobs documented in rmsnorm_shape.j2).
+    # Shape variants for the bench (same math). The knobs (kjit_tune_* context variables) are read
+    # only by the tuning overlay's rmsnorm_shape.j2 (tools/tune/overlay/), so the variants render
+    # from the tuning template root (templates/ with the overlay laid over it).
+    tune_root = subprocess.run([os.path.join(REPO, "tools", "tune", "overlay.sh"), os.path.join(out_dir, "tune-templates")],
+                               check=True, capture_output=True, text=True).stdout.strip()
     n4 = "kjit_tune_max_reg_items"
     variants = {
         "rmsnorm_h4096": {"rt128": {"kjit_tune_row_threads": 128, n4: 4},
@@ -159,7 +164,7 @@ def prepare(out_dir, only=""):
     }
     for name, vs in variants.items():
         for tag, knobs in vs.items():
-            add(f"{name}__{tag}", defs[name], TEMPLATES, knobs)
+            add(f"{name}__{tag}", defs[name], tune_root, knobs)
     # The deliberately wrong template must be caught by the comparison.
     if os.path.isdir(BAD_TEMPLATES):
         add("bad__rmsnorm_h4096", defs["rmsnorm_h4096"], BAD_TEMPLATES, expect="fail", bench=False)
