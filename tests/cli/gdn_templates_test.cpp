@@ -1,8 +1,9 @@
 // CLI tests for the gdn and mamba_ssu templates (issue 22): every dataset definition of those op
 // types and kjit's own Qwen3-Next-shaped gdn definitions lint, are served by their templates
 // (gdn/decode, gdn/mtp, gdn/prefill, mamba_ssu/decode) and compile with NVRTC for sm_90a and
-// sm_80 without register spills. Runs build/kjit with a private cache; skips without the
-// dataset outside CI.
+// sm_80 without register spills, except the prefill on sm_80: its 217024 bytes of shared memory
+// exceed sm_80's 163 KiB, so gdn/prefill requires sm >= 90 and warmup skips it there. Runs
+// build/kjit with a private cache; skips without the dataset outside CI.
 #include <cstdlib>
 #include <set>
 
@@ -43,7 +44,7 @@ TEST(GdnTemplatesTest, DefinitionsLintAndAreServed) {
   EXPECT_EQ(served.size(), 10u) << list.out;  // 6 + 1 dataset, 3 kjit's own
 }
 
-TEST(GdnTemplatesTest, EveryDefinitionCompilesForSm90aAndSm80WithoutSpills) {
+TEST(GdnTemplatesTest, EveryDefinitionCompilesForSm90aAndSm80WithoutSpillsPrefillSm90Only) {
   if (!dataset_present()) GTEST_SKIP() << "public dataset not found at " << k_dataset;
   TempDir dir;
   const std::string cache = "--cache-dir '" + (dir.path / "cache").string() + "' ";
@@ -61,6 +62,11 @@ TEST(GdnTemplatesTest, EveryDefinitionCompilesForSm90aAndSm80WithoutSpills) {
     json doc = json::parse(r.out);
     ASSERT_EQ(doc["items"].size(), 2 * c.definitions) << r.out;
     for (const auto& it : doc["items"]) {
+      const std::string name = it["name"], arch = it["arch"];
+      if (name.find("_prefill_") != std::string::npos && arch == "sm_80") {
+        EXPECT_EQ(it["status"], "skipped") << it.dump();  // not served below sm_90 (shared memory)
+        continue;
+      }
       EXPECT_TRUE(it["status"] == "compiled" || it["status"] == "hit") << it.dump();
       EXPECT_EQ(it["spill_bytes"], 0) << it.dump();
       EXPECT_GT(it["registers"].get<int>(), 0) << it.dump();

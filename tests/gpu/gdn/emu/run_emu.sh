@@ -32,7 +32,7 @@ defdir=$(dirname "$def")
 overlay=$work/templates
 rm -rf "$overlay"; mkdir -p "$overlay/include"
 for d in templates/*; do [ "$(basename "$d")" = include ] || cp -r "$root/$d" "$overlay/"; done
-cp templates/include/* "$overlay/include/"
+cp -r templates/include/. "$overlay/include/"
 for f in $here/include/*; do rm -f "$overlay/include/$(basename "$f")"; cp "$f" "$overlay/include/"; done
 
 K="$build/kjit --no-builtin-definitions --definitions $defdir"
@@ -43,10 +43,17 @@ $K --templates "$overlay" render "$name" --arch sm_90a -o "$work/k.cu"
 sed -i -E 's/extern __shared__ [^;]* ([a-z_]+)\[\];/unsigned char* \1 = ::emu::dyn_smem();/' "$work/k.cu"
 python3 $here/gen_entries.py "$work/k.cu"
 flags="-std=gnu++23 -O1 -g0 -w -I$root -I/usr/local/cuda/include"
-# The driver does not depend on the kernel: built once per $EMU_DIR (a lock keeps parallel runs apart).
+# The driver does not depend on the kernel: built once per $EMU_DIR (a lock keeps parallel runs
+# apart), again when its sources or kjit's libraries (their headers: resolve_plan, make_inputs)
+# are newer.
 (
   flock 9
-  if [ ! -f "$emu_dir/emu_main.o" ] || [ $here/emu_main.cpp -nt "$emu_dir/emu_main.o" ] || [ $here/cuda_emu.h -nt "$emu_dir/emu_main.o" ]; then
+  stale=0
+  [ -f "$emu_dir/emu_main.o" ] || stale=1
+  for f in $here/emu_main.cpp $here/cuda_emu.h $build/libkjit_runtime.a $build/libkjit_codegen.a $build/libkjit_definition.a; do
+    [ "$f" -nt "$emu_dir/emu_main.o" ] && stale=1
+  done
+  if [ $stale = 1 ]; then
     g++ $flags -c $here/emu_main.cpp -o "$emu_dir/emu_main.o.tmp" && mv "$emu_dir/emu_main.o.tmp" "$emu_dir/emu_main.o"
   fi
 ) 9> "$emu_dir/emu_main.lock"
