@@ -240,11 +240,11 @@ Result<void> Cache::drop_bad_entry(const KernelRow& row, CountMiss count_miss) {
 
 Result<void> Cache::insert(const Entry& entry) { return insert_impl(entry); }
 
-Result<void> Cache::insert_impl(const Entry& entry) {
+Result<void> Cache::insert_impl(const Entry& entry, Durability durability) {
   if (!is_valid_key(entry.key)) return bad_key(entry.key);
   KJIT_TRY_VOID(require_writable("store an entry"));
-  BlobRef cubin = KJIT_TRY(m_blobs.put(entry.cubin));
-  BlobRef source = KJIT_TRY(m_blobs.put(bytes_of(entry.source)));
+  BlobRef cubin = KJIT_TRY(m_blobs.put(entry.cubin, durability));
+  BlobRef source = KJIT_TRY(m_blobs.put(bytes_of(entry.source), durability));
   KJIT_TRY_VOID(m_env->checkpoint("insert.blobs_written"));
   KernelRow row{entry.key, entry.definition, entry.op_type, entry.arch, entry.nvrtc_version,
                 entry.options_json, entry.lowered_names_json, entry.launch_plan_json, entry.resources_json,
@@ -257,8 +257,8 @@ Result<void> Cache::insert_impl(const Entry& entry) {
     // gc or eviction elsewhere may have removed a blob we share between our
     // write and now; deleters only unlink under this same write lock, so a
     // blob seen here stays until we commit.
-    if (!m_blobs.exists(cubin.hash)) KJIT_TRY(m_blobs.put(entry.cubin));
-    if (!m_blobs.exists(source.hash)) KJIT_TRY(m_blobs.put(bytes_of(entry.source)));
+    if (!m_blobs.exists(cubin.hash)) KJIT_TRY(m_blobs.put(entry.cubin, durability));
+    if (!m_blobs.exists(source.hash)) KJIT_TRY(m_blobs.put(bytes_of(entry.source), durability));
     KJIT_TRY_VOID(m_index->put(row, entry.dependencies));
     KJIT_TRY_VOID(txn.commit());
     total = KJIT_TRY(m_index->total_bytes());

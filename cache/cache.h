@@ -195,7 +195,7 @@ class Cache {
   enum class CountMiss { no, yes };
   Cache(Env& env, const CacheOptions& options, std::unique_ptr<Index> index);
   Result<std::optional<Entry>> lookup_impl(const std::string& key, CountMiss count_miss);
-  Result<void> insert_impl(const Entry& entry);
+  Result<void> insert_impl(const Entry& entry, Durability durability = Durability::durable);
   Result<void> drop_bad_entry(const KernelRow& row, CountMiss count_miss);
   Result<void> verify_one(const Entry& entry) const;
   Result<void> require_writable(std::string_view what) const;

@@ -57,7 +57,8 @@ std::optional<Entry> Cache::remote_fetch(const std::string& key, CountMiss count
       if (!m_read_only) {
         // Best-effort: a verified entry is served even when it cannot be
         // stored here (full disk); the next get asks the remote again.
-        if (auto stored = insert_impl(got->entry); !stored)
+        // Without fsyncs: Redis holds the durable copy (atomic_file.h).
+        if (auto stored = insert_impl(got->entry, Durability::cached); !stored)
           std::fprintf(stderr, "kjit: warning: could not store remote cache entry %s locally: %s\n", key.c_str(),
                        stored.error().message.c_str());
       }

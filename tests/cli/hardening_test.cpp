@@ -57,8 +57,9 @@ TEST(HardeningCliTest, DeepDefinitionFileCrashesNoCommand) {
     SCOPED_TRACE(c.args);
     CliRun r = run_kjit(g + c.args);
     EXPECT_EQ(r.exit_code, c.exit_code) << r.out.substr(0, 2000);  // a crash reads -1 (before: 139 for all)
-    if (c.warns)
+    if (c.warns) {
       EXPECT_NE(r.out.find("deep_def.json: skipped, 1 error"), std::string::npos) << r.out.substr(0, 2000);
+    }
   }
   CliRun lint = run_kjit("lint '" + (dir.path / "defs").string() + "'");
   EXPECT_EQ(lint.exit_code, 1) << lint.out;

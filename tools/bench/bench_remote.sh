@@ -57,11 +57,11 @@ t0=$(now); warm one 0/1 "$URL"; t1=$(now)
 one=$(echo "$t1 - $t0" | bc -l)
 printf "one machine, -j1:            %7.1f s  (%s)\n" "$one" "$(totals one)"
 redis-cli -p "$port" flushall >/dev/null
-t0=$(now); warm m0 0/2 "$URL" & warm m1 1/2 "$URL" & wait; t1=$(now)
+t0=$(now); warm m0 0/2 "$URL" & p0=$!; warm m1 1/2 "$URL" & p1=$!; wait $p0 $p1; t1=$(now)
 two=$(echo "$t1 - $t0" | bc -l)
 printf "two machines, -j1 each:      %7.1f s  (m0: %s; m1: %s)\n" "$two" "$(totals m0)" "$(totals m1)"
 printf "ratio two/one: %.2f (target <= 0.6): %s\n" "$(echo "$two / $one" | bc -l)" \
        "$(echo "$two / $one <= 0.6" | bc -l | sed 's/1/ok/;s/0/MISSED/')"
 echo "redis now holds $(redis-cli -p "$port" dbsize) values"
-t0=$(now); warm s0 0/2 "$URL" & warm s1 1/2 "$URL" & wait; t1=$(now)
+t0=$(now); warm s0 0/2 "$URL" & p0=$!; warm s1 1/2 "$URL" & p1=$!; wait $p0 $p1; t1=$(now)
 printf "second pass (fresh folders): %7.1f s  (s0: %s; s1: %s)\n" "$(echo "$t1 - $t0" | bc -l)" "$(totals s0)" "$(totals s1)"

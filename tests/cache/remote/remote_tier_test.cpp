@@ -225,6 +225,38 @@ TEST_F(RemoteTierTest, KilledThenRestartedServerIsUsedAgain) {
   EXPECT_EQ(redis.integer({"EXISTS", value_name(12)}), 1) << "the breaker should have closed again";
 }
 
+TEST_F(RemoteTierTest, KilledMidGetStillServesCorrectBytes) {
+  // 8 MiB values, so that a GET (and its decode and verify) takes long enough
+  // for a SIGKILL to land during it in some rounds; whatever happens, the get
+  // returns the right bytes and the counters say which way it went.
+  constexpr std::size_t k_big = 8u << 20;
+  int hits = 0, errors = 0;
+  for (int round = 0; round < 5; ++round) {
+    RedisProcess redis;
+    ASSERT_TRUE(redis.running());
+    const int n = 50 + round;
+    auto big = [n] { return Result<Entry>(make_entry(n, k_big)); };
+    {
+      auto w = open(redis.url(), "w" + std::to_string(round));
+      ASSERT_TRUE(w->get_or_compile(key_for(n), big));
+    }
+    auto r = open(redis.url("|connect-timeout=200ms"), "r" + std::to_string(round));
+    std::thread killer([&redis, round] {
+      std::this_thread::sleep_for(std::chrono::microseconds(500 * round));
+      redis.stop();
+    });
+    auto got = r->get_or_compile(key_for(n), big);
+    killer.join();
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got->entry, make_entry(n, k_big));
+    const auto h = counter(*r, Counter::remote_hits), e = counter(*r, Counter::remote_errors);
+    EXPECT_GE(h + e, 1u) << "round " << round;
+    hits += static_cast<int>(h);
+    errors += e > 0;
+  }
+  std::printf("killed mid-get: %d of 5 rounds served from Redis, %d saw remote errors\n", hits, errors);
+}
+
 TEST_F(RemoteTierTest, StoppedServerTimesOutAndGetStillSucceeds) {
   RedisProcess redis;
   auto a = open(redis.url("|op-timeout=200ms|connect-timeout=200ms|lock-wait=300ms"));
