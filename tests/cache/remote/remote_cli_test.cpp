@@ -213,6 +213,43 @@ TEST_F(RemoteCliTest, RemotePingStatsLs) {
   EXPECT_NE(text.out.find("remote_puts"), std::string::npos) << text.out;
 }
 
+// `kjit serve` uses the same tiers: a compile request for a kernel another
+// machine compiled is a remote hit, and /v1/cache/stats and /metrics count it.
+TEST_F(RemoteCliTest, ServeUsesTheRemoteTier) {
+  RedisProcess redis;
+  get("w", redis.url(), k_def, "w.cubin");
+  const int port = testing::free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string pid_file = (m_tmp.path / "serve.pid").string();
+  const std::string start = "env -u KJIT_DEFINITIONS '" + std::string(KJIT_BINARY) + "' " + with("s", redis.url()) +
+                            "serve --listen 127.0.0.1:" + std::to_string(port) + " >'" + (m_tmp.path / "serve.log").string() +
+                            "' 2>&1 & echo $! > '" + pid_file + "'";
+  ASSERT_EQ(std::system(start.c_str()), 0);
+  const int pid = std::atoi(read_text(pid_file).c_str());
+  auto curl = [&](const std::string& args) {
+    CliRun r;
+    FILE* p = ::popen(("curl -s " + args + " 2>/dev/null").c_str(), "r");
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    r.exit_code = WEXITSTATUS(::pclose(p));
+    return r;
+  };
+  for (int i = 0; i < 100 && curl(base + "/v1/health").exit_code != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CliRun compiled = curl("-X POST -d '{\"arch\":\"sm_90a\"}' " + base + "/v1/kernels/" + k_def + "/compile");
+  CliRun st = curl(base + "/v1/cache/stats");
+  CliRun metrics = curl(base + "/metrics");
+  ::kill(pid, SIGTERM);
+  json c = json::parse(compiled.out, nullptr, false);
+  ASSERT_TRUE(c.is_object()) << compiled.out << read_text(m_tmp.path / "serve.log");
+  EXPECT_EQ(c["status"], "remote_hit") << compiled.out;
+  json s = json::parse(st.out, nullptr, false);
+  ASSERT_TRUE(s.is_object()) << st.out;
+  EXPECT_EQ(s["remote_hits"], 1) << st.out;
+  EXPECT_NE(metrics.out.find("kjit_cache_remote_hits_total 1"), std::string::npos) << metrics.out;
+}
+
 TEST_F(RemoteCliTest, ShardedWarmupFillsRedisAndASecondPassIsAllRemoteHits) {
   RedisProcess redis;
   const std::string filter = " warmup --arch sm_90a --filter 'rmsnorm_h*' -j 1 --json ";
