@@ -240,7 +240,9 @@ TEST_F(RemoteCliTest, ServeUsesTheRemoteTier) {
   CliRun compiled = curl("-X POST -d '{\"arch\":\"sm_90a\"}' " + base + "/v1/kernels/" + k_def + "/compile");
   CliRun st = curl(base + "/v1/cache/stats");
   CliRun metrics = curl(base + "/metrics");
-  ::kill(pid, SIGTERM);
+  ::kill(pid, SIGTERM);  // then wait for it (it finishes in-flight requests), SIGKILL after 10 s
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(pid, SIGKILL);
   json c = json::parse(compiled.out, nullptr, false);
   ASSERT_TRUE(c.is_object()) << compiled.out << read_text(m_tmp.path / "serve.log");
   EXPECT_EQ(c["status"], "remote_hit") << compiled.out;
