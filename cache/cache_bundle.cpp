@@ -9,6 +9,7 @@
 // present are kept and counted as skipped.
 //
 // Thread safety: see cache.h.
+#include "jit/util/json_limits.h"
 #include "jit/util/str_cat.h"
 
 #include "cache/bundle.h"
@@ -65,8 +66,9 @@ Result<BundleReport> Cache::import_bundle(const std::filesystem::path& file, con
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (auto ok = verify_one(entries[i]); !ok)
       return fail(ErrorCode::corruption,
-                  str_cat("bundle '", file.string(), "' entry ", i, " (key ", entries[i].key, ", ", entries[i].definition,
-                          " ", entries[i].arch, ") is refused: ", ok.error().message, "; nothing was imported"),
+                  str_cat("bundle '", file.string(), "' entry ", i, " (key ", entries[i].key, ", ",
+                          ascii_safe(entries[i].definition), " ", ascii_safe(entries[i].arch), ") is refused: ",
+                          ok.error().message, "; nothing was imported"),
                   ok.error().details);
   }
   BundleReport report;

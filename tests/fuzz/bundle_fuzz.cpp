@@ -11,7 +11,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto entries = kjit::cache::parse_bundle(std::span<const std::uint8_t>(data, size), "fuzz.kjit");
   if (entries) {
-    for (const auto& e : *entries) {
+    for (const auto& e : entries->entries) {
       (void)e.key.size();
       (void)e.cubin.size();
     }

@@ -132,6 +132,18 @@ TEST_F(RemoteCliTest, ForeignAndForgedValuesAreRefusedByVerifyEntry) {
   auto d = decode_value(now->str, key);
   ASSERT_TRUE(d);
   EXPECT_EQ(std::string(d->cubin.begin(), d->cubin.end()), bytes("good.cubin"));
+
+  // 3. The right content under a hostile definition name (not part of the
+  // key): refused by the name rule, and no raw escape reaches the terminal.
+  Entry renamed = *d;
+  renamed.definition = "../../escaped\x1b[31m";
+  ASSERT_TRUE(redis.command({"SET", name, encode_value(renamed)}));
+  CliRun r3 = run_kjit(with("r3", redis.url()) + "get " + k_def + " --arch sm_90a -o '" + (m_tmp.path / "r3.cubin").string() + "'");
+  ASSERT_EQ(r3.exit_code, 0) << r3.out;
+  EXPECT_NE(r3.out.find("is not a valid name"), std::string::npos) << r3.out;
+  EXPECT_EQ(r3.out.find('\x1b'), std::string::npos) << r3.out;
+  EXPECT_EQ(bytes("r3.cubin"), bytes("good.cubin"));
+  EXPECT_EQ(stats("r3")["remote_verify_failures"], 1);
 }
 
 TEST_F(RemoteCliTest, DownServerWarnsOnceAndCompiles) {
