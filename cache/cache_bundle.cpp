@@ -66,9 +66,10 @@ Result<BundleReport> Cache::import_bundle(const std::filesystem::path& file, con
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (auto ok = verify_one(entries[i]); !ok)
       return fail(ErrorCode::corruption,
-                  str_cat("bundle '", file.string(), "' entry ", i, " (key ", entries[i].key, ", ",
-                          ascii_safe(entries[i].definition), " ", ascii_safe(entries[i].arch), ") is refused: ",
-                          ok.error().message, "; nothing was imported"),
+                  // Names from the bundle are outside input: printable ASCII only.
+                  str_cat("bundle '", file.string(), "' entry ", i, " (key ", ascii_safe(entries[i].key), ", ",
+                          ascii_safe(entries[i].definition), " ", ascii_safe(entries[i].arch),
+                          ") is refused: ", ascii_safe(ok.error().message), "; nothing was imported"),
                   ok.error().details);
   }
   BundleReport report;

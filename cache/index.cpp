@@ -89,9 +89,12 @@ Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file, Op
   // open rebuilds the WAL index by reading every frame of the WAL (SQLite
   // truncates the -shm then), and every hit appends its statistics: with the
   // default 1000-page checkpoint a cold `kjit get` read up to 4 MB, one
-  // pread per page (292 of 18 ms CPU in one measurement). A checkpoint every
-  // 64 pages costs one fsync of the index per ~20 CLI hits instead.
-  KJIT_TRY_VOID(index->m_db.exec("PRAGMA wal_autocheckpoint=64; PRAGMA journal_size_limit=1048576"));
+  // pread per page (292 of 18 ms CPU in one measurement). A truncating
+  // checkpoint every 64 pages costs one fsync of the index per ~20 CLI hits
+  // instead (Db::keep_wal_short says why SQLite's own autocheckpoint is not
+  // enough here).
+  KJIT_TRY_VOID(index->m_db.exec("PRAGMA journal_size_limit=1048576"));
+  index->m_db.keep_wal_short(64);
   return index;
 }
 

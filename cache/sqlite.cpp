@@ -1,6 +1,8 @@
 // SQLite RAII layer: see sqlite.h.
 #include "cache/sqlite.h"
 
+#include <cstdint>
+
 #include <sqlite3.h>
 
 #include <cstdio>
@@ -154,6 +156,20 @@ Result<void> Db::exec(std::string_view sql) {
     return db_error(m_db, str_cat("'", s.substr(0, 40), "' on '", m_path.string(), "'"), s);
   }
   return {};
+}
+
+void Db::keep_wal_short(int pages) {
+  static_assert(sizeof(std::intptr_t) >= sizeof(int));
+  sqlite3_wal_hook(
+      m_db,
+      [](void* arg, sqlite3* db, const char* name, int frames) {
+        // Busy (a reader still needs the frames) is not an error: a later
+        // commit tries again.
+        if (frames >= static_cast<int>(reinterpret_cast<std::intptr_t>(arg)))
+          sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+        return SQLITE_OK;
+      },
+      reinterpret_cast<void*>(static_cast<std::intptr_t>(pages)));
 }
 
 Result<Stmt> Db::prepare(std::string_view sql) {

@@ -64,6 +64,13 @@ class Db {
   Result<std::int64_t> query_int(std::string_view sql);
   std::int64_t changes() const;
   const std::filesystem::path& path() const { return m_path; }
+  // After a commit leaves the WAL at `pages` pages or more, checkpoint it and
+  // truncate it to zero (replaces SQLite's autocheckpoint). SQLite's PASSIVE
+  // autocheckpoint only lets the *next* write of the same connection restart
+  // the WAL, and a process opening the index recovers it as not checkpointed:
+  // with one write per CLI process (a hit's statistics, no checkpoint on
+  // close) the WAL then grew by every hit, forever.
+  void keep_wal_short(int pages);
 
  private:
   Db(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "runtime/input_profiles.h"
+#include "runtime/recurrent_inputs.h"
 #include "runtime/safetensors.h"
 
 namespace kjit::runtime {
@@ -258,6 +259,11 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     }
   }
 
+  if (has_cu_seqlens(def)) {
+    Rng rng(stream_seed(options.seed, 1000003));
+    binding.seq_lens = KJIT_TRY(plan_cu_seqlens(def, axes, options.sequences, rng, binding.notes));
+  }
+
   auto var_unbound = [&] {
     std::vector<std::string> out;
     for (const auto& a : def.axes) {
@@ -277,7 +283,7 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     }
     if (!progress) {
       for (const auto& name : var_unbound()) {
-        if (const auto d = default_axis_value(name)) {
+        if (const auto d = default_axis_value(name).or_else([&] { return state_pool_default(name, axes); })) {
           axes[name] = *d;
           binding.notes.push_back("axis " + name + "=" + std::to_string(*d) + " (default)");
           progress = true;
@@ -436,6 +442,10 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
     }
     if (set.binding.plan && is_index_name(spec.name)) {
       set.inputs.emplace_back(spec.name, *build_index_tensor(*set.binding.plan, spec.name, spec.dtype, shape));
+      continue;
+    }
+    if (auto made = KJIT_TRY(make_recurrent_input(def, spec, shape, axes, set.binding.seq_lens, options.sequences, rng))) {
+      set.inputs.emplace_back(spec.name, std::move(*made));
       continue;
     }
     HostTensor t = random_tensor(spec.dtype, shape, rng);

@@ -5,14 +5,17 @@
 //   1. const axes; 2. the workload's axes; 3. `--axes` values (override);
 //   4. for attention layouts (index_structures.h): batch_size / len_indptr /
 //      total_q / total_kv / num_kv_indices / num_pages from a sequence plan;
+//      for cu_seqlens layouts (gdn prefill, recurrent_inputs.h): num_seqs /
+//      len_cu_seqlens / total_seq_len from per-sequence lengths;
 //   5. simple equality constraints of the definition, solved for the one
 //      unbound axis: `a == b`, `a == b + 1`, `a == 2 * b`, ... (+ - * / %
 //      over axes and integers); constraints over tensors (`x.shape[1]`,
 //      `t[-1].item()`) are not evaluated here (the plan satisfies the
 //      indptr ones by construction);
 //   6. defaults by name: batch_size 16, M 64, seq_len 16, num_tokens 16,
-//      num_seqs 4, num_qo_heads 32, num_kv_heads 8, max_seq_len 4096 (rope);
-//      else an error naming the axis and suggesting --axes;
+//      num_seqs 4, num_qo_heads 32, num_kv_heads 8, max_seq_len 4096 (rope),
+//      pool_size / state_cache_size 2 * batch_size; else an error naming the
+//      axis and suggesting --axes;
 //   7. every evaluable constraint (==, !=, >=, <=, >, <) must hold.
 // Giving an axis the definition does not have, or a const axis a different
 // value, is an error.
@@ -24,6 +27,8 @@
 // For op type "sampling" the input "probs" is softmax over the last dim; for
 // op type "rope" the input "positions" is uniform in [0, max_seq_len) (valid
 // cache rows; flashinfer-bench's integer range would index out of bounds).
+// gdn and mamba_ssu: cu_seqlens, pool indices, unit-norm gdn keys, negative
+// mamba A and zeroed mtp intermediate states (recurrent_inputs.h).
 // An input profile (options.profile, input_profiles.h) then rewrites inputs.
 // Scalars: the workload's value; else sm_scale/scale from the first
 // "1/sqrt(EXPR)" in the input's description that evaluates over the axes
@@ -66,6 +71,7 @@ struct InputOptions {
 struct AxisBinding {
   AxisValues values;                  // every axis, consts included
   std::optional<SequencePlan> plan;   // attention layouts
+  std::vector<std::int64_t> seq_lens; // cu_seqlens layouts (gdn prefill): tokens per sequence
   std::vector<std::string> notes;     // defaults used, constraints skipped
 };
 

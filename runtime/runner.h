@@ -17,8 +17,11 @@
 //   of default axes. At most `max_workloads` (always the smallest and the
 //   largest by their var-axis product, the rest evenly spaced between).
 //   Per workload and trial: make inputs (seed = options.seed + trial),
-//   upload, poison outputs with 0xFF bytes (NaN for floats), launch, sync,
-//   download, run the reference, round it to each output's dtype, compare.
+//   upload, poison outputs with 0xFF bytes (NaN for floats; not aliased
+//   outputs, which hold their input), launch, sync, download, run the
+//   reference, round it to each output's dtype, compare; inputs the
+//   reference updates in place (gdn mtp's intermediate_states_buffer) are read
+//   back and compared too, as "NAME (in place)".
 //   PASSED workloads also get a latency (median of a few warm launches).
 //
 // Thread safety: a Runner is used by one thread.
@@ -48,6 +51,18 @@ namespace kjit::runtime {
 
 using ArtifactFn = std::function<Result<std::shared_ptr<const jit::Artifact>>(const jit::Definition&)>;
 
+// In-place updates (`--alias OUT=IN`): output OUT is given input IN's device
+// buffer instead of its own, as serving stacks pass the same recurrent state
+// tensor as input and output. Check then compares OUT (read back from that
+// buffer) against the reference computed from IN's original values, and bench
+// times the kernel updating IN in place. OUT and IN need the same dtype and
+// shape. Pairs (output, input).
+using Aliases = std::vector<std::pair<std::string, std::string>>;
+
+// Parses "OUT=IN[,OUT=IN...]" (the --alias flag); invalid_argument on a
+// malformed pair.
+Result<Aliases> parse_aliases_text(std::string_view text);
+
 // op_type "sampling": the statistical rule (sampling_check.h, runner_sampling.cpp).
 struct SamplingCheckOptions {
   SamplingRule rule;
@@ -65,6 +80,7 @@ struct CheckOptions {
   SequenceOptions sequences;                           // synthesized index structures
   int perf_iters = 10;                                 // timed launches for PASSED; Default: 10
   std::map<std::string, std::string> libs;             // trace environment.libs (cuda, nvrtc)
+  Aliases aliases;                                     // --alias: outputs updated in their input's buffer
   std::string inputs_profile;                          // --inputs-profile (input_profiles.h); Default: none
   SamplingCheckOptions sampling;                       // op_type "sampling"
 };
@@ -95,6 +111,7 @@ struct BenchOptions {
   int iters = 100;                   // Default: 100
   std::uint64_t seed = 0;
   SequenceOptions sequences;         // synthesized index structures
+  Aliases aliases;                   // --alias: outputs updated in their input's buffer
   std::string inputs_profile;        // --inputs-profile (input_profiles.h); Default: none
 };
 

@@ -190,14 +190,13 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       // Kernel: upload, poison outputs (0xFF bytes: NaN in every float
       // dtype, -1 in integers) so an unwritten element cannot pass, launch.
       auto run_kernel = [&]() -> Result<std::vector<HostTensor>> {
-        detail::DeviceIo io = KJIT_TRY(detail::upload_io(def, set));
+        detail::DeviceIo io = KJIT_TRY(detail::upload_io(def, set, options.aliases));
         for (auto& out : io.outputs) KJIT_TRY_VOID(out.buffer.fill(0xFF));
         PreparedPlan plan =
             KJIT_TRY(m_launcher.prepare(art, detail::to_bindings(set.binding.values), io.pointers, io.scalars));
         KJIT_TRY_VOID(m_launcher.run(plan, m_stream.get()));
         KJIT_TRY_VOID(m_stream.synchronize());
-        std::vector<HostTensor> outs;
-        for (const auto& out : io.outputs) outs.push_back(KJIT_TRY(out.download()));
+        std::vector<HostTensor> outs = KJIT_TRY(detail::download_outputs(def, io));
         kept_io = std::move(io);
         kept_plan = std::move(plan);
         return outs;
@@ -220,8 +219,24 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
         wr.notes.push_back("reference: " + ref.error().full());
         break;
       }
-      for (std::size_t i = 0; i < def.outputs.size(); ++i) {
-        const auto& spec = def.outputs[i];
+      // Every output, then every input the reference updated in place (read
+      // back from the kernel's buffer of that input).
+      std::vector<const jit::TensorSpec*> compared;
+      for (const auto& spec : def.outputs) compared.push_back(&spec);
+      for (const auto& spec : def.inputs) {
+        if (!ref->contains(spec.name)) continue;
+        auto now = detail::download_input(*kept_io, spec.name);
+        if (!now) {
+          status = EvalStatus::runtime_error;
+          wr.notes.push_back("kernel: " + now.error().full());
+          break;
+        }
+        outputs->push_back(std::move(*now));
+        compared.push_back(&spec);
+      }
+      for (std::size_t i = 0; i < compared.size() && status != EvalStatus::runtime_error; ++i) {
+        const auto& spec = *compared[i];
+        const std::string label = i < def.outputs.size() ? spec.name : spec.name + " (in place)";
         auto it = ref->find(spec.name);
         if (it == ref->end()) {
           status = EvalStatus::runtime_error;
@@ -239,13 +254,13 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
         const bool new_worst = wr.worst_tensor.empty() || report.max_abs_error > max_abs ||
                                (std::isnan(report.max_abs_error) && !std::isnan(max_abs));
         if (new_worst) {
-          wr.worst_tensor = spec.name;
+          wr.worst_tensor = label;
           wr.worst_index = report.worst_index;
         }
         max_abs = nan_max(max_abs, report.max_abs_error);
         max_rel = nan_max(max_rel, report.max_rel_error);
         if (s != EvalStatus::passed || options.trials > 1)
-          wr.notes.push_back(str_cat(spec.name, ": ", report.message, trial > 0 ? str_cat(" (trial ", trial, ")") : ""));
+          wr.notes.push_back(str_cat(label, ": ", report.message, trial > 0 ? str_cat(" (trial ", trial, ")") : ""));
         status = worse(status, s);
       }
     }

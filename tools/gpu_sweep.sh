@@ -7,6 +7,7 @@
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
 #        and sampling (not in the default: sampling + rope checks, benches and baselines, tests/gpu/sampling/run.sh)
+#        and gdn (not in the default: gdn / mamba_ssu checks, benches and ratios, tests/gpu/gdn/run.sh, ~15-25 min)
 #        plus, on request (each fits one 10-minute device call; results under $OUT/python):
 #          python       every served dataset definition through the Python package vs its torch reference
 #          python_api   torch.compile, CUDA graphs, the C/C++ examples, README GPU snippets, KJIT_LOGLEVEL=5
@@ -197,5 +198,7 @@ if has python_bench; then
   stamp "python_bench (tests/gpu/python/run.sh)"
   OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh bench launch_bench layer
 fi
+# gdn / mamba_ssu (issue 22): checks, benches and ratios of their own (tests/gpu/gdn/run.sh).
+if has gdn; then stamp gdn; OUT="$out/gdn" timeout ${GDN_T:-1500} tests/gpu/gdn/run.sh; echo "gdn rc=$?"; fi
 stamp done
 tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"

@@ -21,6 +21,9 @@ const std::vector<Setting>& settings() {
        "extra definition folders (env: colon-separated), searched after kjit's own definitions/"},
       {"--templates DIR", "KJIT_TEMPLATES", "<source>/templates", "template root folder"},
       {"--arch A", "KJIT_ARCH", "the device's arch, else sm_90a", "target architecture, e.g. sm_90a, sm_100a"},
+      {"--no-builtin-definitions", "KJIT_BUILTIN_DEFINITIONS", "1",
+       "search kjit's own definitions/ first (0: only KJIT_DEFINITIONS / --definitions, e.g. to use a dataset's "
+       "same-named files from Python or C)"},
       {"(none)", "KJIT_CACHE_MAX_SIZE", "2G",
        "cache size cap (bytes, or with a unit: 512M, 2G, 1T); least recently used entries are evicted above it"},
       {"--read-only", "KJIT_CACHE_READONLY", "0 (but an unwritable cache is read-only anyway)",
@@ -59,6 +62,7 @@ Config Config::from_env() {
     if (!item.empty()) c.definition_dirs.emplace_back(item);
   c.templates_dir = env_or("KJIT_TEMPLATES", std::string(KJIT_SOURCE_DIR) + "/templates");
   c.builtin_definitions_dir = std::filesystem::path(KJIT_SOURCE_DIR) / "definitions";
+  if (auto b = parse_bool(env_or("KJIT_BUILTIN_DEFINITIONS", "")); b && !*b) c.builtin_definitions_dir.clear();
   c.arch = env_or("KJIT_ARCH", "");
   if (auto s = parse_size(env_or("KJIT_CACHE_MAX_SIZE", ""))) c.cache_max_size = *s;
   if (auto b = parse_bool(env_or("KJIT_CACHE_READONLY", ""))) c.cache_read_only = *b;
@@ -107,6 +111,9 @@ std::vector<std::string> Config::check_env() {
     problems.push_back(std::string("KJIT_CACHE_MAX_SIZE='") + v +
                        "' is not a size: use a whole number of bytes, optionally with a unit K, M, G or T "
                        "(binary, e.g. 512M, 2G; KiB/MiB/GiB/TiB also accepted)");
+  if (const char* v = std::getenv("KJIT_BUILTIN_DEFINITIONS"); v && *v && !parse_bool(v))
+    problems.push_back(std::string("KJIT_BUILTIN_DEFINITIONS='") + v +
+                       "' is not a boolean: use 1 or 0 (true/false, yes/no, on/off)");
   if (const char* v = std::getenv("KJIT_CACHE_READONLY"); v && *v && !parse_bool(v))
     problems.push_back(std::string("KJIT_CACHE_READONLY='") + v + "' is not a boolean: use 1 or 0 (true/false, yes/no, on/off)");
   if (const char* v = std::getenv("KJIT_REMOTE_CACHE"); v && *v)

@@ -132,13 +132,10 @@ Result<std::set<std::string>> check_metadata(const cache::Entry& e) {
 }  // namespace
 
 Result<void> verify_entry(const cache::Entry& e) {
-  // The names are not part of the key, and listings print them and tools
-  // build file names from them: they follow the definition-name rule.
-  for (const auto& [what, name] : {std::pair<const char*, const std::string&>{"definition", e.definition},
-                                   std::pair<const char*, const std::string&>{"op_type", e.op_type}})
-    if (!is_valid_definition_name(name))
-      return refuse(str_cat("its ", what, " name '", printable_name(name), "' is not a valid name (",
-                            definition_name_problem(name), ")"));
+  // The names are not part of the key but end up in file names, listings and
+  // terminals: the same rule as a definition's own (jit/definition/names.h).
+  if (auto ok = check_definition_name(e.definition); !ok) return refuse(ok.error().message);
+  if (!e.op_type.empty() && !is_valid_identifier(e.op_type)) return refuse("its op_type is not an identifier");
   if (e.key_inputs_json.empty()) return refuse("it carries no key inputs, so its key cannot be recomputed");
   auto inputs = key_inputs_from_json(e.key_inputs_json, e.source, e.launch_plan_json);
   if (!inputs) return refuse(str_cat("its ", inputs.error().message));

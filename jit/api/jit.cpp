@@ -249,7 +249,13 @@ std::string default_arch(const Config& config, bool* defaulted) {
     auto count = runtime::device_count();
     if (!count || *count == 0) return std::string();
     auto dev = runtime::Device::open(0);
-    return dev ? (*dev)->info().arch : std::string();
+    if (!dev) return std::string();
+    // Kept for the process: Device::open made the primary context current, and
+    // releasing it here would destroy a context that is still current on this
+    // thread (a later module load then fails with CONTEXT_IS_DESTROYED; seen
+    // with examples/cpp/rmsnorm_launch.cpp on an H100). Deliberately leaked.
+    static auto* keep = new std::shared_ptr<runtime::Device>(*dev);
+    return (*keep)->info().arch;
   }();
   if (!device_arch.empty()) return device_arch;
   if (defaulted) *defaulted = true;

@@ -314,8 +314,7 @@ Result<ResolvedPlan> resolve_plan(const LaunchPlan& plan, const Bindings& axes, 
   out.values = axes;
   out.values["num_sms"] = num_sms;
   for (const auto& param : params) {
-    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
-    const std::string& name = param.first;
+    const std::string& name = param.first;  // not a structured binding: clang-14 (fuzz builds) cannot capture one
     if (std::none_of(plan.params.begin(), plan.params.end(), [&](const PlanParam& p) { return p.name == name; })) {
       std::string declared;
       for (const auto& p : plan.params) declared += (declared.empty() ? "" : ", ") + p.name;

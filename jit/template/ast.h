@@ -287,7 +287,6 @@ struct IncludeStmt : Stmt {
   bool with_context = true;
   // `without context` inside a macro, call, filter block or block set:
   // Jinja2 then bypasses the block's output buffer (unsupported in kjit).
-  bool in_buffer = false;
   IncludeStmt(std::uint32_t off) : Stmt(StmtKind::include, off) {}
 };
 

@@ -409,7 +409,13 @@ StmtPtr Parser::parse_include() {
     next();
     next();
   }
-  node->in_buffer = !node->with_context && m_buffered > 0;
+  // Jinja2 compiles a block holding such an include into a generator that
+  // bypasses the block's buffer (a macro then returns a generator object), so
+  // the whole block behaves differently: refuse it when parsed, before any of
+  // the block's other expressions could run (differential seed 101 case 6477).
+  if (!node->with_context && m_buffered > 0)
+    fail("unsupported: 'include ... without context' inside a macro, call, filter or set block (Jinja2 bypasses "
+         "the block's output)");
   return node;
 }
 

@@ -334,10 +334,6 @@ void Renderer::exec_call_block(const CallBlockStmt& s, Frame& f) {
 }
 
 void Renderer::exec_include(const IncludeStmt& s, Frame& f) {
-  if (s.in_buffer)
-    fail_at(f.unit, s.offset,
-            "unsupported: 'include ... without context' inside a macro, call, filter or set block (Jinja2 bypasses "
-            "the block's output)");
   Value name = eval(*s.name, f);
   bool select = name.is_seq(SeqKind::list) || name.is_seq(SeqKind::tuple);
   std::vector<Value> candidates;

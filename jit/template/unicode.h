@@ -3,7 +3,7 @@
 // Python's full (SpecialCasing) mappings and Final_Sigma rule, the cased /
 // lowercase / uppercase / alnum properties and decimal digit values. The
 // character data is generated from Python's unicodedata into
-// unicode_tables.cpp (tools/gen_unicode_tables.py).
+// unicode_tables.cpp (tools/dev/gen_unicode_tables.py).
 //
 // Strings are UTF-8; bytes that are not valid UTF-8 pass through unchanged
 // (template sources and contexts are validated before rendering).

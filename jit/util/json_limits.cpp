@@ -58,6 +58,10 @@ Result<Json> parse_bounded(std::string_view text, std::string_view what, const J
     return fail(ErrorCode::parse_error,
                 located(text, what, std::min(offset, text.size()),
                         "malformed JSON: " + ascii_safe(strip_nlohmann_prefix(e.what()))));
+  } catch (const nlohmann::json::exception& e) {
+    // out_of_range: a number too large for a double (`1e1111`; found by the
+    // launch_plan fuzzer), which nlohmann reports by an exception of its own.
+    return fail(ErrorCode::parse_error, str_cat(what, ": ", ascii_safe(strip_nlohmann_prefix(e.what()))));
   }
 }
 

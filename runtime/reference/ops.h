@@ -20,6 +20,10 @@ Result<TensorMap> run_gqa_paged(const Call& call);
 Result<TensorMap> run_ragged_prefill(const Call& call);
 // Paged MLA decode and causal prefill (mla_paged.cpp).
 Result<TensorMap> run_mla_paged(const Call& call);
+// Gated Delta Net decode, multi-token (mtp) and prefill (gdn.cpp).
+Result<TensorMap> run_gdn(const Call& call);
+// Mamba2 selective state update (mamba.cpp).
+Result<TensorMap> run_mamba_ssu(const Call& call);
 // Sampling from probabilities: samples (each row's mode) and filtered_probs (sampling.cpp).
 Result<TensorMap> run_sampling(const Call& call);
 // Rotary embedding with a cos/sin cache, NeoX or GPT-J style (rope.cpp).

@@ -116,7 +116,7 @@ TEST(HardeningCliTest, RenderTemplateCannotReadOutsideItsFolder) {
   CliRun deep = run_kjit("render --template '" + (dir.path / "t/up.j2").string() + "' --context '" +
                          (dir.path / "deep.json").string() + "'");
   EXPECT_EQ(deep.exit_code, 2) << deep.out;
-  EXPECT_NE(deep.out.find("nested deeper than 64 levels"), std::string::npos) << deep.out;
+  EXPECT_NE(deep.out.find("context JSON nested deeper than 256 levels"), std::string::npos) << deep.out;
 }
 
 // `kjit serve --listen 127.0.0.1:0` with a private cache; killed at the end.

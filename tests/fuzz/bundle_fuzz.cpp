@@ -9,9 +9,13 @@
 #include "cache/bundle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  auto entries = kjit::cache::parse_bundle(std::span<const std::uint8_t>(data, size), "fuzz.kjit");
-  if (entries) {
-    for (const auto& e : entries->entries) {
+  static constexpr std::uint8_t k_key[] = {'f', 'u', 'z', 'z', '-', 'k', 'e', 'y'};
+  const std::span<const std::uint8_t> bytes(data, size);
+  // Unsigned reading, then reading that requires an HMAC-SHA256 signature (format 2).
+  for (std::span<const std::uint8_t> key : {std::span<const std::uint8_t>(), std::span<const std::uint8_t>(k_key)}) {
+    auto parsed = kjit::cache::parse_bundle(bytes, "fuzz.kjit", key);
+    if (!parsed) continue;
+    for (const auto& e : parsed->entries) {
       (void)e.key.size();
       (void)e.cubin.size();
     }

@@ -590,7 +590,7 @@ def parse_bundle(b):
 
 def write_bundle(entries):
     """A bundle with every checksum recomputed (what a careful attacker writes)."""
-    out = bytearray(b"KJITBNDL" + struct.pack("<I", 2))  # cache/bundle.h k_bundle_version
+    out = bytearray(b"KJITBNDL" + struct.pack("<I", 2))  # format 2: key inputs in the meta, optional signature
     for meta, cubin, source in entries:
         meta = dict(meta)
         meta["cubin_xxh3"] = xxh3_128(cubin).hex()

@@ -26,6 +26,20 @@ TEST(JsonLimitsTest, DepthOverTheLimitIsRefusedWithItsLocation) {
   EXPECT_EQ(j.error().message, "doc.json:2:65: arrays/objects nested deeper than 64 levels; flatten the document");
 }
 
+// Found by the launch_plan fuzzer: nlohmann reports a number too large for a
+// double by an out_of_range exception, which escaped parse_json.
+TEST(JsonLimitsTest, NumberOutOfRangeIsAParseErrorNotAnException) {
+  for (const char* text : {"1e1111111111111111111", "{\"grid\": [1e400]}", "-1e99999"}) {
+    SCOPED_TRACE(text);
+    auto j = parse_json(text, "plan");
+    ASSERT_FALSE(j);
+    EXPECT_EQ(j.error().code, ErrorCode::parse_error);
+    EXPECT_NE(j.error().message.find("plan: "), std::string::npos) << j.error().message;
+    auto o = parse_ordered_json(text, "plan");
+    ASSERT_FALSE(o);
+  }
+}
+
 TEST(JsonLimitsTest, HundredThousandDeepArrayIsRefusedNotACrash) {
   auto j = parse_ordered_json(nested(100000), "deep.json");
   ASSERT_FALSE(j);

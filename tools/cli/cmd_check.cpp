@@ -1,6 +1,6 @@
 // `kjit check NAME...|--all [--workloads DIR] [--axes k=v,...] [--trials N]
 //  [--trace FILE] [--arch A] [--json] [--max-workloads N] [--all-workloads]
-//  [--seed N] [--kv-len N] [--q-len N] [--empty-first] [--inputs-profile NAME]
+//  [--seed N] [--kv-len N] [--q-len N] [--empty-first] [--alias OUT=IN] [--inputs-profile NAME]
 //  [--sampling-rows N] [--sampling-samples N] [--tvd-threshold X]`: runs each definition's kernel on its workloads against the
 // C++ reference (flashinfer-bench's comparison rule; sampling: its statistical
 // rule, runtime/sampling_check.h), printing one line per
@@ -15,6 +15,7 @@
 
 #include "runtime/input_profiles.h"
 #include "runtime/runner.h"
+#include "tools/cli/alias_flag.h"
 #include "tools/cli/jit_session.h"
 #include "tools/cli/sequence_flags.h"
 
@@ -34,6 +35,7 @@ struct Args {
   bool all_workloads = false;
   std::uint64_t seed = 0;
   SequenceFlags sequences;
+  AliasFlag alias;
   std::string inputs_profile;
   int sampling_rows = 8;
   std::int64_t sampling_samples = 500000;
@@ -95,6 +97,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("--tvd-threshold", a->tvd_threshold, "sampling: largest pooled total variation distance that passes")
       ->check(CLI::Range(0.0, 1.0));
   a->sequences.add_to(sub);
+  a->alias.add_to(sub);
   return [&globals, a]() {
     if (a->names.empty() && !a->all) return report(Error{ErrorCode::invalid_argument, "check: give NAME... or --all", {}});
     runtime::CheckOptions options;
@@ -108,6 +111,11 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     options.max_workloads = a->all_workloads ? 0 : a->max_workloads;
     options.seed = a->seed;
     options.sequences = a->sequences.options();
+    if (auto aliases = a->alias.aliases(); aliases) {
+      options.aliases = *aliases;
+    } else {
+      return report(aliases.error());
+    }
     options.inputs_profile = a->inputs_profile;
     options.sampling.rows = a->sampling_rows;
     options.sampling.rule.min_samples = a->sampling_samples;

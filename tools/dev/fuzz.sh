@@ -51,9 +51,9 @@ case "$target" in
   definition) srcs=("${common[@]}" "${definition[@]}") ;;
   launch_plan) srcs=("${common[@]}" jit/codegen/launch_plan.cpp) ;;
   serve) srcs=("${common[@]}" "${definition[@]}" jit/codegen/launch_plan.cpp jit/compiler/options.cpp
-               jit/compiler/arch.cpp tools/cli/http_api.cpp tools/cli/http_head.cpp) ;;
-  bundle) srcs=("${common[@]}" cache/bundle.cpp cache/entry_codec.cpp cache/atomic_file.cpp cache/paths.cpp
-                cache/posix_env.cpp) ;;
+               jit/compiler/arch.cpp jit/compiler/nvrtc_version.cpp jit/compiler/nvrtc_library.cpp tools/cli/http_api.cpp
+               tools/cli/http_head.cpp) ;;
+  bundle) srcs=("${common[@]}" cache/bundle.cpp cache/entry_codec.cpp cache/atomic_file.cpp cache/paths.cpp cache/posix_env.cpp) ;;
   *) echo "fuzz.sh: unknown target '$target' (definition, launch_plan, serve, bundle, all)" >&2; exit 2 ;;
 esac
 srcs+=("tests/fuzz/${target}_fuzz.cpp")
@@ -94,9 +94,7 @@ for rel in "${srcs[@]}"; do
   fi
 done
 for p in "${pids[@]}"; do wait "$p"; done
-libs=(-lxxhash)
-[[ "$target" == bundle ]] && libs+=(-lcrypto)  # bundle.cpp's HMAC-SHA256 (OpenSSL)
-clang++-14 -fsanitize=fuzzer,address,undefined "${objs[@]}" "${libs[@]}" -o "$out/kjit_${target}_fuzz"
+clang++-14 -fsanitize=fuzzer,address,undefined "${objs[@]}" -lxxhash -lcrypto -o "$out/kjit_${target}_fuzz"
 flock -u 9
 
 # Seeds: small hand-written inputs, plus real data where there is some.

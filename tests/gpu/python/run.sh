@@ -50,7 +50,7 @@ if has warm; then
 fi
 if has dataset; then
   stamp "dataset (Python package vs each definition's torch reference)"
-  ( cd tests/gpu/python && KJIT_DEFINITIONS=$D/definitions timeout ${DATASET_T:-420} python3 test_dataset.py --dataset $D \
+  ( cd tests/gpu/python && KJIT_BUILTIN_DEFINITIONS=0 KJIT_DEFINITIONS=$D/definitions timeout ${DATASET_T:-420} python3 test_dataset.py --dataset $D \
       --max-workloads ${MAXW:-3} --out "$out/python_dataset.jsonl" > "$out/dataset.txt" 2>&1 ); note "dataset rc=$?"
   grep -E "^python dataset check|FAILED:" "$out/dataset.txt" | cut -c1-300 | tee -a "$out/summary.txt"
 fi

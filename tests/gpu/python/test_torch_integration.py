@@ -144,13 +144,13 @@ def _():
 @check("CUDA graph: 3 kernels (rmsnorm, split-K gemm M=1, paged decode) replay equal to eager, direct and as operators")
 def _():
     rms = kjit.kernel("rmsnorm_h4096")
-    gemm = kjit.kernel("gemm_n28672_k4096")
+    gemm = kjit.kernel("gemm_n4096_k4096")
     dec = kjit.kernel("gqa_paged_decode_h32_kv8_d128_ps64")
     assert gemm.resolve(torch.empty(1, 4096, device=DEV, dtype=torch.bfloat16),
-                        torch.empty(28672, 4096, device=DEV, dtype=torch.bfloat16))["workspace_bytes"] > 0
+                        torch.empty(4096, 4096, device=DEV, dtype=torch.bfloat16))["workspace_bytes"] > 0
     x = torch.randn(1, 4096, device=DEV).bfloat16()
     w = torch.randn(4096, device=DEV).bfloat16()
-    b = torch.randn(28672, 4096, device=DEV).bfloat16() * 0.02
+    b = torch.randn(4096, 4096, device=DEV).bfloat16() * 0.02
     dq = decode_inputs(batch=1, pages_per_seq=9)
     scale = 0.08838834764831845
 
@@ -162,7 +162,7 @@ def _():
 
     def step_ops():
         h = kt.library("rmsnorm_h4096")(x, w)
-        y = kt.library("gemm_n28672_k4096")(h, b)
+        y = kt.library("gemm_n4096_k4096")(h, b)
         o, lse = kt.library("gqa_paged_decode_h32_kv8_d128_ps64")(*dq, scale)
         return h, y, o, lse
 
