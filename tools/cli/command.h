@@ -28,6 +28,7 @@ struct Globals {
   int verbosity = 0;                     // -v, -vv
   bool no_builtin = false;               // --no-builtin-definitions
   bool read_only = false;                // --read-only (KJIT_CACHE_READONLY)
+  std::string remote_cache;              // --remote-cache URLS (KJIT_REMOTE_CACHE)
 
   // The effective config: defaults < environment < these flags.
   Config config() const;
