@@ -23,6 +23,13 @@ constexpr std::string_view k_renew_script =
 constexpr std::string_view k_drop_script =
     "if redis.call('GETRANGE', KEYS[1], -16, -1) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
+// GET bounded by size: a value over ARGV[1] bytes is not sent; its length and
+// last 16 bytes (its fingerprint, for the drop) come back instead.
+constexpr std::string_view k_bounded_get_script =
+    "local n = redis.call('STRLEN', KEYS[1]) "
+    "if n > tonumber(ARGV[1]) then return {n, redis.call('GETRANGE', KEYS[1], -16, -1)} end "
+    "return redis.call('GET', KEYS[1])";
+
 std::unexpected<Error> remote_error(const RedisServer& server, const RedisFailure& f) {
   return fail(ErrorCode::io_error, str_cat("remote cache ", server.spec().display(), ": ", failure_kind_name(f.kind),
                                            " (", f.message, ")"));
@@ -116,10 +123,17 @@ RedisServer& RedisTier::pick(const std::string& key) const {
 Result<RemoteValue> RedisTier::get(const std::string& key) {
   RedisServer& server = pick(key);
   const std::string name = str_cat(k_value_prefix, key);
-  auto reply = server.run({"GET", name});
+  static const std::string limit = std::to_string(k_max_value_bytes);
+  auto reply = server.run({"EVAL", k_bounded_get_script, "1", name, limit});
   if (!reply) return remote_error(server, reply.error());
   RemoteValue out;
   if (reply->type == Reply::Type::nil) return out;
+  if (reply->type == Reply::Type::array && reply->elements.size() == 2) {
+    out.state = RemoteValue::State::damaged;
+    out.fingerprint = reply->elements[1].str;
+    out.why = str_cat("the value has ", reply->elements[0].integer, " bytes, over the limit of ", k_max_value_bytes);
+    return out;
+  }
   if (reply->type != Reply::Type::string) {
     out.state = RemoteValue::State::damaged;
     out.why = "the key does not hold a string";

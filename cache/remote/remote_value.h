@@ -24,6 +24,11 @@ namespace kjit::cache::remote {
 
 inline constexpr std::string_view k_value_magic = "KJITRV01";
 
+// The largest value a get accepts (the server is outside input: Redis itself
+// allows strings up to proto-max-bulk-len, 512 MB by default and settable
+// higher). Real entries are a cubin, its source and metadata: far below.
+inline constexpr std::size_t k_max_value_bytes = 64u << 20;
+
 std::string encode_value(const Entry& entry);
 
 // The entry in `value`, which was stored under `key`; `corruption` saying

@@ -157,6 +157,27 @@ TEST_F(RemoteCliTest, DownServerWarnsOnceAndCompiles) {
   EXPECT_GE(stats("a")["remote_errors"].get<int>(), 1);
 }
 
+// --remote-cache "" turns off a tier that KJIT_REMOTE_CACHE sets: no
+// connection is tried (no warning, no remote error counted). Without the
+// flag the same environment reaches the (down) server.
+TEST_F(RemoteCliTest, EmptyFlagOverridesTheEnvironment) {
+  const std::string down = "redis://127.0.0.1:" + std::to_string(testing::free_port());
+  auto get = [&](const std::string& cache, const std::string& flag) {
+    return kjit::testing::run_shell("env -u KJIT_DEFINITIONS -u KJIT_ARCH KJIT_REMOTE_CACHE='" + down + "' '" +
+                                    std::string(KJIT_BINARY) + "' --cache-dir '" + (m_tmp.path / cache).string() +
+                                    "' " + flag + " get " + k_def + " --arch sm_90a -o '" +
+                                    (m_tmp.path / (cache + ".cubin")).string() + "' 2>&1");
+  };
+  auto off = get("off", "--remote-cache ''");
+  ASSERT_EQ(off.exit_code, 0) << off.out;
+  EXPECT_EQ(off.out.find("warning: remote cache"), std::string::npos) << off.out;
+  EXPECT_EQ(stats("off")["remote_errors"].get<int>(), 0);
+  auto on = get("on", "");
+  ASSERT_EQ(on.exit_code, 0) << on.out;
+  EXPECT_NE(on.out.find("warning: remote cache"), std::string::npos) << on.out;
+  EXPECT_GE(stats("on")["remote_errors"].get<int>(), 1);
+}
+
 TEST_F(RemoteCliTest, ConfigShowsTheSettingWithoutPasswords) {
   CliRun r = run_kjit("--remote-cache 'redis://u:hunter2@h:7000/1|ttl=1d redis+unix:///tmp/r.sock|read-only' config --json",
                       "2>/dev/null");

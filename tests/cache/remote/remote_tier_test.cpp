@@ -154,6 +154,26 @@ TEST_F(RemoteTierTest, GarbageValueIsDroppedAndReplaced) {
   EXPECT_EQ(*decoded, make_entry(4));
 }
 
+// A value over k_max_value_bytes never crosses the wire: the get sees its
+// size only, counts a verify failure, drops it and compiles.
+TEST_F(RemoteTierTest, OversizedValueIsNotFetchedAndIsDropped) {
+  RedisProcess redis;
+  ASSERT_TRUE(redis.command({"SETRANGE", value_name(6), std::to_string(k_max_value_bytes), "x"}));
+  ASSERT_EQ(redis.integer({"STRLEN", value_name(6)}), static_cast<long long>(k_max_value_bytes) + 1);
+  auto a = open(redis.url());
+  auto got = a->get_or_compile(key_for(6), compile(6));
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->outcome, Outcome::compiled);
+  EXPECT_EQ(got->entry, make_entry(6));
+  EXPECT_EQ(counter(*a, Counter::remote_verify_failures), 1u);
+  EXPECT_EQ(counter(*a, Counter::remote_bytes_in), 0u);
+  auto stored = redis.command({"GET", value_name(6)});
+  ASSERT_TRUE(stored && stored->type == Reply::Type::string);
+  auto decoded = decode_value(stored->str, key_for(6));
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(*decoded, make_entry(6));
+}
+
 TEST_F(RemoteTierTest, TruncatedAndBitFlippedValuesAreDropped) {
   RedisProcess redis;
   std::string good = encode_value(make_entry(5));
