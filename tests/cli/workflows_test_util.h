@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/files.h"
 #include "tests/common/shell.h"
 
 #include <gtest/gtest.h>
@@ -53,17 +54,8 @@ inline CliRun run_kjit(const std::string& args, const std::string& redirect = "2
   return kjit::testing::run_shell(cmd);
 }
 
-inline std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using kjit::testing::read_text;
+using kjit::testing::write_text;
 
 // Copies the repository's templates/include and templates/rmsnorm into
 // `dest` (a templates root a test may edit).

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jit/model/architectures.h"
+#include "tests/common/files.h"
 #include "tests/common/shell.h"
 #include "jit/model/derive.h"
 #include "jit/model/hf_config.h"
@@ -54,17 +55,8 @@ class TempDir {
   fs::path m_path;
 };
 
-inline std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-}
+using kjit::testing::read_text;
+using kjit::testing::write_text;
 
 inline nlohmann::json fixture_json(const std::string& name) {
   return nlohmann::json::parse(read_text(k_fixtures / (name + ".json")));

@@ -15,21 +15,13 @@ Usage: summarize.py OUT_DIR [--json FILE]
 import argparse
 import json
 import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from results import read_jsonl  # noqa: E402
 
 
-def jsonl(path):
-    rows = []
-    if not os.path.exists(path):
-        return rows
-    for line in open(path):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            pass
-    return rows
+jsonl = read_jsonl
 
 
 def tsv(path):

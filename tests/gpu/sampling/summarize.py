@@ -9,18 +9,11 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from results import read_jsonl  # noqa: E402
 
-def load_lines(path):
-    rows = []
-    for line in open(path):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            pass
-    return rows
+
+load_lines = read_jsonl
 
 
 def main(d):
