@@ -5,6 +5,8 @@
 //   1. const axes; 2. the workload's axes; 3. `--axes` values (override);
 //   4. for attention layouts (index_structures.h): batch_size / len_indptr /
 //      total_q / total_kv / num_kv_indices / num_pages from a sequence plan;
+//      for dsa_paged (dsa_inputs.h): batch_size / num_tokens, num_pages and
+//      max_num_pages from the planned token contexts;
 //   5. simple equality constraints of the definition, solved for the one
 //      unbound axis: `a == b`, `a == b + 1`, `a == 2 * b`, ... (+ - * / %
 //      over axes and integers); constraints over tensors (`x.shape[1]`,
@@ -21,6 +23,8 @@
 // then cast; bool uniform {0, 1}; int8 uniform [-128, 128), int16/int32/int64
 // uniform [-1024, 1024) (flashinfer-bench's ranges, upper bound exclusive).
 // For op type "sampling" the input "probs" is softmax over the last dim.
+// dsa_paged: the FP8 key cache, seq_lens, block_table and sparse_indices come
+// from the DSA plan (dsa_inputs.h).
 // Scalars: the workload's value; else sm_scale/scale from the first
 // "1/sqrt(EXPR)" in the input's description that evaluates over the axes
 // (gqa: 1/sqrt(head_dim); mla_paged: 1/sqrt(128 + 64); mla_ragged:
@@ -45,6 +49,7 @@
 
 #include "jit/util/error.h"
 #include "jit/definition/definition.h"
+#include "runtime/dsa_inputs.h"
 #include "runtime/host_tensor.h"
 #include "runtime/index_structures.h"
 #include "runtime/rng.h"
@@ -61,6 +66,7 @@ struct InputOptions {
 struct AxisBinding {
   AxisValues values;                  // every axis, consts included
   std::optional<SequencePlan> plan;   // attention layouts
+  std::optional<DsaPlan> dsa;         // dsa_paged contexts (dsa_inputs.h)
   std::vector<std::string> notes;     // defaults used, constraints skipped
 };
 

@@ -25,6 +25,8 @@
 //            head_dim_kpe / head_dim_ckv (mla_paged); qk_dim / vo_dim
 //            (mla_ragged). Sequence lengths come from the index inputs
 //            (qo_indptr, kv_indptr, kv_last_page_len, page_size).
+//   dsa_paged: bytes and FLOPs of runtime/dsa_perf.h (gathered cache rows,
+//            the sequences' FP8 key bytes).
 //   other op types: 0 (bandwidth only).
 //
 // Thread safety: pure functions.

@@ -51,6 +51,7 @@ nlohmann::ordered_json definition_json(const runtime::DefinitionResult& r) {
                              {"worst_index", w.worst_index},
                              {"latency_ms", w.trace.latency_ms ? nlohmann::ordered_json(*w.trace.latency_ms) : nullptr},
                              {"reference_ms", w.reference_ms}};
+    if (!w.rule.is_null()) j["rule"] = w.rule;  // a family rule's figures (DSA evaluators)
     workloads.push_back(j);
   }
   return {{"name", r.name},
