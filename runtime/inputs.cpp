@@ -6,6 +6,8 @@
 #include <cmath>
 #include <set>
 
+#include "runtime/input_profiles.h"
+#include "runtime/recurrent_inputs.h"
 #include "runtime/safetensors.h"
 
 namespace kjit::runtime {
@@ -207,6 +209,9 @@ std::optional<std::int64_t> default_axis_value(std::string_view name) {
   if (name == "seq_len") return 16;
   if (name == "num_tokens") return 16;
   if (name == "num_seqs") return 4;
+  if (name == "num_qo_heads") return 32;
+  if (name == "num_kv_heads") return 8;
+  if (name == "max_seq_len") return 4096;
   return std::nullopt;
 }
 
@@ -259,6 +264,10 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     binding.dsa = KJIT_TRY(plan_dsa(def, *kind, axes, options.sequences, rng));
     binding.notes.insert(binding.notes.end(), binding.dsa->notes.begin(), binding.dsa->notes.end());
   }
+  if (has_cu_seqlens(def)) {
+    Rng rng(stream_seed(options.seed, 1000003));
+    binding.seq_lens = KJIT_TRY(plan_cu_seqlens(def, axes, options.sequences, rng, binding.notes));
+  }
 
   auto var_unbound = [&] {
     std::vector<std::string> out;
@@ -279,7 +288,7 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     }
     if (!progress) {
       for (const auto& name : var_unbound()) {
-        if (const auto d = default_axis_value(name)) {
+        if (const auto d = default_axis_value(name).or_else([&] { return state_pool_default(name, axes); })) {
           axes[name] = *d;
           binding.notes.push_back("axis " + name + "=" + std::to_string(*d) + " (default)");
           progress = true;
@@ -446,9 +455,22 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
       set.inputs.emplace_back(spec.name, *build_index_tensor(*set.binding.plan, spec.name, spec.dtype, shape));
       continue;
     }
+    if (auto made = KJIT_TRY(make_recurrent_input(def, spec, shape, axes, set.binding.seq_lens, options.sequences, rng))) {
+      set.inputs.emplace_back(spec.name, std::move(*made));
+      continue;
+    }
     HostTensor t = random_tensor(spec.dtype, shape, rng);
     if (def.op_type == "sampling" && spec.name == "probs") softmax_last_dim(t);
+    if (def.op_type == "rope" && spec.name == "positions") {
+      const auto seq = axes.find("max_seq_len");
+      const std::int64_t rows = seq != axes.end() ? seq->second : 0;
+      for (std::int64_t i = 0; i < t.numel(); ++i) t.set_int(i, rows > 0 ? rng.uniform_int(0, rows - 1) : 0);
+    }
     set.inputs.emplace_back(spec.name, std::move(t));
+  }
+  if (!options.profile.empty()) {
+    Rng rng(stream_seed(options.seed, 2000003));
+    KJIT_TRY_VOID(apply_input_profile(def, options.profile, set, rng));
   }
   return set;
 }

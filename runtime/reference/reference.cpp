@@ -26,7 +26,29 @@ struct OpEntry {
   std::vector<std::string_view> optional_outputs;
   bool any_single_output = false;                   // gemm: one output of any name
   Result<TensorMap> (*run)(const Call&) = nullptr;
+  // Why the op cannot serve `def` beyond its inputs and outputs (empty: it can); may be null.
+  std::string (*why_not)(const kjit::jit::Definition&) = nullptr;
 };
+
+std::string rope_why_not(const kjit::jit::Definition& def) {
+  return detail::rope_is_neox(def) ? std::string()
+                                   : "its reference neither assigns is_neox nor names the NeoX style (rotary style unknown)";
+}
+
+const std::vector<OpEntry>& op_table();
+
+// "rmsnorm, gemm, ..." from the table, for messages.
+std::string known_op_types() {
+  std::string out;
+  std::string_view previous;
+  for (const OpEntry& e : op_table()) {
+    if (e.op_type == previous) continue;  // dsa_paged has two entries
+    previous = e.op_type;
+    if (!out.empty()) out += ", ";
+    out += e.op_type;
+  }
+  return out;
+}
 
 const std::vector<OpEntry>& op_table() {
   static const std::vector<OpEntry> table = {
@@ -75,6 +97,22 @@ const std::vector<OpEntry>& op_table() {
        {"lse"},
        false,
        detail::run_dsa_sparse_attention},
+      {"gdn",
+       {"q", "k", "v", "A_log", "a", "dt_bias", "b", "scale"},
+       {"state", "initial_state", "initial_state_indices", "intermediate_states_buffer", "cu_seqlens"},
+       {"output"},
+       {"new_state", "final_state"},
+       false,
+       detail::run_gdn},
+      {"mamba_ssu",
+       {"state", "x", "dt", "A", "B", "C", "D", "dt_bias", "state_batch_indices"},
+       {},
+       {"output", "new_state"},
+       {},
+       false,
+       detail::run_mamba_ssu},
+      {"sampling", {"probs"}, {"top_k", "top_p"}, {"samples"}, {}, false, detail::run_sampling},
+      {"rope", {"q", "k", "cos_sin_cache", "positions"}, {}, {"q_out", "k_out"}, {}, false, detail::run_rope, rope_why_not},
   };
   return table;
 }
@@ -105,6 +143,7 @@ std::string mismatch(const OpEntry& entry, const kjit::jit::Definition& def) {
       return str_cat("output '", spec.name, "' is not one the ", entry.op_type, " reference produces");
     }
   }
+  if (entry.why_not) return entry.why_not(def);
   return {};
 }
 
@@ -136,7 +175,8 @@ Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map
   const OpEntry* entry = find_entry(def);
   if (!entry) {
     return fail(ErrorCode::invalid_argument,
-                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name, "'); references exist for rmsnorm, gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged, dsa_paged"));
+                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name,
+                        "'); references exist for ", known_op_types()));
   }
   if (std::string why = mismatch(*entry, def); !why.empty()) {
     return fail(ErrorCode::invalid_argument,

@@ -10,6 +10,7 @@ The layers, lowest first (docs/design.md, "Layers"):
     cache, runtime                content-addressed store; driver, launches, runner
     jit/api                       the Jit facade and the configuration table
     jit/capi, tools/cli           the C API; the kjit CLI
+    jit/python                    the Python package's C extension (a client of the C API only)
 
 ALLOWED below is the whole contract: a folder may include its own headers and
 those of the folders listed for it, nothing else. The script also reads the
@@ -38,7 +39,8 @@ ALLOWED = {
     "jit/model": {"jit/util", "jit/definition", "jit/codegen"},
     "jit/api": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
                 "jit/model"},
-    "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/api", "runtime", "cache"},
+    "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/compiler", "jit/api", "runtime", "cache"},
+    "jit/python": {"jit/capi"},
     "tools/cli": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
                   "jit/model", "jit/api"},
 }

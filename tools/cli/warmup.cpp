@@ -60,8 +60,8 @@ Result<WarmupOutcome> warm_definitions(const Globals& globals, jit::Jit& jit,
   // Candidates: served (name, arch) pairs; unserved definitions are skipped.
   std::vector<Item> candidates, skipped;
   for (const jit::Definition* def : definitions) {
-    bool served = !jit.served_by(*def).empty();
     for (const auto& arch : archs) {
+      const bool served = !jit.served_by(*def, arch).empty();  // per arch: `require` may test sm
       Item it;
       it.name = def->name;
       it.arch = arch;
