@@ -37,6 +37,7 @@ rm -rf "$overlay"; mkdir -p "$overlay/include"
 for d in templates/*; do [ "$(basename "$d")" = include ] || cp -r "$root/$d" "$overlay/"; done
 cp -r templates/include/. "$overlay/include/"
 for f in $here/include/*; do rm -f "$overlay/include/$(basename "$f")"; cp "$f" "$overlay/include/"; done
+python3 $here/patch_overlay.py "$overlay"  # inline PTX inside shared pieces -> host stand-ins
 
 K="$build/kjit --no-builtin-definitions --definitions $defdir"
 KJIT_CACHE_DIR=$emu_dir/cache $K --templates templates get "$name" --arch $arch -o "$work/k.cubin" --plan "$work/plan.json" >/dev/null 2>&1 \
