@@ -16,6 +16,7 @@
 #include <set>
 
 #include "jit/definition/parse.h"
+#include "runtime/dsa_check.h"
 #include "runtime/dsa_inputs.h"
 #include "runtime/dsa_perf.h"
 #include "runtime/dtype_convert.h"
@@ -244,6 +245,64 @@ TEST(DsaInputsTest, DatasetDefinitionsGetInputsTheirReferencesAccept) {
     ++seen;
   }
   EXPECT_EQ(seen, 3);
+}
+
+}  // namespace
+}  // namespace kjit::runtime
+
+namespace kjit::runtime {
+namespace {
+
+// The "ties" profile (runtime/input_profiles.h): every page's tokens repeat 4 keys, so a row's
+// scores take at most 4 values; the check's rule accepts the reference's selection with its tied
+// picks swapped for other tokens of the same score.
+TEST(DsaInputsTest, TiesProfileRepeatsFourKeysAndTheRuleAcceptsAnyTiedPick) {
+  const jit::Definition def = indexer_def(8, 16);
+  InputOptions o;
+  o.seed = 3;
+  o.sequences.kv_len = 60;   // 60 tokens, topk 16: the cut falls inside a tie group
+  o.profile = "ties";
+  auto set = make_inputs(def, nullptr, {{"batch_size", 2}}, o);
+  ASSERT_TRUE(set) << set.error().message;
+  reference::TensorMap in;
+  for (const auto& [n, t] : set->inputs) in[n] = reference::RefTensor{t.shape, t.to_doubles()};
+  auto problem = reference::indexer_problem(def, in, 16);
+  ASSERT_TRUE(problem) << problem.error().message;
+  auto ref = reference::run_reference(def, set->binding.values, in);
+  ASSERT_TRUE(ref) << ref.error().message;
+  HostTensor want = *HostTensor::from_doubles(Dtype::int32, ref->at("topk_indices").shape, ref->at("topk_indices").data);
+  HostTensor alt = want;
+  for (std::int64_t b = 0; b < 2; ++b) {
+    std::set<double> scores;
+    std::vector<std::int64_t> slots;
+    for (std::int64_t j = 0; j < 60; ++j) {
+      const std::int64_t slot = problem->block_table[static_cast<std::size_t>(b * problem->max_pages + j / 8)] * 8 + j % 8;
+      scores.insert(problem->score(b, slot));
+      slots.push_back(slot);
+    }
+    EXPECT_LE(scores.size(), 4u);
+    // Swap every selected slot for the unselected slot of the same score latest in the context.
+    std::set<std::int64_t> chosen;
+    for (std::int64_t i = 0; i < 16; ++i) chosen.insert(want.get_int(b * 16 + i));
+    int swapped = 0;
+    for (std::int64_t i = 0; i < 16; ++i) {
+      const std::int64_t cur = alt.get_int(b * 16 + i);
+      for (auto it = slots.rbegin(); it != slots.rend(); ++it) {
+        if (!chosen.contains(*it) && problem->score(b, *it) == problem->score(b, cur)) {
+          alt.set_int(b * 16 + i, *it);
+          chosen.erase(cur);
+          chosen.insert(*it);
+          ++swapped;
+          break;
+        }
+      }
+    }
+    EXPECT_GT(swapped, 0) << "row " << b;
+  }
+  EXPECT_NE(alt.bytes, want.bytes);
+  auto report = compare_dsa_topk_indices(def, in, alt, want);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->compare.status, CompareStatus::passed) << report->compare.message;
 }
 
 }  // namespace

@@ -17,9 +17,11 @@
 #             pool; sparse_indices with -1 padding, scattered on odd rows), 3 concurrent groups:
 #             indexer and each sparse-attention page size, sequences shorter than topk
 #             (padding), exactly topk, topk + 1, 10k, 32k and 128k tokens, random lengths, an
-#             empty first sequence (indexer), batch 1 / 8 / 64, long contexts on a bounded,
-#             shared page pool. Each group stops starting new checks after CHECK_BUDGET seconds
-#             (default 420) so the step fits one call; skipped checks are listed.
+#             empty first sequence (indexer), massive ties at the topk-th score (indexer,
+#             --inputs-profile ties: every page repeats 4 keys), batch 1 / 8 / 64, long
+#             contexts on a bounded, shared page pool. Each group stops starting new checks
+#             after CHECK_BUDGET seconds (default 420) so the step fits one call; skipped checks
+#             are listed.
 #   bench     serially: sparse attention at batch 64 / 8 / 1 (4096-token contexts, no padding),
 #             the indexer at 64 x 32k (the size), 8 x 128k and 1 x 128k.
 #   sanitize  compute-sanitizer memcheck on small checks of each kernel (if installed).
@@ -83,6 +85,7 @@ if has check; then
     chk ix_b8_l2049 120 $IX --axes batch_size=8 --kv-len 2049
     chk ix_b64_random 180 $IX --axes batch_size=64
     chk ix_b8_l100_empty 120 $IX --axes batch_size=8 --kv-len 100 --empty-first
+    chk ix_b8_l5000_ties 120 $IX --axes batch_size=8 --kv-len 5000 --inputs-profile ties
     chk ix_b64_l10000 180 $IX --axes batch_size=64 --kv-len 10000
     chk ix_b1_l131072 180 $IX --axes batch_size=1 --kv-len 131072
     chk ix_b8_l131072 240 $IX --axes batch_size=8 --kv-len 131072

@@ -2,7 +2,7 @@
 // against kjit's C++ reference with the check's rule: the GPU check without a GPU, for
 // reviewing templates on the build machine (slow: every CUDA thread is a fiber).
 //
-//   gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--kv-len N] [--empty-first]
+//   gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--kv-len N] [--inputs-profile P] [--empty-first]
 //           [--alias OUT=IN] [--seed N]
 //
 // Inputs come from kjit's input generation (runtime/inputs.h), the launch plan from
@@ -53,7 +53,7 @@ int fail(const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) return fail("usage: gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--kv-len N] [--empty-first] [--alias OUT=IN] [--seed N]");
+  if (argc < 3) return fail("usage: gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--kv-len N] [--inputs-profile P] [--empty-first] [--alias OUT=IN] [--seed N]");
   auto def = jit::load_definition_file(argv[1]);
   if (!def) return fail(def.error().full());
   std::ifstream plan_file(argv[2]);
@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
       opt.sequences.q_len = std::stoll(value);
     } else if (flag == "--kv-len") {
       opt.sequences.kv_len = std::stoll(value);
+    } else if (flag == "--inputs-profile") {
+      opt.profile = value;
     } else if (flag == "--alias") {
       auto parsed = runtime::parse_aliases_text(value);
       if (!parsed) return fail(parsed.error().full());
