@@ -19,9 +19,7 @@
 #             (padding), exactly topk, topk + 1, 10k, 32k and 128k tokens, random lengths, an
 #             empty first sequence (indexer), massive ties at the topk-th score (indexer,
 #             --inputs-profile ties: every page repeats 4 keys), batch 1 / 8 / 64, long
-#             contexts on a bounded, shared page pool; one check per kernel of its sm_80 variant
-#             (cp.async, the one the CPU emulation runs) on the same GPU, to tell a fault of the
-#             sm_90 producer from one of the math. Each group stops starting new checks
+#             contexts on a bounded, shared page pool. Each group stops starting new checks
 #             after CHECK_BUDGET seconds (default 420) so the step fits one call; skipped checks
 #             are listed.
 #   bench     serially: sparse attention at batch 64 / 8 / 1 (4096-token contexts, no padding),
@@ -88,7 +86,6 @@ if has check; then
     chk ix_b64_random 180 $IX --axes batch_size=64
     chk ix_b8_l100_empty 120 $IX --axes batch_size=8 --kv-len 100 --empty-first
     chk ix_b8_l5000_ties 120 $IX --axes batch_size=8 --kv-len 5000 --inputs-profile ties
-    chk ix_b8_l3000_sm80 120 $IX --axes batch_size=8 --kv-len 3000 --arch sm_80
     chk ix_b64_l10000 180 $IX --axes batch_size=64 --kv-len 10000
     chk ix_b1_l131072 180 $IX --axes batch_size=1 --kv-len 131072
     chk ix_b8_l131072 240 $IX --axes batch_size=8 --kv-len 131072
@@ -102,7 +99,6 @@ if has check; then
       if [ $ps = 1 ]; then SA=$SA1; pool=262144; else SA=$SA64; pool=4096; fi
       chk sa${ps}_b1_l1000 120 $SA --axes num_tokens=1 --kv-len 1000
       chk sa${ps}_b3_l1 120 $SA --axes num_tokens=3 --kv-len 1
-      chk sa${ps}_b8_l3000_sm80 120 $SA --axes num_tokens=8 --kv-len 3000 --arch sm_80
       chk sa${ps}_b8_l2048 120 $SA --axes num_tokens=8 --kv-len 2048
       chk sa${ps}_b64_random 180 $SA --axes num_tokens=64
       chk sa${ps}_b64_l10000 180 $SA --axes num_tokens=64 --kv-len 10000
