@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 namespace kjit::runtime {
@@ -140,9 +141,38 @@ Result<void> apply_sampling(const jit::Definition& def, std::string_view profile
   return {};
 }
 
+// dsa_paged indexer, "ties": token t of every page becomes a copy of token t % 4 of page 0
+// (FP8 bytes and scale; page layout in runtime/reference/dsa.h), so a row's scores take at
+// most 4 values and the topk-th score of a long row is tied with many others.
+Result<void> apply_dsa_ties(const jit::Definition& def, InputSet& set) {
+  HostTensor* cache = find_mut(set, "k_index_cache_fp8");
+  if (!cache || cache->shape.size() != 4 || cache->dtype != Dtype::int8 || cache->shape[3] <= 4)
+    return fail(ErrorCode::invalid_argument,
+                def.name + ": input profile 'ties' needs an int8 k_index_cache_fp8 [num_pages, page_size, 1, dim + 4]");
+  const std::int64_t pages = cache->shape[0], ps = cache->shape[1], dim = cache->shape[3] - 4;
+  const std::int64_t page_bytes = ps * (dim + 4), distinct = std::min<std::int64_t>(4, ps);
+  std::uint8_t* bytes = cache->bytes.data();
+  for (std::int64_t p = 0; p < pages; ++p) {
+    for (std::int64_t t = 0; t < ps; ++t) {
+      const std::int64_t src = t % distinct;
+      if (p == 0 && t == src) continue;
+      std::uint8_t* page = bytes + p * page_bytes;
+      std::memcpy(page + t * dim, bytes + src * dim, static_cast<std::size_t>(dim));
+      std::memcpy(page + ps * dim + 4 * t, bytes + ps * dim + 4 * src, 4);
+    }
+  }
+  set.notes.push_back("inputs: profile 'ties' (runtime/input_profiles.h)");
+  return {};
+}
+
+bool is_dsa_indexer(const jit::Definition& def) {
+  return def.op_type == "dsa_paged" && def.find_input("k_index_cache_fp8") != nullptr;
+}
+
 }  // namespace
 
 std::vector<std::string> input_profiles(const jit::Definition& def) {
+  if (is_dsa_indexer(def)) return {"ties"};
   if (def.op_type != "sampling") return {};
   std::vector<std::string> names = sampling_cases();
   names.push_back("edge");
@@ -159,6 +189,7 @@ Result<void> apply_input_profile(const jit::Definition& def, std::string_view pr
                     (known.empty() ? std::string(" (it has none)") : " (profiles: " + known + ")"));
   }
   if (def.op_type == "sampling") return apply_sampling(def, profile, set, rng);
+  if (is_dsa_indexer(def)) return apply_dsa_ties(def, set);
   return {};
 }
 

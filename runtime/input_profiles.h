@@ -18,6 +18,12 @@
 //               top_k = 1 and top_p = 0 (argmax: the first of the two)
 //   edge        row r takes case r mod 7 of the above (in this order)
 //
+// dsa_paged top-k indexer (k_index_cache_fp8):
+//   ties        token t of every page is a copy of token t % 4 of page 0 (FP8
+//               bytes and scale): a row's scores take at most 4 values, so
+//               the topk-th score of a row longer than topk is tied with
+//               many others (any of them may be selected)
+//
 // Thread safety: functions only.
 #pragma once
 

@@ -259,6 +259,11 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     }
   }
 
+  if (const auto kind = detect_dsa_kind(def)) {
+    Rng rng(stream_seed(options.seed, 1000003));
+    binding.dsa = KJIT_TRY(plan_dsa(def, *kind, axes, options.sequences, rng));
+    binding.notes.insert(binding.notes.end(), binding.dsa->notes.begin(), binding.dsa->notes.end());
+  }
   if (has_cu_seqlens(def)) {
     Rng rng(stream_seed(options.seed, 1000003));
     binding.seq_lens = KJIT_TRY(plan_cu_seqlens(def, axes, options.sequences, rng, binding.notes));
@@ -439,6 +444,12 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
       set.notes.push_back(spec.name + ": blob " + path.string() + " absent; " +
                           (set.binding.plan && is_index_name(spec.name) ? "built from the axes"
                                                                          : "random instead"));
+    }
+    if (set.binding.dsa) {
+      if (auto t = build_dsa_tensor(*set.binding.dsa, spec.name, spec.dtype, shape, rng)) {
+        set.inputs.emplace_back(spec.name, std::move(*t));
+        continue;
+      }
     }
     if (set.binding.plan && is_index_name(spec.name)) {
       set.inputs.emplace_back(spec.name, *build_index_tensor(*set.binding.plan, spec.name, spec.dtype, shape));

@@ -5,6 +5,8 @@
 //   1. const axes; 2. the workload's axes; 3. `--axes` values (override);
 //   4. for attention layouts (index_structures.h): batch_size / len_indptr /
 //      total_q / total_kv / num_kv_indices / num_pages from a sequence plan;
+//      for dsa_paged (dsa_inputs.h): batch_size / num_tokens, num_pages and
+//      max_num_pages from the planned token contexts;
 //      for cu_seqlens layouts (gdn prefill, recurrent_inputs.h): num_seqs /
 //      len_cu_seqlens / total_seq_len from per-sequence lengths;
 //   5. simple equality constraints of the definition, solved for the one
@@ -29,6 +31,8 @@
 // cache rows; flashinfer-bench's integer range would index out of bounds).
 // gdn and mamba_ssu: cu_seqlens, pool indices, unit-norm gdn keys, negative
 // mamba A and zeroed mtp intermediate states (recurrent_inputs.h).
+// dsa_paged: the FP8 key cache, seq_lens, block_table and sparse_indices come
+// from the DSA plan (dsa_inputs.h).
 // An input profile (options.profile, input_profiles.h) then rewrites inputs.
 // Scalars: the workload's value; else sm_scale/scale from the first
 // "1/sqrt(EXPR)" in the input's description that evaluates over the axes
@@ -54,6 +58,7 @@
 
 #include "jit/util/error.h"
 #include "jit/definition/definition.h"
+#include "runtime/dsa_inputs.h"
 #include "runtime/host_tensor.h"
 #include "runtime/index_structures.h"
 #include "runtime/rng.h"
@@ -71,6 +76,7 @@ struct InputOptions {
 struct AxisBinding {
   AxisValues values;                  // every axis, consts included
   std::optional<SequencePlan> plan;   // attention layouts
+  std::optional<DsaPlan> dsa;         // dsa_paged contexts (dsa_inputs.h)
   std::vector<std::int64_t> seq_lens; // cu_seqlens layouts (gdn prefill): tokens per sequence
   std::vector<std::string> notes;     // defaults used, constraints skipped
 };

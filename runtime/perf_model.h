@@ -34,6 +34,8 @@
 //            head_dim_kpe / head_dim_ckv (mla_paged); qk_dim / vo_dim
 //            (mla_ragged). Sequence lengths come from the index inputs
 //            (qo_indptr, kv_indptr, kv_last_page_len, page_size).
+//   dsa_paged: bytes and FLOPs of runtime/dsa_perf.h (gathered cache rows,
+//            the sequences' FP8 key bytes).
 //   gdn      6 * head_size^2 per token and value head (k.S, the rank-1
 //            update, q.S), tokens = batch_size * seq_len or total_seq_len.
 //   rope     3 per rotated element (2 multiplies and an add) of q and k:

@@ -92,6 +92,9 @@ struct WorkloadResult {
   double reference_ms = 0;
   std::vector<std::string> notes;            // synthesized inputs, defaults
   std::string axes_text;                     // "batch_size=7"
+  // Figures of a family rule that replaces compare_tensors (dsa_check.h:
+  // flashinfer-bench's DSA evaluators); null for the default rule.
+  nlohmann::ordered_json rule;
 };
 
 struct DefinitionResult {

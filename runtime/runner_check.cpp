@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "runtime/compare.h"
+#include "runtime/dsa_check.h"
 #include "runtime/inputs.h"
 #include "runtime/reference/reference.h"
 #include "runtime/runner.h"
@@ -249,7 +250,14 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
           wr.notes.push_back("reference: " + expected.error().full());
           break;
         }
-        CompareReport report = compare_tensors((*outputs)[i], *expected, tolerance);
+        // A family rule (the DSA evaluators) where one judges this output, else compare_tensors.
+        auto family = compare_dsa_output(def, spec.name, ref_inputs, (*outputs)[i], *expected, tolerance, wr.rule);
+        if (family && !*family) {
+          status = EvalStatus::runtime_error;
+          wr.notes.push_back("comparison: " + family->error().full());
+          break;
+        }
+        CompareReport report = family ? std::move(**family) : compare_tensors((*outputs)[i], *expected, tolerance);
         EvalStatus s = from_compare(report.status);
         const bool new_worst = wr.worst_tensor.empty() || report.max_abs_error > max_abs ||
                                (std::isnan(report.max_abs_error) && !std::isnan(max_abs));
@@ -297,6 +305,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
     trace.reference_latency_ms = wr.reference_ms;
     if (!wr.worst_tensor.empty())
       trace.correctness_extra = {{"worst_tensor", wr.worst_tensor}, {"worst_index", wr.worst_index}};
+    if (!wr.rule.is_null()) trace.correctness_extra["rule"] = wr.rule;
     trace.uuid = workload && !workload->uuid.empty() ? workload->uuid
                                                       : detail::synthesized_uuid(def.name, wr.axes_text, options.seed);
     if (last_set != nullptr) {

@@ -20,6 +20,10 @@ Result<TensorMap> run_gqa_paged(const Call& call);
 Result<TensorMap> run_ragged_prefill(const Call& call);
 // Paged MLA decode and causal prefill (mla_paged.cpp).
 Result<TensorMap> run_mla_paged(const Call& call);
+// DeepSeek sparse attention, dsa_paged: the FP8 top-k indexer
+// (dsa_indexer.cpp) and the sparse MLA attention (dsa_sparse_attention.cpp).
+Result<TensorMap> run_dsa_indexer(const Call& call);
+Result<TensorMap> run_dsa_sparse_attention(const Call& call);
 // Gated Delta Net decode, multi-token (mtp) and prefill (gdn.cpp).
 Result<TensorMap> run_gdn(const Call& call);
 // Mamba2 selective state update (mamba.cpp).

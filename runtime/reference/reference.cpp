@@ -40,7 +40,10 @@ const std::vector<OpEntry>& op_table();
 // "rmsnorm, gemm, ..." from the table, for messages.
 std::string known_op_types() {
   std::string out;
+  std::string_view previous;
   for (const OpEntry& e : op_table()) {
+    if (e.op_type == previous) continue;  // dsa_paged has two entries
+    previous = e.op_type;
     if (!out.empty()) out += ", ";
     out += e.op_type;
   }
@@ -79,6 +82,21 @@ const std::vector<OpEntry>& op_table() {
        {"lse"},
        false,
        detail::run_mla_paged},
+      // dsa_paged has two ops, told apart by their inputs (find_entry).
+      {"dsa_paged",
+       {"q_index_fp8", "k_index_cache_fp8", "weights", "seq_lens", "block_table"},
+       {},
+       {"topk_indices"},
+       {},
+       false,
+       detail::run_dsa_indexer},
+      {"dsa_paged",
+       {"q_nope", "q_pe", "ckv_cache", "kpe_cache", "sparse_indices", "sm_scale"},
+       {},
+       {"output"},
+       {"lse"},
+       false,
+       detail::run_dsa_sparse_attention},
       {"gdn",
        {"q", "k", "v", "A_log", "a", "dt_bias", "b", "scale"},
        {"state", "initial_state", "initial_state_indices", "intermediate_states_buffer", "cu_seqlens"},
@@ -129,23 +147,32 @@ std::string mismatch(const OpEntry& entry, const kjit::jit::Definition& def) {
   return {};
 }
 
-const OpEntry* find_entry(std::string_view op_type) {
+// The entry for `def`: the first of its op type that serves it; else (for
+// the error message) the first whose required inputs it has, else the first
+// of its op type; null for an op type without a reference.
+const OpEntry* find_entry(const kjit::jit::Definition& def) {
+  const OpEntry* first = nullptr;
+  const OpEntry* closest = nullptr;
   for (const auto& entry : op_table()) {
-    if (entry.op_type == op_type) return &entry;
+    if (entry.op_type != def.op_type) continue;
+    if (mismatch(entry, def).empty()) return &entry;
+    if (!first) first = &entry;
+    const bool has_required = std::ranges::all_of(entry.required_inputs, [&](std::string_view n) { return detail::has_input(def, n); });
+    if (has_required && !closest) closest = &entry;
   }
-  return nullptr;
+  return closest ? closest : first;
 }
 
 }  // namespace
 
 bool has_reference(const kjit::jit::Definition& def) {
-  const OpEntry* entry = find_entry(def.op_type);
+  const OpEntry* entry = find_entry(def);
   return entry && mismatch(*entry, def).empty();
 }
 
 Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map<std::string, std::int64_t>& axes,
                                 const TensorMap& inputs, const Options& options) {
-  const OpEntry* entry = find_entry(def.op_type);
+  const OpEntry* entry = find_entry(def);
   if (!entry) {
     return fail(ErrorCode::invalid_argument,
                 str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name,

@@ -1,7 +1,7 @@
 // C++ CPU reference math for the flashinfer-trace op types kjit checks
 // kernels against: rmsnorm (incl. fused add), gemm, gqa_paged, gqa_ragged,
-// mla_paged, mla_ragged, sampling (as distributions, sampling.h), rope, gdn (decode, mtp,
-// prefill), mamba_ssu. Each op reproduces the semantics of the
+// mla_paged, mla_ragged, dsa_paged (indexer, sparse attention), sampling (as distributions,
+// sampling.h), rope, gdn (decode, mtp, prefill), mamba_ssu. Each op reproduces the semantics of the
 // definitions' PyTorch `reference` code, computed in float64.
 //
 // Values travel as float64 in `RefTensor`s decoupled from the runtime's

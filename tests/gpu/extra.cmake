@@ -21,3 +21,20 @@ kjit_emu_test(mtp gdn_mtp_qk4_v8_d128_k_last --axes batch_size=3,seq_len=3,pool_
 kjit_emu_test(mamba_pad mamba_ssu_decode_h64_d64_s128_ng4 --axes batch_size=5,state_cache_size=9 --empty-first)
 kjit_emu_test(prefill_aliased gdn_prefill_qk4_v8_d128_k_last --axes num_seqs=3 --q-len 65 --empty-first
               --alias new_state=state)
+# DSA (dsa_paged) kernels in the same emulation, sm_80 variants (their sm_90 producers use
+# mbarriers and bulk copies, which it lacks): the indexer's FP8 scores and radix top-k judged by
+# flashinfer-bench's DsaTopkIndexerEvaluator rule, the sparse attention's compaction, tiles and
+# split merge. One test per definition (the emulation's work folder is per definition and arch).
+function(kjit_emu_test_sm80 tag def)
+  add_test(NAME dsa_emu_${tag} COMMAND ${CMAKE_SOURCE_DIR}/tests/gpu/gdn/emu/run_emu.sh ${def} ${ARGN}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(dsa_emu_${tag} PROPERTIES LABELS "emu" TIMEOUT 1200 SKIP_RETURN_CODE 77
+      ENVIRONMENT "EMU_BUILD=${CMAKE_BINARY_DIR};EMU_DIR=${CMAKE_BINARY_DIR}/emu;EMU_ARCH=sm_80")
+endfunction()
+kjit_emu_test_sm80(indexer_empty_first dsa_topk_indexer_fp8_h64_d128_topk2048_ps64 --axes batch_size=3 --empty-first)
+kjit_emu_test_sm80(indexer_h32_ps32_ties dsatest_topk_indexer_fp8_h32_d128_topk512_ps32 --axes batch_size=3 --kv-len 1500
+                   --inputs-profile ties)
+kjit_emu_test_sm80(sparse_ps64_random dsa_sparse_attention_h16_ckv512_kpe64_topk2048_ps64 --axes num_tokens=3)
+kjit_emu_test_sm80(sparse_ps1_one_key dsa_sparse_attention_h16_ckv512_kpe64_topk2048_ps1 --axes num_tokens=3 --kv-len 1)
+kjit_emu_test_sm80(sparse_h20_long dsatest_sparse_attention_h20_ckv512_kpe64_topk2048_ps64 --axes num_tokens=2 --kv-len 5000)
+kjit_emu_test_sm80(sparse_h128_short dsatest_sparse_attention_h128_ckv512_kpe64_topk2048_ps1 --axes num_tokens=1 --kv-len 700)

@@ -60,6 +60,7 @@ nlohmann::ordered_json definition_json(const runtime::DefinitionResult& r) {
                              {"worst_index", w.worst_index},
                              {"latency_ms", w.trace.latency_ms ? nlohmann::ordered_json(*w.trace.latency_ms) : nullptr},
                              {"reference_ms", w.reference_ms}};
+    if (!w.rule.is_null()) j["rule"] = w.rule;  // a family rule's figures (DSA evaluators)
     // Op-specific figures (sampling: masks, TVDs, determinism), as in the trace's correctness.
     if (!w.trace.correctness_extra.is_null() && w.trace.correctness_extra.contains("sampling"))
       j["sampling"] = w.trace.correctness_extra["sampling"];
@@ -89,7 +90,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_flag("--all-workloads", a->all_workloads, "every workload of each definition");
   sub.add_option("--seed", a->seed, "random input seed (sampling: also the kernels' Philox seed)");
   sub.add_option("--inputs-profile", a->inputs_profile,
-                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge)");
+                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge; dsa_paged indexer: ties)");
   sub.add_option("--sampling-rows", a->sampling_rows,
                  "sampling: rows per workload whose distribution is tested (0 = all; every row is mask-checked)")
       ->check(CLI::NonNegativeNumber);

@@ -5,8 +5,10 @@
 // for the other 31, computes its own result). The scheduler resumes runnable fibers in a seeded
 // random order each round, so a missing barrier tends to show as a wrong answer.
 // Not emulated: the memory model beyond barriers (cp.async lands at once), griddepcontrol,
-// launch bounds. Used by tests/gpu/gdn/emu/run_emu.sh (force-included before the rendered
-// source, with include/kjit_types and include/kjit_mma replaced by host versions).
+// launch bounds, mbarriers and bulk copies (render sm_80 variants), warp convergence
+// (__activemask is the calling lane alone). Used by tests/gpu/gdn/emu/run_emu.sh (force-included
+// before the rendered source, with include/kjit_types, include/kjit_mma and include/kjit_fp8_mma
+// replaced by host versions).
 //
 // Thread safety: single-threaded (one OS thread runs every fiber).
 #pragma once
@@ -48,7 +50,7 @@ inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 #define __launch_bounds__(...)
 #define __restrict__ __restrict
 #define __align__(n) __attribute__((aligned(n)))
-#define __shared__
+#define __shared__ static  // static (non-extern) shared arrays: one per program, CTAs run one at a time
 
 namespace emu {
 
@@ -211,3 +213,26 @@ template <class T> T __shfl_up_sync(unsigned, T v, unsigned d) {
   const unsigned l = ::emu::lane();
   return ::emu::exchange(v, l >= d ? l - d : l);
 }
+template <class T> T __shfl_down_sync(unsigned, T v, unsigned d) {
+  const unsigned l = ::emu::lane();
+  return ::emu::exchange(v, l + d < 32 ? l + d : l);
+}
+// Warp votes over all 32 lanes (every lane must call them, as the kernels do with a full mask).
+inline unsigned __ballot_sync(unsigned, bool p) {
+  unsigned bits = 0;
+  for (unsigned l = 0; l < 32; ++l) bits |= (::emu::exchange(static_cast<unsigned>(p), l) ? 1u : 0u) << l;
+  return bits;
+}
+// A fiber runs alone between collectives, so the active mask is the lane itself (a legal answer:
+// lanes need not be converged); __match_any_sync over such a mask is the lane's own bit.
+inline unsigned __activemask() { return 1u << ::emu::lane(); }
+inline unsigned __match_any_sync(unsigned mask, unsigned v) {
+  if (mask == (1u << ::emu::lane())) return mask;
+  unsigned bits = 0;
+  for (unsigned l = 0; l < 32; ++l) bits |= (::emu::exchange(v, l) == v ? 1u : 0u) << l;
+  return bits & mask;
+}
+inline int __popc(unsigned v) { return __builtin_popcount(v); }
+// One OS thread runs every fiber and a fiber yields only at barriers: plain read-modify-write.
+template <class T> T atomicAdd(T* p, T v) { const T old = *p; *p = old + v; return old; }
+template <class T> T __ldg(const T* p) { return *p; }

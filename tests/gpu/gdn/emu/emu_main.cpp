@@ -2,7 +2,7 @@
 // against kjit's C++ reference with the check's rule: the GPU check without a GPU, for
 // reviewing templates on the build machine (slow: every CUDA thread is a fiber).
 //
-//   gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--empty-first]
+//   gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--kv-len N] [--inputs-profile P] [--empty-first]
 //           [--alias OUT=IN] [--seed N]
 //
 // Inputs come from kjit's input generation (runtime/inputs.h), the launch plan from
@@ -19,6 +19,7 @@
 #include "jit/codegen/launch_plan.h"
 #include "jit/definition/parse.h"
 #include "runtime/compare.h"
+#include "runtime/dsa_check.h"
 #include "runtime/inputs.h"
 #include "runtime/reference/reference.h"
 #include "runtime/runner.h"
@@ -52,7 +53,7 @@ int fail(const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) return fail("usage: gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--empty-first] [--alias OUT=IN] [--seed N]");
+  if (argc < 3) return fail("usage: gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--kv-len N] [--inputs-profile P] [--empty-first] [--alias OUT=IN] [--seed N]");
   auto def = jit::load_definition_file(argv[1]);
   if (!def) return fail(def.error().full());
   std::ifstream plan_file(argv[2]);
@@ -72,6 +73,10 @@ int main(int argc, char** argv) {
       axes = *parsed;
     } else if (flag == "--q-len") {
       opt.sequences.q_len = std::stoll(value);
+    } else if (flag == "--kv-len") {
+      opt.sequences.kv_len = std::stoll(value);
+    } else if (flag == "--inputs-profile") {
+      opt.profile = value;
     } else if (flag == "--alias") {
       auto parsed = runtime::parse_aliases_text(value);
       if (!parsed) return fail(parsed.error().full());
@@ -113,6 +118,12 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : set->binding.values) bindings[k] = v;
   auto resolved = jit::resolve_plan(*plan, bindings, 132);
   if (!resolved) return fail(resolved.error().full());
+  // Workspace buffers: zeroed where the plan asks, else poisoned (0xA5) so a read of an unwritten
+  // byte shows.
+  for (std::size_t i = 0; i < resolved->workspace_bytes.size(); ++i) {
+    const auto& [ws_name, ws_bytes] = resolved->workspace_bytes[i];
+    buffers[ws_name] = make_buffer(static_cast<std::size_t>(ws_bytes), resolved->workspace_zero[i] ? 0 : 0xA5);
+  }
   for (const auto& launch : resolved->launches) {
     const auto& entries = emu::entry_table();
     auto entry = entries.find(launch.entry);
@@ -146,7 +157,12 @@ int main(int argc, char** argv) {
     const auto& r = ref->at(name);
     auto want = runtime::HostTensor::from_doubles(dtype, r.shape, r.data);
     if (!want) { ++bad; std::printf("%s: %s\n", label.c_str(), want.error().full().c_str()); return; }
-    auto report = runtime::compare_tensors(got, *want, tol);
+    // The check's rule: a family rule where one judges this output (the DSA evaluators), else
+    // compare_tensors.
+    nlohmann::ordered_json figures;
+    auto family = runtime::compare_dsa_output(*def, name, ref_inputs, got, *want, tol, figures);
+    if (family && !*family) { ++bad; std::printf("%s: %s\n", label.c_str(), family->error().full().c_str()); return; }
+    auto report = family ? std::move(**family) : runtime::compare_tensors(got, *want, tol);
     bad += report.status != runtime::CompareStatus::passed;
     std::printf("%-28s %s max_abs %.3g max_rel %.3g %s\n", label.c_str(), std::string(runtime::to_string(report.status)).c_str(),
                 report.max_abs_error, report.max_rel_error, report.message.c_str());

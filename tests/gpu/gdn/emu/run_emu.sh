@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # CPU emulation of one kjit kernel against the C++ reference (no GPU needed; slow: every CUDA
 # thread is a fiber). From the repository root, after a build (build/kjit, build/lib*.a):
-#   tests/gpu/gdn/emu/run_emu.sh NAME [--axes k=v,...] [--q-len N] [--empty-first] [--alias OUT=IN] [--seed N]
-# EMU_BUILD (default build) is the build folder, EMU_DIR (default /tmp/kjit-emu) the work folder.
+#   tests/gpu/gdn/emu/run_emu.sh NAME [--axes k=v,...] [--q-len N] [--kv-len N] [--empty-first] [--alias OUT=IN] [--seed N]
+# EMU_BUILD (default build) is the build folder, EMU_DIR (default /tmp/kjit-emu) the work folder,
+# EMU_ARCH (default sm_90a) the arch rendered (sm_80 for templates whose sm_90 variant uses
+# mbarriers and bulk copies, which the emulation lacks: the DSA kernels).
 # NAME is searched in ../shared/flashinfer-trace/definitions, definitions/ and tests/gpu/definitions.
 # The kernel is rendered from templates/ with include/kjit_types and include/kjit_mma swapped for
 # the host stand-ins beside this script, compiled with g++ together with cuda_emu.h and
@@ -18,7 +20,8 @@ name=${1:?usage: run_emu.sh NAME [args...]}
 shift
 emu_dir=${EMU_DIR:-/tmp/kjit-emu}
 build=${EMU_BUILD:-build}
-work=$emu_dir/$name
+arch=${EMU_ARCH:-sm_90a}
+work=$emu_dir/$name-$arch
 mkdir -p "$work"
 def=$(find ../shared/flashinfer-trace/definitions definitions tests/gpu/definitions -name "$name.json" 2>/dev/null | head -1)
 if [ -z "$def" ]; then
@@ -34,11 +37,12 @@ rm -rf "$overlay"; mkdir -p "$overlay/include"
 for d in templates/*; do [ "$(basename "$d")" = include ] || cp -r "$root/$d" "$overlay/"; done
 cp -r templates/include/. "$overlay/include/"
 for f in $here/include/*; do rm -f "$overlay/include/$(basename "$f")"; cp "$f" "$overlay/include/"; done
+python3 $here/patch_overlay.py "$overlay"  # inline PTX inside shared pieces -> host stand-ins
 
 K="$build/kjit --no-builtin-definitions --definitions $defdir"
-KJIT_CACHE_DIR=$emu_dir/cache $K --templates templates get "$name" --arch sm_90a -o "$work/k.cubin" --plan "$work/plan.json" >/dev/null 2>&1 \
+KJIT_CACHE_DIR=$emu_dir/cache $K --templates templates get "$name" --arch $arch -o "$work/k.cubin" --plan "$work/plan.json" >/dev/null 2>&1 \
   || { echo "run_emu: kjit get $name failed" >&2; exit 2; }
-$K --templates "$overlay" render "$name" --arch sm_90a -o "$work/k.cu"
+$K --templates "$overlay" render "$name" --arch $arch -o "$work/k.cu"
 # Dynamic shared memory: one buffer per emulated CTA.
 sed -i -E 's/extern __shared__ [^;]* ([a-z_]+)\[\];/unsigned char* \1 = ::emu::dyn_smem();/' "$work/k.cu"
 python3 $here/gen_entries.py "$work/k.cu"
