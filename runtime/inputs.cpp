@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "runtime/inputs_moe.h"
 #include "runtime/safetensors.h"
 
 namespace kjit::runtime {
@@ -432,6 +433,12 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
     }
     if (set.binding.plan && is_index_name(spec.name)) {
       set.inputs.emplace_back(spec.name, *build_index_tensor(*set.binding.plan, spec.name, spec.dtype, shape));
+      continue;
+    }
+    std::string moe_note;
+    if (auto made = make_moe_input(def, spec, shape, stream_seed(options.seed, k), moe_note)) {
+      set.notes.push_back(moe_note);
+      set.inputs.emplace_back(spec.name, std::move(*made));
       continue;
     }
     HostTensor t = random_tensor(spec.dtype, shape, rng);

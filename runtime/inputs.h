@@ -21,6 +21,8 @@
 // then cast; bool uniform {0, 1}; int8 uniform [-128, 128), int16/int32/int64
 // uniform [-1024, 1024) (flashinfer-bench's ranges, upper bound exclusive).
 // For op type "sampling" the input "probs" is softmax over the last dim.
+// For op type "moe", fp8 tensors, scales, float32 expert weights and
+// topk_ids come from inputs_moe.h (valid scales, MxFP4 weights, packed ids).
 // Scalars: the workload's value; else sm_scale/scale from the first
 // "1/sqrt(EXPR)" in the input's description that evaluates over the axes
 // (gqa: 1/sqrt(head_dim); mla_paged: 1/sqrt(128 + 64); mla_ragged:

@@ -81,6 +81,7 @@ std::int64_t causal_pairs(std::int64_t q, std::int64_t kv) {
 }
 
 PerfCounts perf_counts(const jit::Definition& def, const AxisMap& axes, const std::map<std::string, HostTensor>& inputs) {
+  if (def.op_type == "moe") return moe_perf_counts(def, axes, inputs);
   PerfCounts counts;
   for (const auto& spec : def.inputs) counts.bytes += tensor_bytes(spec, axes);
   for (const auto& spec : def.outputs) counts.bytes += tensor_bytes(spec, axes);

@@ -18,5 +18,10 @@ Result<TensorMap> run_gqa_paged(const Call& call);
 Result<TensorMap> run_ragged_prefill(const Call& call);
 // Paged MLA decode and causal prefill (mla_paged.cpp).
 Result<TensorMap> run_mla_paged(const Call& call);
+// Fused MoE: routing, per-expert GEMM1 -> SwiGLU -> GEMM2, weighted sum
+// (moe.cpp; structure in moe_structure.h).
+Result<TensorMap> run_moe(const Call& call);
+// Why run_moe cannot serve `def` (moe_structure's message); empty when it can.
+std::string moe_why_not(const kjit::jit::Definition& def);
 
 }  // namespace kjit::runtime::reference::detail

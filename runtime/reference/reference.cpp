@@ -26,6 +26,8 @@ struct OpEntry {
   std::vector<std::string_view> optional_outputs;
   bool any_single_output = false;                   // gemm: one output of any name
   Result<TensorMap> (*run)(const Call&) = nullptr;
+  bool reads_raw = false;                           // accepts RawView inputs
+  std::string (*why_not)(const kjit::jit::Definition&) = nullptr;  // structure check beyond the names
 };
 
 const std::vector<OpEntry>& op_table() {
@@ -60,6 +62,19 @@ const std::vector<OpEntry>& op_table() {
        {"lse"},
        false,
        detail::run_mla_paged},
+      // moe: every input form of moe_structure.h; the structure check there
+      // refuses inconsistent combinations with a specific message.
+      {"moe",
+       {"hidden_states", "gemm1_weights", "gemm2_weights"},
+       {"routing_logits", "routing_bias", "topk_ids", "hidden_states_scale", "gemm1_weights_scale",
+        "gemm2_weights_scale", "output1_scales_scalar", "output1_scales_gate_scalar", "output2_scales_scalar",
+        "local_expert_offset", "routed_scaling_factor"},
+       {"output"},
+       {},
+       false,
+       detail::run_moe,
+       true,
+       detail::moe_why_not},
   };
   return table;
 }
@@ -90,6 +105,7 @@ std::string mismatch(const OpEntry& entry, const kjit::jit::Definition& def) {
       return str_cat("output '", spec.name, "' is not one the ", entry.op_type, " reference produces");
     }
   }
+  if (entry.why_not != nullptr) return entry.why_not(def);
   return {};
 }
 
@@ -107,19 +123,24 @@ bool has_reference(const kjit::jit::Definition& def) {
   return entry && mismatch(*entry, def).empty();
 }
 
+bool reads_raw_inputs(const kjit::jit::Definition& def) {
+  const OpEntry* entry = find_entry(def.op_type);
+  return entry && entry->reads_raw;
+}
+
 Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map<std::string, std::int64_t>& axes,
                                 const TensorMap& inputs, const Options& options) {
   const OpEntry* entry = find_entry(def.op_type);
   if (!entry) {
     return fail(ErrorCode::invalid_argument,
-                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name, "'); references exist for rmsnorm, gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged"));
+                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name, "'); references exist for rmsnorm, gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged, moe"));
   }
   if (std::string why = mismatch(*entry, def); !why.empty()) {
     return fail(ErrorCode::invalid_argument,
                 str_cat("no C++ reference for definition '", def.name, "' of op_type '", def.op_type, "': ", why));
   }
   Call call{def, axes, inputs, resolve_threads(options.threads)};
-  KJIT_TRY_VOID(detail::check_inputs(call));
+  KJIT_TRY_VOID(detail::check_inputs(call, entry->reads_raw));
   return entry->run(call);
 }
 

@@ -49,6 +49,8 @@ nlohmann::ordered_json definition_json(const runtime::DefinitionResult& r) {
                              {"max_relative_error", runtime::json_number(w.trace.max_relative_error)},
                              {"worst_tensor", w.worst_tensor},
                              {"worst_index", w.worst_index},
+                             {"matched_ratio", w.matched_ratio},
+                             {"required_matched_ratio", w.required_matched_ratio},
                              {"latency_ms", w.trace.latency_ms ? nlohmann::ordered_json(*w.trace.latency_ms) : nullptr},
                              {"reference_ms", w.reference_ms}};
     workloads.push_back(j);
@@ -150,6 +152,8 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       }
       if (a->json) return;
       std::string lat = w.trace.latency_ms ? fmt_error(*w.trace.latency_ms) + " ms" : "";
+      // A definition judged by a matched ratio (moe: 0.95) shows the ratio reached.
+      if (w.required_matched_ratio < 1.0) lat = "matched " + fmt_error(w.matched_ratio) + (lat.empty() ? "" : " ") + lat;
       std::printf("  %-44s %-24s %-19s abs %-9s rel %-9s %s\n", d.name.c_str(), w.axes_text.c_str(),
                   std::string(runtime::to_string(w.trace.status)).c_str(), fmt_error(w.trace.max_absolute_error).c_str(),
                   fmt_error(w.trace.max_relative_error).c_str(), lat.c_str());
