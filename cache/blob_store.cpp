@@ -22,7 +22,8 @@ Result<BlobRef> BlobStore::put(std::span<const std::uint8_t> data) {
 
 Result<std::vector<std::uint8_t>> BlobStore::get(const std::string& hash, std::uint64_t expected_size) const {
   auto path = m_paths->object(hash);
-  auto bytes = KJIT_TRY(m_env->read_file(path));
+  // A blob is never a link and never larger than its row says (issue #19.7).
+  auto bytes = KJIT_TRY(m_env->read_file(path, {.no_follow = true, .max_bytes = expected_size}));
   if (bytes.size() != expected_size)
     return fail(ErrorCode::corruption, str_cat("cache blob '", path.string(), "' has ", bytes.size(), " bytes, expected ", expected_size));
   if (std::string actual = xxh3_128_hex(bytes); actual != hash)

@@ -1,6 +1,9 @@
 // BlobStore: immutable content-addressed blobs under objects/ab/<xxh3-128>.
 // A blob's name is the hash of its bytes, so every read is verified by
-// re-hashing; a mismatch is `corruption` and the caller quarantines it.
+// re-hashing; a mismatch is `corruption` and the caller quarantines it. A
+// blob path that is a link, a FIFO, a device or larger than the row says is
+// `corruption` too, found without blocking or reading past the expected size
+// (issue #19.7; Env::read_file with ReadLimits).
 //
 // Write protocol: AtomicFile (temp beside the target, fsync, rename, fsync
 // folder). Writing a blob that already exists is a no-op when the existing

@@ -1,9 +1,14 @@
-// Cache facade, the hot half: open, lookup, insert, get_or_compile, pins.
+// Cache facade, the hot half: open, lookup, insert, get_or_compile, pins,
+// the best-effort statistics and direct-mode manifest rows.
 // Maintenance (stats, list, gc, verify, clear, evict) is in
 // cache_maintenance.cpp, bundles in cache_bundle.cpp.
 //
 // Thread safety: see cache.h.
 #include "cache/cache.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
 
 #include "jit/util/str_cat.h"
 
@@ -11,6 +16,9 @@
 
 namespace kjit::cache {
 namespace {
+
+// Noted statistics are written at most this often by lookups (cache.h).
+constexpr std::int64_t k_stats_flush_ms = 1000;
 
 std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -34,12 +42,34 @@ Result<std::unique_ptr<Cache>> Cache::open(const CacheOptions& options) {
     return fail(ErrorCode::invalid_argument, "no cache directory given: set KJIT_CACHE_DIR or --cache-dir");
   Env& env = options.env ? *options.env : *Env::posix();
   CachePaths paths(options.dir);
+  // A cache that exists but cannot be written (a read-only mount, image
+  // layer or permission) is served read-only instead of refused.
+  bool read_only = options.read_only;
+  if (!read_only && env.stat(paths.index()) &&
+      (!env.is_writable(paths.root()) || !env.is_writable(paths.index())))
+    read_only = true;
+  if (read_only) {
+    if (!env.stat(paths.index()))
+      return fail(ErrorCode::io_error,
+                  str_cat("read-only cache directory '", options.dir.string(), "' has no index (",
+                          paths.index().filename().string(), "): point KJIT_CACHE_DIR (--cache-dir) at a warmed cache, "
+                          "or drop KJIT_CACHE_READONLY / --read-only to create one"));
+    auto index = Index::open(paths.index(), OpenMode::read_only);
+    if (!index) return std::unexpected(index.error());
+    auto cache = std::unique_ptr<Cache>(new Cache(env, options, std::move(*index)));
+    cache->m_read_only = true;
+    return cache;
+  }
   for (const auto& dir : {paths.root(), paths.objects_dir(), paths.locks_dir()})
     if (auto r = env.create_dirs(dir); !r) return unusable_dir(options.dir, r.error());
   auto index = Index::open(paths.index());
   if (!index) {
-    // A schema refusal already says what to do; anything else is the folder.
-    if (index.error().message.find("schema version") != std::string::npos) return std::unexpected(index.error());
+    // A schema refusal or a damaged index already says what to do; anything
+    // else is the folder.
+    const std::string& m = index.error().message;
+    if (m.find("schema version") != std::string::npos || m.find("damaged") != std::string::npos ||
+        m.find("is full") != std::string::npos)
+      return std::unexpected(index.error());
     return unusable_dir(options.dir, index.error());
   }
   return std::unique_ptr<Cache>(new Cache(env, options, std::move(*index)));
@@ -51,9 +81,10 @@ Cache::Cache(Env& env, const CacheOptions& options, std::unique_ptr<Index> index
       m_max_size(options.max_size),
       m_blobs(env, m_paths),
       m_locks(env, m_paths),
-      m_index(std::move(index)) {}
+      m_index(std::move(index)),
+      m_verifier(options.verifier) {}
 
-Cache::~Cache() = default;
+Cache::~Cache() { flush_stats(); }
 
 Result<std::optional<Entry>> Cache::lookup(const std::string& key) { return lookup_impl(key, CountMiss::yes); }
 
@@ -63,10 +94,11 @@ Result<std::optional<Entry>> Cache::lookup_impl(const std::string& key, CountMis
   {
     std::lock_guard lock(m_db_mutex);
     row = KJIT_TRY(m_index->find(key));
-    if (!row) {
-      if (count_miss == CountMiss::yes) KJIT_TRY_VOID(m_index->bump(Counter::misses));
-      return std::optional<Entry>();
-    }
+  }
+  if (!row) {
+    if (count_miss == CountMiss::yes) note_counter(Counter::misses);
+    maybe_flush_stats();
+    return std::optional<Entry>();
   }
   // Blob reads and hashing happen outside the index mutex.
   auto cubin = m_blobs.get(row->cubin.hash, row->cubin.size);
@@ -81,8 +113,9 @@ Result<std::optional<Entry>> Cache::lookup_impl(const std::string& key, CountMis
   {
     std::lock_guard lock(m_db_mutex);
     e.dependencies = KJIT_TRY(m_index->dependencies(key));
-    KJIT_TRY_VOID(m_index->touch(key, m_env->now_ms()));
   }
+  note_hit(key);
+  maybe_flush_stats();
   e.key = row->key;
   e.definition = std::move(row->definition);
   e.op_type = std::move(row->op_type);
@@ -92,6 +125,7 @@ Result<std::optional<Entry>> Cache::lookup_impl(const std::string& key, CountMis
   e.lowered_names_json = std::move(row->lowered_names_json);
   e.launch_plan_json = std::move(row->launch_plan_json);
   e.resources_json = std::move(row->resources_json);
+  e.key_inputs_json = std::move(row->key_inputs_json);
   e.cubin = std::move(*cubin);
   e.source.assign(source->begin(), source->end());
   e.log = std::move(row->log);
@@ -99,7 +133,91 @@ Result<std::optional<Entry>> Cache::lookup_impl(const std::string& key, CountMis
   return std::optional<Entry>(std::move(e));
 }
 
+void Cache::note_hit(const std::string& key) {
+  const std::int64_t now = m_env->now_ms();
+  std::lock_guard lock(m_stats_mutex);
+  PendingHit& p = m_pending_hits[key];
+  ++p.hits;
+  p.last_used_ms = std::max(p.last_used_ms, now);
+  ++m_pending_counters[static_cast<std::size_t>(Counter::hits)];
+  if (m_pending_since_ms == 0) m_pending_since_ms = now;
+}
+
+void Cache::note_counter(Counter counter) {
+  std::lock_guard lock(m_stats_mutex);
+  ++m_pending_counters[static_cast<std::size_t>(counter)];
+  if (m_pending_since_ms == 0) m_pending_since_ms = m_env->now_ms();
+}
+
+void Cache::maybe_flush_stats() {
+  {
+    std::lock_guard lock(m_stats_mutex);
+    if (m_pending_since_ms == 0 || m_env->now_ms() - m_pending_since_ms < k_stats_flush_ms) return;
+  }
+  flush_stats();
+}
+
+void Cache::flush_stats() {
+  std::lock_guard lock(m_db_mutex);
+  flush_stats_locked();
+}
+
+void Cache::flush_stats_locked() {
+  std::map<std::string, PendingHit> hits;
+  std::array<std::int64_t, k_counter_count> counters{};
+  {
+    std::lock_guard lock(m_stats_mutex);
+    if (m_pending_since_ms == 0) return;
+    hits.swap(m_pending_hits);
+    counters = std::exchange(m_pending_counters, {});
+    m_pending_since_ms = 0;
+  }
+  if (m_read_only) return;  // nothing is written to a read-only cache; not worth a warning
+  auto write = [&]() -> Result<void> {
+    KJIT_TRY_VOID(m_env->checkpoint("stats.flush"));
+    auto txn = KJIT_TRY(Transaction::begin(m_index->db()));
+    for (const auto& [key, p] : hits) KJIT_TRY_VOID(m_index->touch(key, p.hits, p.last_used_ms));
+    for (const CounterInfo& c : k_counters)
+      if (std::int64_t n = counters[static_cast<std::size_t>(c.id)]; n != 0) KJIT_TRY_VOID(m_index->bump(c.id, n));
+    return txn.commit();
+  };
+  if (auto r = write(); !r) {
+    std::lock_guard lock(m_stats_mutex);
+    if (!m_stats_warned) {
+      m_stats_warned = true;
+      std::fprintf(stderr, "kjit: warning: cache statistics (hit counts, last-use times) were not recorded: %s\n",
+                   r.error().message.c_str());
+    }
+  }
+}
+
+Result<void> Cache::require_writable(std::string_view what) const {
+  if (!m_read_only) return {};
+  return fail(ErrorCode::io_error,
+              str_cat("cannot ", what, ": the cache '", m_paths.root().string(), "' is read-only (",
+                      "KJIT_CACHE_READONLY, --read-only, or a folder or index that is not writable)"));
+}
+
+Result<void> Cache::verify_one(const Entry& entry) const {
+  return m_verifier ? m_verifier(entry) : check_entry_structure(entry);
+}
+
+Result<std::optional<DirectRow>> Cache::find_direct(const std::string& direct_key) {
+  std::lock_guard lock(m_db_mutex);
+  return m_index->find_direct(direct_key);
+}
+
+bool Cache::put_direct(const DirectRow& row) {
+  if (m_read_only) return false;
+  std::lock_guard lock(m_db_mutex);
+  return m_index->put_direct(row).has_value();
+}
+
 Result<void> Cache::drop_bad_entry(const KernelRow& row, CountMiss count_miss) {
+  if (m_read_only) {  // served as a miss; nothing can be moved or removed
+    if (count_miss == CountMiss::yes) note_counter(Counter::misses);
+    return {};
+  }
   // Re-verify both blobs so a corrupt source behind a bad cubin is caught too.
   bool corrupt = false;
   for (const auto* blob : {&row.cubin, &row.source}) {
@@ -123,12 +241,13 @@ Result<void> Cache::insert(const Entry& entry) { return insert_impl(entry); }
 
 Result<void> Cache::insert_impl(const Entry& entry) {
   if (!is_valid_key(entry.key)) return bad_key(entry.key);
+  KJIT_TRY_VOID(require_writable("store an entry"));
   BlobRef cubin = KJIT_TRY(m_blobs.put(entry.cubin));
   BlobRef source = KJIT_TRY(m_blobs.put(bytes_of(entry.source)));
   KJIT_TRY_VOID(m_env->checkpoint("insert.blobs_written"));
   KernelRow row{entry.key, entry.definition, entry.op_type, entry.arch, entry.nvrtc_version,
                 entry.options_json, entry.lowered_names_json, entry.launch_plan_json, entry.resources_json,
-                entry.log, cubin, source, entry.compile_ms, 0, 0, 0};
+                entry.log, entry.key_inputs_json, cubin, source, entry.compile_ms, 0, 0, 0};
   row.created_ms = row.last_used_ms = m_env->now_ms();
   std::uint64_t total = 0;
   {
@@ -167,6 +286,12 @@ Result<GetResult> Cache::get_or_compile(const std::string& key, const std::funct
     if (auto err = KJIT_TRY(remembered())) return std::unexpected(std::move(*err));
   } else if (!is_valid_key(key)) {
     return bad_key(key);
+  }
+  if (m_read_only) {
+    // Compiled into memory: no lock files, no row, no remembered failure.
+    Entry entry = KJIT_TRY(compile());
+    if (entry.key.empty()) entry.key = key;
+    return GetResult{std::move(entry), Outcome::compiled};
   }
   auto guard = KJIT_TRY(m_locks.acquire(key));
   if (force == Force::no) {

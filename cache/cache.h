@@ -19,11 +19,32 @@
 // never evicted (so the cap can be exceeded while they stay in use; so can
 // it by an entry that alone is larger than the cap, which is kept).
 //
+// Statistics (hit counts, last-use times, the hits and misses counters) are
+// best-effort (issue #19.3): a lookup only notes them in memory; they are
+// written in one transaction at most once a second, by stats()/list()/
+// eviction, and when the Cache is destroyed. A failed write (full disk,
+// read-only file) drops them with one warning per Cache on stderr; a hit is
+// never refused because its statistics could not be written.
+//
+// Read-only caches (a pre-warmed cache in an image layer, an NFS export, a
+// shared /opt folder): `CacheOptions::read_only`, or detected when the folder
+// or its index is not writable. The index is opened read-only (index.h);
+// hits are served; nothing is written — no statistics, no locks, no
+// quarantine; `get_or_compile` compiles a miss and returns it without storing
+// it (the caller keeps it in memory: Jit's per-process map); insert, import,
+// gc, clear and eviction fail with `io_error` saying the cache is read-only.
+//
+// Binding content to keys (issue #19.2): bundle import and verify() run
+// `CacheOptions::verifier` on every entry (jit::verify_entry recomputes the
+// key from the entry's stored key inputs, source and plan, and checks the
+// cubin's ELF header and the plan); without one, a structural check (the
+// plan, lowered names, resources and key inputs parse as JSON).
+//
 // Errors: an unusable cache directory (cannot be created, or not writable)
 // makes `open()` fail with `io_error` naming the path and saying to set
 // KJIT_CACHE_DIR (--cache-dir) to a writable directory; kjit does not fall
 // back to running uncached silently. A newer index schema is refused the same
-// way (see index.h).
+// way (see index.h); a damaged index or WAL says so (sqlite.h).
 //
 // Thread safety: every method may be called from any thread; index access is
 // serialized by one mutex, blob reads and hashing run outside it. Any number
@@ -32,6 +53,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,11 +73,25 @@ namespace kjit::cache {
 class Index;
 struct KernelRow;
 
+// Checks that an entry's content belongs to its key; an error says why not.
+using EntryVerifier = std::function<Result<void>(const Entry&)>;
+
 struct CacheOptions {
   std::filesystem::path dir;              // the cache root; created if missing
   std::uint64_t max_size = 2ull << 30;    // Default: 2 GiB (Config::cache_max_size, KJIT_CACHE_MAX_SIZE)
   Env* env = nullptr;                     // Default: Env::posix(); must outlive the Cache
+  bool read_only = false;                 // Default: false, but detected (see above). KJIT_CACHE_READONLY, --read-only
+  EntryVerifier verifier = {};            // Default: the structural check (see above)
 };
+
+// Bundle signing (HMAC-SHA256, format in bundle.cpp).
+struct BundleSigning {
+  std::vector<std::uint8_t> key;  // empty: export unsigned; import does not check signatures
+  bool require = false;           // import: refuse a bundle without a valid signature (needs `key`)
+};
+
+// The structural check used when CacheOptions::verifier is empty.
+Result<void> check_entry_structure(const Entry& entry);
 
 class Cache {
  public:
@@ -112,14 +148,27 @@ class Cache {
   Result<void> clear();
   // LRU eviction until the entries' bytes are at most `max_bytes`.
   Result<EvictReport> evict_to(std::uint64_t max_bytes);
-  // Writes every entry to one file (format: bundle.h), atomically.
-  Result<BundleReport> export_bundle(const std::filesystem::path& file);
-  // Verifies the whole bundle first (a corrupt one is refused whole, nothing
-  // written), then inserts the entries not already present.
-  Result<BundleReport> import_bundle(const std::filesystem::path& file);
+  // Writes every entry to one file (format: bundle.h), atomically; signed
+  // when `signing.key` is set.
+  Result<BundleReport> export_bundle(const std::filesystem::path& file, const BundleSigning& signing = {});
+  // Verifies the whole bundle first — checksums, the signature (when
+  // `signing.key` is set: required then), and every entry through the
+  // verifier — and refuses it whole, naming the entry, on any failure
+  // (nothing written); then inserts the entries not already present.
+  Result<BundleReport> import_bundle(const std::filesystem::path& file, const BundleSigning& signing = {});
+
+  // Direct-mode manifests (jit/api/direct.h): the row for `direct_key`, if
+  // any; storing one is best-effort (false when it could not be written, e.g.
+  // read-only or full disk; never an error).
+  Result<std::optional<DirectRow>> find_direct(const std::string& direct_key);
+  bool put_direct(const DirectRow& row);
+
+  // Writes the noted statistics now (best-effort, see above).
+  void flush_stats();
 
   const CachePaths& paths() const { return m_paths; }
   std::uint64_t max_size() const { return m_max_size; }
+  bool read_only() const { return m_read_only; }
 
  private:
   enum class CountMiss { no, yes };
@@ -127,6 +176,13 @@ class Cache {
   Result<std::optional<Entry>> lookup_impl(const std::string& key, CountMiss count_miss);
   Result<void> insert_impl(const Entry& entry);
   Result<void> drop_bad_entry(const KernelRow& row, CountMiss count_miss);
+  Result<void> verify_one(const Entry& entry) const;
+  Result<void> require_writable(std::string_view what) const;
+  void note_hit(const std::string& key);
+  void note_counter(Counter counter);
+  // REQUIRES: m_db_mutex held.
+  void flush_stats_locked();
+  void maybe_flush_stats();
   // Removes `key`'s row when its blobs are still `row`'s, then the blobs no
   // other row uses. REQUIRES: m_db_mutex held, inside a Transaction.
   Result<bool> remove_entry_locked(const KernelRow& row);
@@ -141,6 +197,19 @@ class Cache {
   std::unique_ptr<Index> m_index;
   mutable std::mutex m_pin_mutex;
   std::map<std::string, int> m_pins;  // guarded by m_pin_mutex
+  bool m_read_only = false;
+  EntryVerifier m_verifier;
+
+  // Statistics noted by lookups, written by flush_stats (best-effort).
+  struct PendingHit {
+    std::uint64_t hits = 0;
+    std::int64_t last_used_ms = 0;
+  };
+  std::mutex m_stats_mutex;  // guards the four below
+  std::map<std::string, PendingHit> m_pending_hits;
+  std::array<std::int64_t, k_counter_count> m_pending_counters{};
+  std::int64_t m_pending_since_ms = 0;  // 0: nothing pending
+  bool m_stats_warned = false;
 };
 
 }  // namespace kjit::cache

@@ -1,5 +1,7 @@
 // Cache facade, the maintenance half: stats, list, gc, verify, clear and
-// LRU eviction. All of these are rare and may scan; none is on the hit path.
+// LRU eviction, and the structural entry check. All of these are rare and may
+// scan; none is on the hit path. In a read-only cache verify reports without
+// repairing, and gc, clear and eviction refuse.
 //
 // Blob deletion rule (shared with insert, see cache.cpp): a blob file is
 // only unlinked inside an index write transaction, after checking that no
@@ -12,6 +14,8 @@
 #include <algorithm>
 #include "jit/util/str_cat.h"
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "cache/cache.h"
 #include "cache/index.h"
@@ -43,13 +47,29 @@ Result<bool> Cache::remove_entry_locked(const KernelRow& row) {
   return true;
 }
 
+Result<void> check_entry_structure(const Entry& e) {
+  const std::pair<const char*, const std::string*> texts[] = {{"launch plan", &e.launch_plan_json},
+                                                              {"lowered names", &e.lowered_names_json},
+                                                              {"resources", &e.resources_json},
+                                                              {"options", &e.options_json}};
+  for (const auto& [what, text] : texts)
+    if (!nlohmann::json::accept(*text))
+      return fail(ErrorCode::corruption, str_cat("entry ", e.key, " (", e.definition, " ", e.arch, "): its ", what,
+                                                 " is not JSON"));
+  if (!e.key_inputs_json.empty() && !nlohmann::json::accept(e.key_inputs_json))
+    return fail(ErrorCode::corruption, str_cat("entry ", e.key, " (", e.definition, " ", e.arch, "): its key inputs are not JSON"));
+  return {};
+}
+
 Result<Stats> Cache::stats() {
   std::lock_guard lock(m_db_mutex);
+  flush_stats_locked();
   return m_index->stats();
 }
 
 Result<std::vector<EntryInfo>> Cache::list(const ListFilter& filter) {
   std::lock_guard lock(m_db_mutex);
+  flush_stats_locked();
   auto rows = KJIT_TRY(m_index->rows_by_last_used());
   std::vector<EntryInfo> out;
   for (auto& r : rows) {
@@ -69,6 +89,7 @@ Result<std::vector<EntryInfo>> Cache::list(const ListFilter& filter) {
 }
 
 Result<GcReport> Cache::gc() {
+  KJIT_TRY_VOID(require_writable("collect garbage"));
   GcReport report;
   const std::int64_t now_s = m_env->now_ms() / 1000;
   for (const auto& [path, mtime] : KJIT_TRY(m_blobs.list_temps()))
@@ -109,6 +130,13 @@ Result<GcReport> Cache::gc() {
       if (held && *held && m_env->remove_file(m_paths.lock(key))) ++report.stale_locks;
     }
   }
+  // Fold the WAL into the main file and truncate it, so the folder can be
+  // copied, shipped in an image or mounted read-only as it is (index.h,
+  // "Read-only opening").
+  {
+    std::lock_guard lock(m_db_mutex);
+    (void)m_index->checkpoint();  // busy readers only delay it; not an error
+  }
   return report;
 }
 
@@ -119,6 +147,10 @@ Result<VerifyReport> Cache::verify() {
     ++report.blobs_checked;
     report.bytes_checked += blob.size;
     if (bytes || bytes.error().code != ErrorCode::corruption) continue;
+    if (m_read_only) {  // report only
+      report.corrupt_blobs.push_back(blob.hash);
+      continue;
+    }
     std::lock_guard lock(m_db_mutex);
     auto txn = KJIT_TRY(Transaction::begin(m_index->db()));
     if (!m_blobs.quarantine(blob.hash)) continue;  // someone else moved it
@@ -128,10 +160,45 @@ Result<VerifyReport> Cache::verify() {
     KJIT_TRY_VOID(m_index->bump(Counter::corrupt_detected));
     KJIT_TRY_VOID(txn.commit());
   }
+  // Every row's content against its key (issue #19.2): the blob checks above
+  // cannot see two rows whose cubin_hash/cubin_size were swapped, since each
+  // blob still matches its own name.
+  std::vector<KernelRow> rows;
+  {
+    std::lock_guard lock(m_db_mutex);
+    rows = KJIT_TRY(m_index->rows_by_last_used());
+  }
+  for (const auto& row : rows) {
+    auto cubin = m_blobs.get(row.cubin.hash, row.cubin.size);
+    auto source = m_blobs.get(row.source.hash, row.source.size);
+    if (!cubin || !source) continue;  // quarantined above, or removed meanwhile
+    ++report.entries_checked;
+    Entry e{row.key, row.definition, row.op_type, row.arch, row.nvrtc_version, row.options_json,
+            row.lowered_names_json, row.launch_plan_json, row.resources_json, row.key_inputs_json, std::move(*cubin),
+            std::string(source->begin(), source->end()), {}, row.log, row.compile_ms};
+    auto ok = verify_one(e);
+    if (ok) continue;
+    report.unbound_entries.push_back(str_cat(row.key, " (", row.definition, " ", row.arch, "): ", ok.error().message));
+    if (m_read_only) continue;
+    std::lock_guard lock(m_db_mutex);
+    auto txn = KJIT_TRY(Transaction::begin(m_index->db()));
+    if (KJIT_TRY(m_index->remove(row.key, row.cubin.hash, row.source.hash))) {
+      ++report.entries_removed;
+      KJIT_TRY_VOID(m_index->bump(Counter::corrupt_detected));
+    }
+    KJIT_TRY_VOID(txn.commit());
+  }
   return report;
 }
 
 Result<void> Cache::clear() {
+  KJIT_TRY_VOID(require_writable("clear it"));
+  {
+    std::lock_guard lock(m_stats_mutex);  // noted statistics go too
+    m_pending_hits.clear();
+    m_pending_counters = {};
+    m_pending_since_ms = 0;
+  }
   {
     std::lock_guard lock(m_db_mutex);
     auto txn = KJIT_TRY(Transaction::begin(m_index->db()));
@@ -146,8 +213,10 @@ Result<void> Cache::clear() {
 }
 
 Result<EvictReport> Cache::evict_to(std::uint64_t max_bytes) {
+  KJIT_TRY_VOID(require_writable("evict entries"));
   EvictReport report;
   std::lock_guard lock(m_db_mutex);
+  flush_stats_locked();  // eviction orders by last use
   auto rows = KJIT_TRY(m_index->rows_by_last_used());
   std::uint64_t total = 0;
   for (const auto& r : rows) total += r.cubin.size + r.source.size;

@@ -27,6 +27,12 @@ struct Entry {
   std::string key;  // computed by the caller (32 lowercase hex, XXH3-128); opaque here
   std::string definition, op_type, arch, nvrtc_version;
   std::string options_json = "[]", lowered_names_json = "{}", launch_plan_json = "{}", resources_json = "{}";
+  // The inputs of `key` other than the source and the plan (both stored with
+  // the entry): {"schema", "nvrtc", "cuda_headers", "arch", "options": [...],
+  // "name_expressions": [...]} (jit/compiler/key.h). With them the key can be
+  // recomputed from what the entry holds, which binds content to key for
+  // bundle import, `cache verify` and remote tiers (jit/api/entry_verify.h).
+  std::string key_inputs_json;
   std::vector<std::uint8_t> cubin;  // the binary (cubin, or PTX text bytes)
   std::string source;               // rendered CUDA source
   std::vector<Dependency> dependencies;
@@ -81,12 +87,25 @@ struct VerifyReport {
   std::uint64_t blobs_checked = 0, bytes_checked = 0;
   std::vector<std::string> corrupt_blobs;  // hashes moved to quarantine/
   std::uint64_t entries_removed = 0;       // rows that pointed at them
+  std::uint64_t entries_checked = 0;       // rows whose content was checked against their key
+  // "<key> (<definition> <arch>): <why>" for rows whose content does not
+  // belong to their key (removed; their blobs stay for other rows or gc).
+  std::vector<std::string> unbound_entries;
 };
 
 struct EvictReport {
   std::uint64_t evicted = 0, bytes_freed = 0;
   std::uint64_t skipped_in_use = 0;  // pinned or locked entries passed over
   std::uint64_t bytes_after = 0;
+};
+
+// A direct-mode manifest row (ccache's "manifest"): the result key that a
+// request with `direct_key` resolved to, and the inputs (files with their
+// stamps and content hashes, as JSON) that must still hold for it to be
+// valid. Opaque to the cache; built and checked by jit/api/direct.h.
+struct DirectRow {
+  std::string direct_key, key, inputs_json;
+  std::int64_t created_ms = 0;
 };
 
 struct BundleReport {

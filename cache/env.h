@@ -47,6 +47,16 @@ struct FileInfo {
 
 enum class Wait { no, yes };
 
+// Limits on `Env::read_file`: cache files are hostile input (a blob path may
+// have been replaced by a symbolic link to /dev/zero, or by a FIFO).
+struct ReadLimits {
+  // Refuse a symbolic link at `path` itself (O_NOFOLLOW): blobs are never links.
+  bool no_follow = false;
+  // Read at most this many bytes; a longer file is `corruption` ("larger than
+  // expected"), so a file that grows while read cannot exhaust memory.
+  std::uint64_t max_bytes = UINT64_MAX;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -56,8 +66,12 @@ class Env {
 
   // Creates `path` exclusively (fails if it exists), mode 0644.
   virtual Result<std::unique_ptr<WritableFile>> new_writable_file(const std::filesystem::path& path) = 0;
-  // The whole file; not_found when missing.
-  virtual Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path) = 0;
+  // The whole file; not_found when missing. Only a regular file is read:
+  // a FIFO, device, socket or folder is `io_error` naming what it is, found
+  // without blocking (the open is non-blocking); at most `limits.max_bytes`
+  // are read (and never more than the size fstat reports, + 1 to see growth).
+  virtual Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path,
+                                                      const ReadLimits& limits = {}) = 0;
   // Atomically replaces `to` with `from` (rename(2)).
   virtual Result<void> rename_file(const std::filesystem::path& from, const std::filesystem::path& to) = 0;
   // not_found when missing.
@@ -80,6 +94,9 @@ class Env {
   virtual Result<void> checkpoint(std::string_view /*name*/) { return {}; }
   // Wall clock in milliseconds since the epoch.
   virtual std::int64_t now_ms();
+  // Whether this process may write `path` (access(2) W_OK: false on a
+  // read-only mount even for root, and without write permission).
+  virtual bool is_writable(const std::filesystem::path& path);
 };
 
 // Convenience: the whole `data` into a new file at `path` (no fsync).

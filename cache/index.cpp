@@ -14,7 +14,7 @@ CREATE TABLE kernels(
   cubin_hash TEXT NOT NULL, cubin_size INTEGER NOT NULL, source_hash TEXT NOT NULL, source_size INTEGER NOT NULL,
   lowered_names TEXT NOT NULL, launch_plan TEXT NOT NULL, resources TEXT NOT NULL,
   compile_ms REAL NOT NULL, log TEXT NOT NULL,
-  created INTEGER NOT NULL, last_used INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0);
+  created INTEGER NOT NULL, last_used INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0, key_inputs TEXT NOT NULL);
 CREATE INDEX kernels_last_used ON kernels(last_used);
 CREATE INDEX kernels_cubin_hash ON kernels(cubin_hash);
 CREATE INDEX kernels_source_hash ON kernels(source_hash);
@@ -23,10 +23,12 @@ CREATE INDEX dependencies_file ON dependencies(file);
 CREATE TABLE failures(key TEXT PRIMARY KEY, definition TEXT NOT NULL, arch TEXT NOT NULL, log TEXT NOT NULL,
   message TEXT NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE direct(direct_key TEXT PRIMARY KEY, key TEXT NOT NULL, inputs TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE INDEX direct_key_of ON direct(key);
 )sql";
 
-// Upgrade steps: `sql` turns schema version `from` into `from + 1`. Version 1
-// is the first released layout, so there are none yet; v2 adds {1, "..."}.
+// Upgrade steps: `sql` turns schema version `from` into `from + 1`. Versions
+// 0 and 1 have none (rebuilt: v1 rows lack key inputs); v3 would add {2, "..."}.
 struct Migration {
   std::int64_t from;
   const char* sql;
@@ -35,7 +37,7 @@ constexpr std::array<Migration, 0> k_migrations{};
 
 constexpr const char* k_row_columns =
     "key, definition, op_type, arch, nvrtc_version, options, cubin_hash, cubin_size, source_hash, source_size, "
-    "lowered_names, launch_plan, resources, compile_ms, log, created, last_used, hits";
+    "lowered_names, launch_plan, resources, compile_ms, log, created, last_used, hits, key_inputs";
 
 KernelRow read_row(const Stmt& s) {
   KernelRow r;
@@ -55,15 +57,27 @@ KernelRow read_row(const Stmt& s) {
   r.created_ms = s.int64(15);
   r.last_used_ms = s.int64(16);
   r.hits = static_cast<std::uint64_t>(s.int64(17));
+  r.key_inputs_json = s.text(18);
   return r;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file) {
+Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file, OpenMode mode) {
+  if (mode == OpenMode::read_only) {
+    Db db = KJIT_TRY(Db::open_read_only(file));
+    KJIT_TRY_VOID(db.exec(str_cat("PRAGMA busy_timeout=", k_busy_timeout_ms)));
+    std::int64_t version = KJIT_TRY(db.query_int("PRAGMA user_version"));
+    if (version != k_schema_version)
+      return fail(ErrorCode::io_error,
+                  str_cat("read-only cache index '", file.string(), "' has schema version ", version, ", this kjit reads ",
+                          k_schema_version, ": rebuild the cache with this kjit (or import a bundle into a writable cache), "
+                          "or use the kjit that wrote it"));
+    return std::unique_ptr<Index>(new Index(std::move(db), true));
+  }
   Db db = KJIT_TRY(Db::open(file));
   KJIT_TRY_VOID(db.exec(str_cat("PRAGMA busy_timeout=", k_busy_timeout_ms)));
-  std::unique_ptr<Index> index(new Index(std::move(db)));
+  std::unique_ptr<Index> index(new Index(std::move(db), false));
   KJIT_TRY_VOID(index->ensure_schema());
   // journal_mode=WAL is persistent in the file; it is set once at creation
   // and re-asserted here only if someone switched it off.
@@ -71,6 +85,16 @@ Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file) {
   KJIT_TRY(mode_stmt.step());
   if (mode_stmt.text(0) != "wal") KJIT_TRY_VOID(index->m_db.exec("PRAGMA journal_mode=WAL"));
   KJIT_TRY_VOID(index->m_db.exec("PRAGMA synchronous=NORMAL"));
+  // Keep the WAL short. A process that opens the index while no other has it
+  // open rebuilds the WAL index by reading every frame of the WAL (SQLite
+  // truncates the -shm then), and every hit appends its statistics: with the
+  // default 1000-page checkpoint a cold `kjit get` read up to 4 MB, one
+  // pread per page (292 of 18 ms CPU in one measurement). A truncating
+  // checkpoint every 64 pages costs one fsync of the index per ~20 CLI hits
+  // instead (Db::keep_wal_short says why SQLite's own autocheckpoint is not
+  // enough here).
+  KJIT_TRY_VOID(index->m_db.exec("PRAGMA journal_size_limit=1048576"));
+  index->m_db.keep_wal_short(64);
   return index;
 }
 
@@ -90,6 +114,7 @@ Result<void> Index::ensure_schema() {
   if (version > k_schema_version) return too_new(version);
   while (version < k_schema_version) {
     const Migration* step = nullptr;
+    if (version < 2) version = 0;  // v1 rows cannot be bound to their keys: rebuild
     for (const auto& m : k_migrations)
       if (m.from == version) step = &m;
     if (step) {
@@ -127,13 +152,10 @@ Result<std::vector<Dependency>> Index::dependencies(const std::string& key) {
   return out;
 }
 
-Result<void> Index::touch(const std::string& key, std::int64_t now_ms) {
-  auto txn = KJIT_TRY(Transaction::begin(m_db));
-  auto s = KJIT_TRY(m_db.prepare("UPDATE kernels SET hits=hits+1, last_used=max(last_used, ?) WHERE key=?"));
-  s.bind(1, now_ms).bind(2, key);
-  KJIT_TRY_VOID(s.run());
-  KJIT_TRY_VOID(bump(Counter::hits));
-  return txn.commit();
+Result<void> Index::touch(const std::string& key, std::uint64_t hits, std::int64_t now_ms) {
+  auto s = KJIT_TRY(m_db.prepare("UPDATE kernels SET hits=hits+?, last_used=max(last_used, ?) WHERE key=?"));
+  s.bind(1, static_cast<std::int64_t>(hits)).bind(2, now_ms).bind(3, key);
+  return s.run();
 }
 
 // Rows are created by their first bump (a counter never bumped reads 0), so
@@ -146,13 +168,13 @@ Result<void> Index::bump(Counter counter, std::int64_t n) {
 }
 
 Result<void> Index::put(const KernelRow& r, const std::vector<Dependency>& deps) {
-  auto s = KJIT_TRY(m_db.prepare(str_cat("INSERT OR REPLACE INTO kernels(", k_row_columns, ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")));
+  auto s = KJIT_TRY(m_db.prepare(str_cat("INSERT OR REPLACE INTO kernels(", k_row_columns, ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")));
   s.bind(1, r.key).bind(2, r.definition).bind(3, r.op_type).bind(4, r.arch).bind(5, r.nvrtc_version);
   s.bind(6, r.options_json).bind(7, r.cubin.hash).bind(8, static_cast<std::int64_t>(r.cubin.size));
   s.bind(9, r.source.hash).bind(10, static_cast<std::int64_t>(r.source.size));
   s.bind(11, r.lowered_names_json).bind(12, r.launch_plan_json).bind(13, r.resources_json);
   s.bind(14, r.compile_ms).bind(15, r.log).bind(16, r.created_ms).bind(17, r.last_used_ms);
-  s.bind(18, static_cast<std::int64_t>(r.hits));
+  s.bind(18, static_cast<std::int64_t>(r.hits)).bind(19, r.key_inputs_json);
   KJIT_TRY_VOID(s.run());
   auto del = KJIT_TRY(m_db.prepare("DELETE FROM dependencies WHERE key=?"));
   del.bind(1, r.key);
@@ -172,9 +194,11 @@ Result<bool> Index::remove(const std::string& key, const std::string& cubin_hash
   KJIT_TRY_VOID(s.run());
   bool removed = m_db.changes() > 0;
   if (removed) {
-    auto d = KJIT_TRY(m_db.prepare("DELETE FROM dependencies WHERE key=?"));
-    d.bind(1, key);
-    KJIT_TRY_VOID(d.run());
+    for (const char* sql : {"DELETE FROM dependencies WHERE key=?", "DELETE FROM direct WHERE key=?"}) {
+      auto d = KJIT_TRY(m_db.prepare(sql));
+      d.bind(1, key);
+      KJIT_TRY_VOID(d.run());
+    }
   }
   return removed;
 }
@@ -226,6 +250,21 @@ Result<void> Index::remove_failure(const std::string& key) {
   return s.run();
 }
 
+Result<std::optional<DirectRow>> Index::find_direct(const std::string& direct_key) {
+  auto s = KJIT_TRY(m_db.prepare("SELECT direct_key, key, inputs, created FROM direct WHERE direct_key=?"));
+  s.bind(1, direct_key);
+  if (!KJIT_TRY(s.step())) return std::optional<DirectRow>();
+  return std::optional<DirectRow>(DirectRow{s.text(0), s.text(1), s.text(2), s.int64(3)});
+}
+
+Result<void> Index::put_direct(const DirectRow& r) {
+  auto s = KJIT_TRY(m_db.prepare("INSERT OR REPLACE INTO direct(direct_key, key, inputs, created) VALUES(?,?,?,?)"));
+  s.bind(1, r.direct_key).bind(2, r.key).bind(3, r.inputs_json).bind(4, r.created_ms);
+  return s.run();
+}
+
+Result<void> Index::checkpoint() { return m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+
 Result<Stats> Index::stats() {
   Stats st;
   auto s = KJIT_TRY(m_db.prepare("SELECT COUNT(*), COALESCE(SUM(cubin_size + source_size), 0) FROM kernels"));
@@ -243,7 +282,7 @@ Result<Stats> Index::stats() {
 }
 
 Result<void> Index::clear() {
-  KJIT_TRY_VOID(m_db.exec("DELETE FROM kernels; DELETE FROM dependencies; DELETE FROM failures; UPDATE counters SET value=0"));
+  KJIT_TRY_VOID(m_db.exec("DELETE FROM kernels; DELETE FROM dependencies; DELETE FROM failures; DELETE FROM direct; UPDATE counters SET value=0"));
   return {};
 }
 

@@ -1,4 +1,5 @@
 // The POSIX Env: open/write/fsync/rename/unlink/flock on the real filesystem.
+// Reads treat every file as hostile: regular files only, bounded (env.h).
 //
 // Thread safety: stateless; every call is independent.
 #include <dirent.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -78,19 +80,48 @@ class PosixEnv final : public Env {
     return std::make_unique<PosixWritableFile>(fd, path);
   }
 
-  Result<std::vector<std::uint8_t>> read_file(const fs::path& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return os_error("cannot open", path, errno);
+  // Hostile-input reads (issue #19.7): O_NONBLOCK so opening a FIFO cannot
+  // hang, O_NOFOLLOW when asked (blob paths are never links), fstat on the
+  // open descriptor to require a regular file (a check on the path before
+  // opening would race with a swap), then blocking reads of at most
+  // min(limit, st_size) + 1 bytes: the + 1 tells a file that grew meanwhile.
+  Result<std::vector<std::uint8_t>> read_file(const fs::path& path, const ReadLimits& limits) override {
+    int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (limits.no_follow ? O_NOFOLLOW : 0);
+    int fd = ::open(path.c_str(), flags);
+    if (fd < 0) {
+      if (errno == ELOOP && limits.no_follow)
+        return fail(ErrorCode::corruption, str_cat("'", path.string(), "' is a symbolic link, expected a regular file"));
+      return os_error("cannot open", path, errno);
+    }
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
       int err = errno;
       ::close(fd);
       return os_error("cannot stat", path, err);
     }
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(st.st_size));
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      const char* what = S_ISFIFO(st.st_mode)  ? "a FIFO"
+                         : S_ISCHR(st.st_mode) ? "a character device"
+                         : S_ISBLK(st.st_mode) ? "a block device"
+                         : S_ISSOCK(st.st_mode) ? "a socket"
+                         : S_ISDIR(st.st_mode) ? "a folder"
+                                               : "not a regular file";
+      return fail(limits.no_follow ? ErrorCode::corruption : ErrorCode::io_error,
+                  str_cat("'", path.string(), "' is ", what, ", expected a regular file"));
+    }
+    (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size > limits.max_bytes) {
+      ::close(fd);
+      return fail(ErrorCode::corruption, str_cat("'", path.string(), "' has ", size, " bytes, more than the ",
+                                                 limits.max_bytes, " expected"));
+    }
+    // One byte more than expected: reading it means the file grew.
+    const std::uint64_t cap = std::min(limits.max_bytes, size) + 1;
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(cap));
     std::size_t got = 0;
-    while (true) {
-      if (got == out.size()) out.resize(out.size() + 4096);  // the file grew, or st_size was 0
+    while (got < out.size()) {
       ssize_t n = ::read(fd, out.data() + got, out.size() - got);
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -102,6 +133,9 @@ class PosixEnv final : public Env {
       got += static_cast<std::size_t>(n);
     }
     ::close(fd);
+    if (got == out.size())
+      return fail(ErrorCode::corruption, str_cat("'", path.string(), "' grew while being read (more than ",
+                                                 cap - 1, " bytes)"));
     out.resize(got);
     return out;
   }
@@ -194,6 +228,8 @@ std::int64_t Env::now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+bool Env::is_writable(const std::filesystem::path& path) { return ::access(path.c_str(), W_OK) == 0; }
 
 Result<void> write_new_file(Env& env, const std::filesystem::path& path, std::span<const std::uint8_t> data) {
   auto file = KJIT_TRY(env.new_writable_file(path));

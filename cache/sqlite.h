@@ -1,6 +1,8 @@
 // A thin RAII layer over the SQLite C API: a connection (`Db`), prepared
 // statements (`Stmt`) and a transaction guard that rolls back unless
-// committed. Errors become `io_error` naming the database file and the SQL.
+// committed. Errors become `io_error` naming the database file and the SQL,
+// and say what to do for the failures a user can act on: a full disk, a
+// read-only file, a damaged or foreign index or WAL (issue #19.8).
 //
 // Thread safety: a `Db` and its statements belong to one thread at a time
 // (the connection is opened with SQLITE_OPEN_NOMUTEX; `Index`'s owner
@@ -50,6 +52,8 @@ class Db {
  public:
   // Opens (creating if missing) `path` read-write.
   static Result<Db> open(const std::filesystem::path& path);
+  // Opens an existing `path` for reading only (index.h, "Read-only opening").
+  static Result<Db> open_read_only(const std::filesystem::path& path);
   Db(Db&& o) noexcept : m_db(o.m_db), m_path(std::move(o.m_path)) { o.m_db = nullptr; }
   Db& operator=(Db&&) = delete;
   ~Db();
@@ -60,12 +64,23 @@ class Db {
   Result<std::int64_t> query_int(std::string_view sql);
   std::int64_t changes() const;
   const std::filesystem::path& path() const { return m_path; }
+  // After a commit leaves the WAL at `pages` pages or more, checkpoint it and
+  // truncate it to zero (replaces SQLite's autocheckpoint). SQLite's PASSIVE
+  // autocheckpoint only lets the *next* write of the same connection restart
+  // the WAL, and a process opening the index recovers it as not checkpointed:
+  // with one write per CLI process (a hit's statistics, no checkpoint on
+  // close) the WAL then grew by every hit, forever.
+  void keep_wal_short(int pages);
 
  private:
   Db(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
   sqlite3* m_db;
   std::filesystem::path m_path;
 };
+
+// What to do about SQLite error `extended_code` on the index `path` (empty
+// when there is nothing specific to say).
+std::string sqlite_advice(int extended_code, const std::filesystem::path& path);
 
 // BEGIN IMMEDIATE (takes the write lock now, so no deadlock-prone upgrade
 // later; waits up to the busy timeout) ... COMMIT, or ROLLBACK on scope exit.

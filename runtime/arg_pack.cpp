@@ -3,6 +3,7 @@
 // Thread safety: plain values.
 #include "runtime/arg_pack.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -74,6 +75,10 @@ void PackedArgs::append(std::string name, ArgKind kind, const void* value, std::
   std::memcpy(m_storage.data() + offset, value, size);
   m_args.push_back(PackedArg{std::move(name), kind, offset, size});
   rebuild_params();
+}
+
+void PackedArgs::overwrite(std::size_t index, const void* value, std::size_t size) {
+  std::memcpy(m_storage.data() + m_args[index].offset, value, std::min(size, m_args[index].size));
 }
 
 void PackedArgs::rebuild_params() {

@@ -64,6 +64,9 @@ class PackedArgs {
   void** params() { return m_params.data(); }
 
   void append(std::string name, ArgKind kind, const void* value, std::size_t size);
+  // Replaces the value of argument `index` (a launch parameter between runs).
+  // REQUIRES: index < args().size() and size == args()[index].size.
+  void overwrite(std::size_t index, const void* value, std::size_t size);
 
  private:
   void rebuild_params();

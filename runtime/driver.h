@@ -47,6 +47,8 @@ inline constexpr std::string_view k_no_device_message = "no CUDA device: check a
   X(cuDevicePrimaryCtxRetain)         \
   X(cuDevicePrimaryCtxRelease_v2)     \
   X(cuCtxSetCurrent)                  \
+  X(cuCtxGetCurrent)                  \
+  X(cuCtxGetDevice)                   \
   X(cuCtxSynchronize)                 \
   X(cuModuleLoadData)                 \
   X(cuModuleUnload)                   \
@@ -58,6 +60,8 @@ inline constexpr std::string_view k_no_device_message = "no CUDA device: check a
   X(cuStreamCreate)                   \
   X(cuStreamDestroy_v2)               \
   X(cuStreamSynchronize)              \
+  X(cuStreamIsCapturing)              \
+  X(cuThreadExchangeStreamCaptureMode) \
   X(cuEventCreate)                    \
   X(cuEventDestroy_v2)                \
   X(cuEventRecord)                    \

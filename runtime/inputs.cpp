@@ -7,6 +7,8 @@
 #include <set>
 
 #include "runtime/inputs_moe.h"
+#include "runtime/input_profiles.h"
+#include "runtime/recurrent_inputs.h"
 #include "runtime/safetensors.h"
 
 namespace kjit::runtime {
@@ -208,6 +210,9 @@ std::optional<std::int64_t> default_axis_value(std::string_view name) {
   if (name == "seq_len") return 16;
   if (name == "num_tokens") return 16;
   if (name == "num_seqs") return 4;
+  if (name == "num_qo_heads") return 32;
+  if (name == "num_kv_heads") return 8;
+  if (name == "max_seq_len") return 4096;
   return std::nullopt;
 }
 
@@ -255,6 +260,11 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     }
   }
 
+  if (has_cu_seqlens(def)) {
+    Rng rng(stream_seed(options.seed, 1000003));
+    binding.seq_lens = KJIT_TRY(plan_cu_seqlens(def, axes, options.sequences, rng, binding.notes));
+  }
+
   auto var_unbound = [&] {
     std::vector<std::string> out;
     for (const auto& a : def.axes) {
@@ -274,7 +284,7 @@ Result<AxisBinding> bind_axes(const jit::Definition& def, const Workload* worklo
     }
     if (!progress) {
       for (const auto& name : var_unbound()) {
-        if (const auto d = default_axis_value(name)) {
+        if (const auto d = default_axis_value(name).or_else([&] { return state_pool_default(name, axes); })) {
           axes[name] = *d;
           binding.notes.push_back("axis " + name + "=" + std::to_string(*d) + " (default)");
           progress = true;
@@ -441,9 +451,22 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
       set.inputs.emplace_back(spec.name, std::move(*made));
       continue;
     }
+    if (auto made = KJIT_TRY(make_recurrent_input(def, spec, shape, axes, set.binding.seq_lens, options.sequences, rng))) {
+      set.inputs.emplace_back(spec.name, std::move(*made));
+      continue;
+    }
     HostTensor t = random_tensor(spec.dtype, shape, rng);
     if (def.op_type == "sampling" && spec.name == "probs") softmax_last_dim(t);
+    if (def.op_type == "rope" && spec.name == "positions") {
+      const auto seq = axes.find("max_seq_len");
+      const std::int64_t rows = seq != axes.end() ? seq->second : 0;
+      for (std::int64_t i = 0; i < t.numel(); ++i) t.set_int(i, rows > 0 ? rng.uniform_int(0, rows - 1) : 0);
+    }
     set.inputs.emplace_back(spec.name, std::move(t));
+  }
+  if (!options.profile.empty()) {
+    Rng rng(stream_seed(options.seed, 2000003));
+    KJIT_TRY_VOID(apply_input_profile(def, options.profile, set, rng));
   }
   return set;
 }

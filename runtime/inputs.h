@@ -5,13 +5,17 @@
 //   1. const axes; 2. the workload's axes; 3. `--axes` values (override);
 //   4. for attention layouts (index_structures.h): batch_size / len_indptr /
 //      total_q / total_kv / num_kv_indices / num_pages from a sequence plan;
+//      for cu_seqlens layouts (gdn prefill, recurrent_inputs.h): num_seqs /
+//      len_cu_seqlens / total_seq_len from per-sequence lengths;
 //   5. simple equality constraints of the definition, solved for the one
 //      unbound axis: `a == b`, `a == b + 1`, `a == 2 * b`, ... (+ - * / %
 //      over axes and integers); constraints over tensors (`x.shape[1]`,
 //      `t[-1].item()`) are not evaluated here (the plan satisfies the
 //      indptr ones by construction);
 //   6. defaults by name: batch_size 16, M 64, seq_len 16, num_tokens 16,
-//      num_seqs 4; else an error naming the axis and suggesting --axes;
+//      num_seqs 4, num_qo_heads 32, num_kv_heads 8, max_seq_len 4096 (rope),
+//      pool_size / state_cache_size 2 * batch_size; else an error naming the
+//      axis and suggesting --axes;
 //   7. every evaluable constraint (==, !=, >=, <=, >, <) must hold.
 // Giving an axis the definition does not have, or a const axis a different
 // value, is an error.
@@ -20,9 +24,14 @@
 // float16, bfloat16 ~ N(0, 1) cast; fp8 and fp4 ~ N(0, 1) clamped to [-2, 2]
 // then cast; bool uniform {0, 1}; int8 uniform [-128, 128), int16/int32/int64
 // uniform [-1024, 1024) (flashinfer-bench's ranges, upper bound exclusive).
-// For op type "sampling" the input "probs" is softmax over the last dim.
+// For op type "sampling" the input "probs" is softmax over the last dim; for
+// op type "rope" the input "positions" is uniform in [0, max_seq_len) (valid
+// cache rows; flashinfer-bench's integer range would index out of bounds).
+// gdn and mamba_ssu: cu_seqlens, pool indices, unit-norm gdn keys, negative
+// mamba A and zeroed mtp intermediate states (recurrent_inputs.h).
 // For op type "moe", fp8 tensors, scales, float32 expert weights and
 // topk_ids come from inputs_moe.h (valid scales, MxFP4 weights, packed ids).
+// An input profile (options.profile, input_profiles.h) then rewrites inputs.
 // Scalars: the workload's value; else sm_scale/scale from the first
 // "1/sqrt(EXPR)" in the input's description that evaluates over the axes
 // (gqa: 1/sqrt(head_dim); mla_paged: 1/sqrt(128 + 64); mla_ragged:
@@ -58,11 +67,13 @@ struct InputOptions {
   std::uint64_t seed = 0;
   SequenceOptions sequences;
   std::filesystem::path blob_root;  // resolves a workload's relative blob paths
+  std::string profile;              // input profile (input_profiles.h); empty: none
 };
 
 struct AxisBinding {
   AxisValues values;                  // every axis, consts included
   std::optional<SequencePlan> plan;   // attention layouts
+  std::vector<std::int64_t> seq_lens; // cu_seqlens layouts (gdn prefill): tokens per sequence
   std::vector<std::string> notes;     // defaults used, constraints skipped
 };
 

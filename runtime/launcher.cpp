@@ -30,7 +30,7 @@ Launcher::Launcher(std::shared_ptr<Device> device) : m_device(std::move(device))
 
 Result<Launcher::LoadedModule*> Launcher::load(const jit::Artifact& artifact) {
   if (auto it = m_modules.find(artifact.key); it != m_modules.end()) return it->second.get();
-  auto loaded = std::make_unique<LoadedModule>(LoadedModule{KJIT_TRY(Module::load(artifact.cubin, artifact.name)), {}, {}, {}});
+  auto loaded = std::make_unique<LoadedModule>(LoadedModule{KJIT_TRY(Module::load(artifact.cubin, artifact.name)), {}, {}, {}, {}});
   LoadedModule* raw = loaded.get();
   m_modules.emplace(artifact.key, std::move(loaded));
   return raw;
@@ -66,9 +66,18 @@ Result<CUfunction> Launcher::function(LoadedModule& module, const std::string& e
 
 Result<PreparedPlan> Launcher::prepare(const jit::Artifact& artifact, const jit::Bindings& axes,
                                        const std::map<std::string, std::uint64_t, std::less<>>& tensors,
-                                       const std::map<std::string, ScalarArg, std::less<>>& scalars) {
+                                       const std::map<std::string, ScalarArg, std::less<>>& scalars,
+                                       const jit::Bindings& params) {
   PreparedPlan prepared;
-  prepared.resolved = KJIT_TRY(jit::resolve_plan(artifact.plan, axes, m_device->info().sm_count));
+  prepared.artifact_key = artifact.key;
+  LoadedModule* module = KJIT_TRY(load(artifact));
+  // Counter parameters the caller leaves out continue where this kernel's last run left them.
+  jit::Bindings given = params;
+  for (const auto& p : artifact.plan.params) {
+    if (p.advance.empty() || given.contains(p.name)) continue;
+    if (auto it = module->counters.find(p.name); it != module->counters.end()) given[p.name] = it->second;
+  }
+  prepared.resolved = KJIT_TRY(jit::resolve_plan(artifact.plan, axes, m_device->info().sm_count, given));
   std::vector<std::uint64_t> workspace_ptrs;
   for (std::size_t i = 0; i < prepared.resolved.workspace_bytes.size(); ++i) {
     const auto& [name, bytes] = prepared.resolved.workspace_bytes[i];
@@ -77,7 +86,6 @@ Result<PreparedPlan> Launcher::prepare(const jit::Artifact& artifact, const jit:
     prepared.workspace_zero.push_back(i < prepared.resolved.workspace_zero.size() && prepared.resolved.workspace_zero[i]);
   }
   ArgTable table = make_arg_table(prepared.resolved, tensors, scalars, workspace_ptrs);
-  LoadedModule* module = KJIT_TRY(load(artifact));
   for (const jit::ResolvedLaunch& launch : prepared.resolved.launches) {
     PreparedKernel kernel;
     kernel.entry = launch.entry;
@@ -87,6 +95,12 @@ Result<PreparedPlan> Launcher::prepare(const jit::Artifact& artifact, const jit:
     kernel.skipped = launch.grid[0] == 0 || launch.grid[1] == 0 || launch.grid[2] == 0;
     kernel.pdl = launch.pdl && m_device->info().cc_major >= 9;
     kernel.args = KJIT_TRY(pack_args(launch, table));
+    for (std::size_t a = 0; a < kernel.args.args().size(); ++a) {
+      const PackedArg& arg = kernel.args.args()[a];
+      if (arg.kind != ArgKind::integer) continue;
+      for (std::size_t p = 0; p < prepared.resolved.params.size(); ++p)
+        if (prepared.resolved.params[p].name == arg.name) kernel.param_args.emplace_back(a, p);
+    }
     if (!kernel.skipped) kernel.function = KJIT_TRY(function(*module, launch.entry, launch.shared_bytes));
     prepared.kernels.push_back(std::move(kernel));
   }
@@ -99,8 +113,24 @@ Result<void> Launcher::run(PreparedPlan& plan, CUstream stream) {
   }
   for (PreparedKernel& kernel : plan.kernels) {
     if (kernel.skipped) continue;
+    for (const auto& [arg, param] : kernel.param_args) {
+      const std::int64_t value = plan.resolved.params[param].value;
+      kernel.args.overwrite(arg, &value, sizeof value);
+    }
     KJIT_TRY_VOID(launch_kernel(kernel.function, kernel.grid, kernel.block, kernel.shared_bytes, stream,
                                 kernel.args.params(), kernel.entry, kernel.pdl));
+  }
+  // Advance the counters, here and for the next prepare of this kernel.
+  LoadedModule* module = nullptr;
+  for (jit::ResolvedParam& p : plan.resolved.params) {
+    if (p.advance == 0) continue;
+    p.value += p.advance;
+    if (module == nullptr) {
+      auto it = m_modules.find(plan.artifact_key);
+      if (it == m_modules.end()) break;
+      module = it->second.get();
+    }
+    module->counters[p.name] = p.value;
   }
   return {};
 }

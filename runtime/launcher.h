@@ -6,6 +6,14 @@
 // first, skipping grids with a zero dimension) and can be called many times
 // (bench). Loaded modules are cached per artifact key, and each function's
 // dynamic shared memory limit is raised once when a launch needs > 48 KiB.
+// Launch parameters (plan "params", e.g. a sampling kernel's seed and offset):
+// `prepare` takes the caller's values, else for a counter parameter (one
+// with "advance") the value this Launcher's previous run of the same kernel
+// left, else the plan's default; every `run` passes the current values and
+// then advances the counters (plan and per-kernel), so consecutive launches
+// of a sampling kernel draw fresh random numbers, as a PyTorch generator's
+// offset does, while a caller that gives seed and offset gets reproducible
+// draws.
 //
 // Thread safety: a Launcher is used by one thread at a time (it caches
 // modules in an unsynchronized map); the Device it holds may be shared.
@@ -37,11 +45,14 @@ struct PreparedKernel {
   PackedArgs args;
   bool skipped = false;  // a grid dimension is zero
   bool pdl = false;      // programmatic dependent launch (plan "pdl", device sm_90+)
+  // Arguments that are launch parameters: (index into args, index into the plan's params).
+  std::vector<std::pair<std::size_t, std::size_t>> param_args;
 };
 
 // A plan resolved for one binding, with its workspace allocated.
 struct PreparedPlan {
-  jit::ResolvedPlan resolved;
+  std::string artifact_key;
+  jit::ResolvedPlan resolved;  // resolved.params: the values the next run passes
   std::vector<DeviceBuffer> workspace;
   std::vector<bool> workspace_zero;
   std::vector<PreparedKernel> kernels;
@@ -62,10 +73,14 @@ class Launcher {
 
   // REQUIRES: `axes` binds every axis of the artifact's definition;
   // `tensors` maps every tensor named in the plan to its device pointer.
+  // `params`: launch-parameter values (see above); a name the plan does not
+  // declare is an error.
   Result<PreparedPlan> prepare(const jit::Artifact& artifact, const jit::Bindings& axes,
                                const std::map<std::string, std::uint64_t, std::less<>>& tensors,
-                               const std::map<std::string, ScalarArg, std::less<>>& scalars);
-  // Issues the prepared launches on `stream` (asynchronous).
+                               const std::map<std::string, ScalarArg, std::less<>>& scalars,
+                               const jit::Bindings& params = {});
+  // Issues the prepared launches on `stream` (asynchronous), then advances
+  // the plan's counter parameters.
   Result<void> run(PreparedPlan& plan, CUstream stream);
 
  private:
@@ -74,6 +89,7 @@ class Launcher {
     std::map<std::string, CUfunction, std::less<>> functions;
     std::map<CUfunction, std::uint32_t> shared_limit;   // raised limit per function
     std::map<CUfunction, std::uint32_t> static_shared;  // __shared__ bytes per function
+    std::map<std::string, std::int64_t, std::less<>> counters;  // next value of each counter parameter
   };
   Result<LoadedModule*> load(const jit::Artifact& artifact);
   Result<CUfunction> function(LoadedModule& module, const std::string& entry, std::uint32_t shared_bytes);

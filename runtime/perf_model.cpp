@@ -22,6 +22,13 @@ double tensor_bytes(const jit::TensorSpec& spec, const AxisMap& axes) {
     for (const std::string& dim : *spec.shape) numel *= axis(axes, dim);
   }
   double bytes = static_cast<double>(storage_bytes(spec.dtype, numel));
+  // Recurrent state pools (gdn mtp, mamba_ssu): only the slots the batch
+  // names are read or written.
+  if (spec.shape && !spec.shape->empty() && (spec.shape->front() == "pool_size" || spec.shape->front() == "state_cache_size")) {
+    std::int64_t slots = axis(axes, spec.shape->front());
+    std::int64_t used = axis(axes, "batch_size", slots);
+    if (slots > 0) bytes = bytes * static_cast<double>(std::min(used, slots)) / static_cast<double>(slots);
+  }
   if (spec.shape && !spec.shape->empty() && spec.shape->front() == "num_pages") {
     std::int64_t pages = axis(axes, "num_pages");
     std::int64_t used = axis(axes, "num_kv_indices", pages);
@@ -84,7 +91,18 @@ PerfCounts perf_counts(const jit::Definition& def, const AxisMap& axes, const st
   if (def.op_type == "moe") return moe_perf_counts(def, axes, inputs);
   PerfCounts counts;
   for (const auto& spec : def.inputs) counts.bytes += tensor_bytes(spec, axes);
-  for (const auto& spec : def.outputs) counts.bytes += tensor_bytes(spec, axes);
+  for (const auto& spec : def.outputs) {
+    // gdn mtp's final_state is initial_state unchanged: nothing to write in place.
+    if (def.op_type == "gdn" && spec.name == "final_state") continue;
+    counts.bytes += tensor_bytes(spec, axes);
+  }
+  if (def.op_type == "rope") {
+    // The cos/sin cache is read only at the tokens' positions: at most min(num_tokens, max_seq_len) rows.
+    if (const jit::TensorSpec* cache = def.find_input("cos_sin_cache")) {
+      const std::int64_t seq = axis(axes, "max_seq_len"), tokens = axis(axes, "num_tokens");
+      if (seq > 0) counts.bytes -= tensor_bytes(*cache, axes) * static_cast<double>(seq - std::min(tokens, seq)) / static_cast<double>(seq);
+    }
+  }
 
   const std::string& op = def.op_type;
   if (op == "rmsnorm") {
@@ -114,6 +132,18 @@ PerfCounts perf_counts(const jit::Definition& def, const AxisMap& axes, const st
     double pairs = attention_pairs(def, axes, inputs);
     counts.flops = pairs * static_cast<double>(axis(axes, "num_qo_heads")) * 2.0 * (qk + vo);
     counts.flops_formula = "pairs*num_qo_heads*2*(qk_dim+vo_dim)";
+  } else if (op == "gdn") {
+    const double d = static_cast<double>(axis(axes, "head_size"));
+    const double tokens = axes.contains("total_seq_len")
+                              ? static_cast<double>(axis(axes, "total_seq_len"))
+                              : static_cast<double>(axis(axes, "batch_size")) * static_cast<double>(axis(axes, "seq_len", 1));
+    counts.flops = 6.0 * d * d * tokens * static_cast<double>(axis(axes, "num_v_heads"));
+    counts.flops_formula = "6*head_size^2*tokens*num_v_heads";
+  } else if (op == "rope") {
+    counts.flops = 3.0 * static_cast<double>(axis(axes, "num_tokens")) *
+                   static_cast<double>(axis(axes, "num_qo_heads") + axis(axes, "num_kv_heads")) *
+                   static_cast<double>(axis(axes, "rotary_dim"));
+    counts.flops_formula = "3*num_tokens*(num_qo_heads+num_kv_heads)*rotary_dim";
   }
   return counts;
 }

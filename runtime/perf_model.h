@@ -9,7 +9,16 @@
 // of which only the referenced pages count:
 //   bytes(cache) x num_kv_indices / num_pages.
 // So rmsnorm = read x (+ residual) + weight + write out; gemm = A + B + C;
-// paged decode = q + K and V pages read + indptr/indices + out + lse.
+// paged decode = q + K and V pages read + indptr/indices + out + lse;
+// sampling = one read of probs (+ top_k, top_p) + samples. rope: q, k,
+// positions, q_out, k_out, and of the cos/sin cache only the rows tokens can
+// reference, min(num_tokens, max_seq_len) of them.
+// Recurrent state pools (tensors whose first dimension is `pool_size` or
+// `state_cache_size`: gdn mtp's initial_state and intermediate_states_buffer,
+// mamba_ssu's state and new_state) count only the batch's slots:
+//   bytes(pool) x min(batch_size, slots) / slots,
+// and gdn mtp's final_state (initial_state unchanged, nothing to write when
+// updated in place) counts 0: the in-place traffic a serving stack sees.
 //
 // FLOPs:
 //   rmsnorm  4 per output element (square, accumulate, scale, weight),
@@ -30,6 +39,10 @@
 //            reference's routing); its bytes count the expert weights (and
 //            their block scales) of the local experts that receive at least
 //            one token, not every expert's.
+//   gdn      6 * head_size^2 per token and value head (k.S, the rank-1
+//            update, q.S), tokens = batch_size * seq_len or total_seq_len.
+//   rope     3 per rotated element (2 multiplies and an add) of q and k:
+//            3 * num_tokens * (num_qo_heads + num_kv_heads) * rotary_dim.
 //   other op types: 0 (bandwidth only).
 //
 // Thread safety: pure functions.

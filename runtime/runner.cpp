@@ -6,8 +6,11 @@
 #include "runtime/runner.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
+#include <set>
 
+#include "jit/definition/names.h"
 #include "runtime/runner_io.h"
 #include "jit/util/str_cat.h"
 
@@ -15,7 +18,29 @@ namespace kjit::runtime {
 
 namespace detail {
 
-Result<DeviceIo> upload_io(const jit::Definition& def, const InputSet& set) {
+Result<void> check_aliases(const jit::Definition& def, const InputSet& set, const Aliases& aliases) {
+  std::set<std::string> outputs, inputs;
+  for (const auto& [out, in] : aliases) {
+    const jit::TensorSpec* out_spec = def.find_output(out);
+    const HostTensor* host = set.find(in);
+    auto bad = [&](const std::string& why) {
+      return fail(ErrorCode::invalid_argument, str_cat(def.name, ": --alias ", out, "=", in, ": ", why));
+    };
+    if (!out_spec) return bad(str_cat("'", out, "' is not an output"));
+    if (!def.find_input(in) || !host) return bad(str_cat("'", in, "' is not an input"));
+    if (host->scalar) return bad(str_cat("'", in, "' is a scalar"));
+    if (!outputs.insert(out).second) return bad(str_cat("output '", out, "' is aliased twice"));
+    if (!inputs.insert(in).second) return bad(str_cat("input '", in, "' is aliased to two outputs"));
+    auto shape = KJIT_TRY(resolve_shape(*out_spec, set.binding.values, def.name));
+    if (out_spec->dtype != host->dtype || shape != host->shape) {
+      return bad(str_cat("the output is ", jit::dtype_name(out_spec->dtype), shape_to_string(shape), ", the input ",
+                         host->describe(), "; they must match"));
+    }
+  }
+  return {};
+}
+
+Result<DeviceIo> upload_io(const jit::Definition& def, const InputSet& set, const Aliases& aliases) {
   DeviceIo io;
   for (const auto& [name, host] : set.inputs) {
     if (host.scalar) {
@@ -30,12 +55,38 @@ Result<DeviceIo> upload_io(const jit::Definition& def, const InputSet& set) {
     io.inputs.push_back(KJIT_TRY(DeviceTensor::upload(name, host)));
     io.pointers[name] = io.inputs.back().buffer.ptr();
   }
+  KJIT_TRY_VOID(check_aliases(def, set, aliases));
+  for (const auto& [out, in] : aliases) {
+    io.aliased[out] = in;
+    io.pointers[out] = io.pointers.at(in);
+  }
   for (const auto& spec : def.outputs) {
+    if (io.aliased.contains(spec.name)) continue;
     auto shape = KJIT_TRY(resolve_shape(spec, set.binding.values, def.name));
     io.outputs.push_back(KJIT_TRY(DeviceTensor::allocate(spec.name, spec.dtype, std::move(shape))));
     io.pointers[spec.name] = io.outputs.back().buffer.ptr();
   }
   return io;
+}
+
+Result<HostTensor> download_input(const DeviceIo& io, std::string_view name) {
+  for (const auto& t : io.inputs) {
+    if (t.name == name) return t.download();
+  }
+  return fail(ErrorCode::internal, str_cat("no device buffer for input '", name, "'"));
+}
+
+Result<std::vector<HostTensor>> download_outputs(const jit::Definition& def, const DeviceIo& io) {
+  std::vector<HostTensor> outs;
+  std::size_t next = 0;
+  for (const auto& spec : def.outputs) {
+    if (auto it = io.aliased.find(spec.name); it != io.aliased.end()) {
+      outs.push_back(KJIT_TRY(download_input(io, it->second)));
+    } else {
+      outs.push_back(KJIT_TRY(io.outputs.at(next++).download()));
+    }
+  }
+  return outs;
 }
 
 jit::Bindings to_bindings(const AxisValues& values) {
@@ -53,6 +104,18 @@ std::string var_axes_text(const jit::Definition& def, const AxisValues& values) 
     if (!text.empty()) text += ",";
     text += str_cat(axis.name, "=", it->second);
   }
+  return text;
+}
+
+// A deterministic UUID-shaped id for a workload that has none.
+std::string synthesized_uuid(const std::string& definition, const std::string& axes, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ull ^ seed;
+  for (char c : definition + "|" + axes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  std::uint64_t g = h * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+  char text[40];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-8%03x-%012llx", static_cast<unsigned>(h >> 32),
+                static_cast<unsigned>(h >> 16) & 0xffff, static_cast<unsigned>(h) & 0xfff,
+                static_cast<unsigned>(g >> 52) & 0xfff, static_cast<unsigned long long>(g & 0xffffffffffffull));
   return text;
 }
 
@@ -97,6 +160,23 @@ Result<double> Runner::copy_bandwidth_gbps() {
   return *m_copy_gbps;
 }
 
+Result<Aliases> parse_aliases_text(std::string_view text) {
+  Aliases out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string_view item = text.substr(pos, comma - pos);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == item.size() || item.find('=', eq + 1) != std::string_view::npos) {
+      return fail(ErrorCode::invalid_argument,
+                  str_cat("--alias: '", item, "' is not OUTPUT=INPUT (e.g. --alias new_state=state)"));
+    }
+    out.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
+    pos = comma + 1;
+  }
+  return out;
+}
+
 std::vector<std::size_t> select_workloads(const std::vector<Workload>& workloads, int max) {
   std::vector<std::size_t> order(workloads.size());
   std::iota(order.begin(), order.end(), 0);
@@ -123,6 +203,9 @@ std::vector<std::size_t> select_workloads(const std::vector<Workload>& workloads
 std::vector<std::filesystem::path> workload_file_candidates(const jit::Definition& def,
                                                             const std::optional<std::filesystem::path>& dir) {
   std::vector<std::filesystem::path> out;
+  // The name and op_type become path components: only names that cannot
+  // climb out of the folder (jit/definition/names.h; the loader enforces it).
+  if (!jit::is_valid_definition_name(def.name) || !jit::is_valid_definition_name(def.op_type)) return out;
   const std::string file = def.name + ".jsonl";
   if (dir) {
     out.push_back(*dir / def.op_type / file);

@@ -7,7 +7,8 @@
 // CLI, through the Jit facade) returns the artifact for a definition, so
 // this component stays below the facade in the dependency order.
 //
-// check, per definition:
+// check, per definition (op_type "sampling": the statistical rule instead,
+// runner_sampling.cpp):
 //   workloads: `--axes` given -> one workload with those axes; else the
 //   definition's workloads file (`<dir>/<op_type>/<name>.jsonl` or
 //   `<dir>/<name>.jsonl` under --workloads DIR, else
@@ -16,8 +17,11 @@
 //   of default axes. At most `max_workloads` (always the smallest and the
 //   largest by their var-axis product, the rest evenly spaced between).
 //   Per workload and trial: make inputs (seed = options.seed + trial),
-//   upload, poison outputs with 0xFF bytes (NaN for floats), launch, sync,
-//   download, run the reference, round it to each output's dtype, compare.
+//   upload, poison outputs with 0xFF bytes (NaN for floats; not aliased
+//   outputs, which hold their input), launch, sync, download, run the
+//   reference, round it to each output's dtype, compare; inputs the
+//   reference updates in place (gdn mtp's intermediate_states_buffer) are read
+//   back and compared too, as "NAME (in place)".
 //   PASSED workloads also get a latency (median of a few warm launches).
 //
 // Thread safety: a Runner is used by one thread.
@@ -39,12 +43,33 @@
 #include "runtime/driver.h"
 #include "runtime/index_structures.h"
 #include "runtime/launcher.h"
+#include "runtime/sampling_check.h"
 #include "runtime/trace.h"
 #include "runtime/workload.h"
 
 namespace kjit::runtime {
 
 using ArtifactFn = std::function<Result<std::shared_ptr<const jit::Artifact>>(const jit::Definition&)>;
+
+// In-place updates (`--alias OUT=IN`): output OUT is given input IN's device
+// buffer instead of its own, as serving stacks pass the same recurrent state
+// tensor as input and output. Check then compares OUT (read back from that
+// buffer) against the reference computed from IN's original values, and bench
+// times the kernel updating IN in place. OUT and IN need the same dtype and
+// shape. Pairs (output, input).
+using Aliases = std::vector<std::pair<std::string, std::string>>;
+
+// Parses "OUT=IN[,OUT=IN...]" (the --alias flag); invalid_argument on a
+// malformed pair.
+Result<Aliases> parse_aliases_text(std::string_view text);
+
+// op_type "sampling": the statistical rule (sampling_check.h, runner_sampling.cpp).
+struct SamplingCheckOptions {
+  SamplingRule rule;
+  int rows = 8;                                 // rows per workload tested for their distribution; Default: 8 (0 = all)
+  int validation_launches = 100;                // launches whose every sample is mask-checked; Default: 100
+  std::uint64_t replica_bytes = 2ull << 30;     // replicated probabilities per launch; Default: 2 GiB
+};
 
 struct CheckOptions {
   std::optional<std::filesystem::path> workloads_dir;  // --workloads DIR
@@ -55,6 +80,9 @@ struct CheckOptions {
   SequenceOptions sequences;                           // synthesized index structures
   int perf_iters = 10;                                 // timed launches for PASSED; Default: 10
   std::map<std::string, std::string> libs;             // trace environment.libs (cuda, nvrtc)
+  Aliases aliases;                                     // --alias: outputs updated in their input's buffer
+  std::string inputs_profile;                          // --inputs-profile (input_profiles.h); Default: none
+  SamplingCheckOptions sampling;                       // op_type "sampling"
 };
 
 struct WorkloadResult {
@@ -85,6 +113,8 @@ struct BenchOptions {
   int iters = 100;                   // Default: 100
   std::uint64_t seed = 0;
   SequenceOptions sequences;         // synthesized index structures
+  Aliases aliases;                   // --alias: outputs updated in their input's buffer
+  std::string inputs_profile;        // --inputs-profile (input_profiles.h); Default: none
 };
 
 struct BenchResult {
@@ -124,6 +154,9 @@ class Runner {
 
  private:
   explicit Runner(std::shared_ptr<Device> device, Stream stream);
+  // check's path for op_type "sampling" (runner_sampling.cpp): one workload.
+  WorkloadResult check_sampling(const jit::Definition& def, const jit::Artifact& art, const Workload* workload,
+                                const CheckOptions& options, const std::filesystem::path& blob_root);
 
   std::shared_ptr<Device> m_device;
   Launcher m_launcher;
@@ -135,6 +168,11 @@ class Runner {
 // (0 = all) of `workloads`, always the smallest and largest by var-axis
 // product, the rest evenly spaced in that order.
 std::vector<std::size_t> select_workloads(const std::vector<Workload>& workloads, int max);
+
+// The rows of a batch of `batch` whose distribution check tests: all when
+// batch <= max_rows (or max_rows is 0), else max_rows of them, first and last
+// included, evenly spaced (exposed for tests).
+std::vector<std::int64_t> sampling_tested_rows(std::int64_t batch, int max_rows);
 
 // Where check looks for a definition's workloads file (may not exist).
 std::vector<std::filesystem::path> workload_file_candidates(const jit::Definition& def,

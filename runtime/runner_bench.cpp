@@ -26,8 +26,9 @@ Result<BenchResult> Runner::bench(const jit::Definition& def, const ArtifactFn& 
   InputOptions io_options;
   io_options.seed = options.seed;
   io_options.sequences = options.sequences;
+  io_options.profile = options.inputs_profile;
   InputSet set = KJIT_TRY(make_inputs(def, nullptr, options.axes, io_options));
-  detail::DeviceIo io = KJIT_TRY(detail::upload_io(def, set));
+  detail::DeviceIo io = KJIT_TRY(detail::upload_io(def, set, options.aliases));
   PreparedPlan plan = KJIT_TRY(m_launcher.prepare(art, detail::to_bindings(set.binding.values), io.pointers, io.scalars));
 
   const std::uint64_t flush_bytes =

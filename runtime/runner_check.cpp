@@ -41,18 +41,6 @@ EvalStatus from_compare(CompareStatus status) {
 
 EvalStatus worse(EvalStatus a, EvalStatus b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
 
-// A deterministic UUID-shaped id for a workload that has none.
-std::string synthesized_uuid(const std::string& definition, const std::string& axes, std::uint64_t seed) {
-  std::uint64_t h = 1469598103934665603ull ^ seed;
-  for (char c : definition + "|" + axes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  std::uint64_t g = h * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-  char text[40];
-  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-8%03x-%012llx", static_cast<unsigned>(h >> 32),
-                static_cast<unsigned>(h >> 16) & 0xffff, static_cast<unsigned>(h) & 0xfff,
-                static_cast<unsigned>(g >> 52) & 0xfff, static_cast<unsigned long long>(g & 0xffffffffffffull));
-  return text;
-}
-
 nlohmann::ordered_json input_spec_json(const jit::TensorSpec& spec, const Workload* workload, const InputSet* set) {
   if (workload != nullptr) {
     if (auto it = workload->inputs.find(spec.name); it != workload->inputs.end()) {
@@ -135,7 +123,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       wr.trace.definition = def.name;
       wr.trace.solution = "kjit";
       wr.trace.status = result.status;
-      wr.trace.uuid = w ? w->uuid : synthesized_uuid(def.name, "", options.seed);
+      wr.trace.uuid = w ? w->uuid : detail::synthesized_uuid(def.name, "", options.seed);
       if (w)
         for (const auto& [k, v] : w->axes) wr.trace.axes[k] = v;
       for (const auto& spec : def.inputs) wr.trace.inputs[spec.name] = input_spec_json(spec, w, nullptr);
@@ -155,6 +143,17 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
   const Tolerance tolerance = tolerance_for(def);
 
   for (const Workload* workload : jobs) {
+    if (def.op_type == "sampling") {  // judged by a distribution, not elementwise (runner_sampling.cpp)
+      WorkloadResult wr = check_sampling(def, art, workload, options, blob_root);
+      if (!workload_note.empty()) {
+        wr.notes.insert(wr.notes.begin(), workload_note);
+        wr.trace.log = workload_note + "\n" + wr.trace.log;
+      }
+      result.status = worse(result.status, wr.trace.status);
+      if (on_workload) on_workload(def, wr);
+      result.workloads.push_back(std::move(wr));
+      continue;
+    }
     WorkloadResult wr;
     TraceRecord& trace = wr.trace;
     trace.definition = def.name;
@@ -175,6 +174,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       io_options.seed = options.seed + static_cast<std::uint64_t>(trial);
       io_options.blob_root = blob_root;
       io_options.sequences = options.sequences;
+      io_options.profile = options.inputs_profile;
       auto made = make_inputs(def, workload, options.axes, io_options);
       if (!made) {
         status = EvalStatus::runtime_error;
@@ -190,14 +190,13 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       // Kernel: upload, poison outputs (0xFF bytes: NaN in every float
       // dtype, -1 in integers) so an unwritten element cannot pass, launch.
       auto run_kernel = [&]() -> Result<std::vector<HostTensor>> {
-        detail::DeviceIo io = KJIT_TRY(detail::upload_io(def, set));
+        detail::DeviceIo io = KJIT_TRY(detail::upload_io(def, set, options.aliases));
         for (auto& out : io.outputs) KJIT_TRY_VOID(out.buffer.fill(0xFF));
         PreparedPlan plan =
             KJIT_TRY(m_launcher.prepare(art, detail::to_bindings(set.binding.values), io.pointers, io.scalars));
         KJIT_TRY_VOID(m_launcher.run(plan, m_stream.get()));
         KJIT_TRY_VOID(m_stream.synchronize());
-        std::vector<HostTensor> outs;
-        for (const auto& out : io.outputs) outs.push_back(KJIT_TRY(out.download()));
+        std::vector<HostTensor> outs = KJIT_TRY(detail::download_outputs(def, io));
         kept_io = std::move(io);
         kept_plan = std::move(plan);
         return outs;
@@ -229,8 +228,24 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
         wr.notes.push_back("reference: " + ref.error().full());
         break;
       }
-      for (std::size_t i = 0; i < def.outputs.size(); ++i) {
-        const auto& spec = def.outputs[i];
+      // Every output, then every input the reference updated in place (read
+      // back from the kernel's buffer of that input).
+      std::vector<const jit::TensorSpec*> compared;
+      for (const auto& spec : def.outputs) compared.push_back(&spec);
+      for (const auto& spec : def.inputs) {
+        if (!ref->contains(spec.name)) continue;
+        auto now = detail::download_input(*kept_io, spec.name);
+        if (!now) {
+          status = EvalStatus::runtime_error;
+          wr.notes.push_back("kernel: " + now.error().full());
+          break;
+        }
+        outputs->push_back(std::move(*now));
+        compared.push_back(&spec);
+      }
+      for (std::size_t i = 0; i < compared.size() && status != EvalStatus::runtime_error; ++i) {
+        const auto& spec = *compared[i];
+        const std::string label = i < def.outputs.size() ? spec.name : spec.name + " (in place)";
         auto it = ref->find(spec.name);
         if (it == ref->end()) {
           status = EvalStatus::runtime_error;
@@ -248,14 +263,14 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
         const bool new_worst = wr.worst_tensor.empty() || report.max_abs_error > max_abs ||
                                (std::isnan(report.max_abs_error) && !std::isnan(max_abs));
         if (new_worst) {
-          wr.worst_tensor = spec.name;
+          wr.worst_tensor = label;
           wr.worst_index = report.worst_index;
         }
         max_abs = nan_max(max_abs, report.max_abs_error);
         max_rel = nan_max(max_rel, report.max_rel_error);
         wr.matched_ratio = std::min(wr.matched_ratio, report.matched_ratio);
         if (s != EvalStatus::passed || options.trials > 1)
-          wr.notes.push_back(str_cat(spec.name, ": ", report.message, trial > 0 ? str_cat(" (trial ", trial, ")") : ""));
+          wr.notes.push_back(str_cat(label, ": ", report.message, trial > 0 ? str_cat(" (trial ", trial, ")") : ""));
         status = worse(status, s);
       }
     }
@@ -297,7 +312,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
                                  {"matched_ratio", wr.matched_ratio},
                                  {"required_matched_ratio", wr.required_matched_ratio}};
     trace.uuid = workload && !workload->uuid.empty() ? workload->uuid
-                                                      : synthesized_uuid(def.name, wr.axes_text, options.seed);
+                                                      : detail::synthesized_uuid(def.name, wr.axes_text, options.seed);
     if (last_set != nullptr) {
       for (const auto& axis : def.axes) {
         if (axis.kind != jit::AxisKind::var) continue;

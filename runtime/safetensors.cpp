@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jit/util/json_limits.h"
+
 namespace kjit::runtime {
 namespace {
 
@@ -117,6 +119,9 @@ Result<SafetensorsHeader> parse_safetensors_header(std::span<const std::uint8_t>
                                std::to_string(file.size()) + " bytes)");
   }
   const auto* text = reinterpret_cast<const char*>(file.data() + 8);
+  // Outside input: nesting bounded like every JSON (jit/util/json_limits.h).
+  if (auto over = check_json_limits(std::string_view(text, static_cast<std::size_t>(header_len))))
+    return corrupt(origin, "header " + over->message);
   nlohmann::json json = nlohmann::json::parse(text, text + header_len, nullptr, false);
   if (json.is_discarded()) return corrupt(origin, "header is not valid JSON");
   if (!json.is_object()) return corrupt(origin, "header is not a JSON object");

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jit/util/json_limits.h"
+
 namespace kjit::runtime {
 namespace {
 
@@ -32,8 +34,10 @@ Result<Workload> parse_workload_line(std::string_view text, const std::filesyste
   auto bad = [&](const std::string& what) {
     return fail(ErrorCode::parse_error, where + ": " + what);
   };
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return bad("not valid JSON");
+  // Workload files are outside input: bounded JSON (json_limits.h).
+  auto parsed = parse_json(text, "record");
+  if (!parsed) return bad("not valid JSON: " + parsed.error().message);
+  nlohmann::json j = std::move(*parsed);
   if (!j.is_object()) return bad("a workload record must be a JSON object");
   if (!j.contains("definition") || !j["definition"].is_string()) {
     return bad("missing string field 'definition'");

@@ -6,6 +6,13 @@
 # `kjit bench`, torch/cuBLAS/SDPA via tools/bench/torch_baselines.py), and the
 # reference-fidelity script. Results go to $OUT (or ./sweep-out).
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
+#        and sampling (not in the default: sampling + rope checks, benches and baselines, tests/gpu/sampling/run.sh)
+#        and gdn (not in the default: gdn / mamba_ssu checks, benches and ratios, tests/gpu/gdn/run.sh, ~15-25 min)
+#        plus, on request (each fits one 10-minute device call; results under $OUT/python):
+#          python       every served dataset definition through the Python package vs its torch reference
+#          python_api   torch.compile, CUDA graphs, the C/C++ examples, README GPU snippets, KJIT_LOGLEVEL=5
+#          python_bench per-call overheads (Python, C++, C vs raw cuLaunchKernel) and the Llama decoder layer
+#        all through tests/gpu/python/run.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Everything is written under $work and packed into $OUT/sweep.tgz at the end
@@ -178,5 +185,20 @@ if has fidelity; then
   timeout 120 python3 tools/dev/reference_fidelity.py $fid/* --definitions-root $D --device cuda > "$out/fidelity.jsonl" 2>>"$out/fidelity.err"
   echo "fidelity rc=$?"; cut -c1-200 "$out/fidelity.jsonl"
 fi
+if has sampling; then stamp sampling; OUT=$out/sampling timeout 1800 tests/gpu/sampling/run.sh > "$out/sampling.txt" 2>&1; echo "sampling rc=$?"; tail -40 "$out/sampling.txt"; fi
+if has python; then
+  stamp "python (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh warm dataset
+fi
+if has python_api; then
+  stamp "python_api (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh torch examples readme log
+fi
+if has python_bench; then
+  stamp "python_bench (tests/gpu/python/run.sh)"
+  OUT="$out" KJIT_CACHE_DIR=/tmp/kjit-sweep-cache tests/gpu/python/run.sh bench launch_bench layer
+fi
+# gdn / mamba_ssu (issue 22): checks, benches and ratios of their own (tests/gpu/gdn/run.sh).
+if has gdn; then stamp gdn; OUT="$out/gdn" timeout ${GDN_T:-1500} tests/gpu/gdn/run.sh; echo "gdn rc=$?"; fi
 stamp done
 tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"

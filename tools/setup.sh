@@ -3,21 +3,26 @@
 # apt-get update), then configures and builds into build/. Idempotent: quiet
 # when everything is present and up to date.
 #
-# Usage: tools/setup.sh [--sanitize] [--build-dir DIR] [--target T]...
+# Usage: tools/setup.sh [--sanitize] [--fuzz] [--build-dir DIR] [--target T]...
 #   --target T  build only T (and what it needs), e.g. `kjit` for the CLI alone
 #               (tools/run.sh); default: everything, tests included.
+#   --fuzz      also install clang-14 and libFuzzer (clang-14 libclang-rt-14-dev,
+#               about 50 MiB of packages) for tools/dev/fuzz*.sh and the `fuzz`
+#               CTest label; tools/test.sh passes it when CI=true
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=build
 cmake_args=()
 targets=()
+fuzz_deps=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize) cmake_args+=(-DKJIT_SANITIZE=ON); build_dir=build-asan ;;
     --build-dir) build_dir="$2"; shift ;;
     --target) targets+=(--target "$2"); shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --fuzz) fuzz_deps=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -25,7 +30,8 @@ done
 
 packages=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev libsqlite3-dev
           libxxhash-dev libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev python3
-          python3-jinja2)
+          python3-jinja2 python3-dev libdlpack-dev curl)
+if [ "$fuzz_deps" = 1 ]; then packages+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

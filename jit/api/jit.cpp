@@ -4,6 +4,13 @@
 // options) under a shared lock — no rendering, hashing or SQLite. The map is
 // cleared by reload() (a new template generation), so an edited template is
 // re-rendered; an unchanged one then hits the disk cache by content key.
+//
+// Every full get records a direct-mode row (direct.h), so the next cold
+// process can serve the same request without loading definitions or
+// rendering; the stamps it needs are taken before the definitions and the
+// templates are loaded (at open, and again at reload for the templates).
+// Every stored entry carries its key inputs, and the cache checks imported
+// and verified entries with verify_entry (entry_verify.h).
 #include "jit/api/jit.h"
 
 #include <cstdlib>
@@ -11,6 +18,8 @@
 #include <unordered_map>
 
 #include "cache/cache.h"
+#include "jit/api/direct.h"
+#include "jit/api/entry_verify.h"
 #include "jit/codegen/codegen.h"
 #include "jit/codegen/template_registry.h"
 #include "jit/compiler/compiler.h"
@@ -33,6 +42,8 @@ class Jit::Impl {
 
   mutable std::shared_mutex registry_mutex;  // guards registry (replaced by reload)
   std::shared_ptr<const TemplateRegistry> registry;
+
+  DirectStamps stamps;  // guarded by registry_mutex (reload retakes the templates stamp)
 
   std::shared_mutex memo_mutex;  // guards memo
   std::unordered_map<std::string, std::shared_ptr<const Artifact>> memo;
@@ -81,32 +92,6 @@ nlohmann::json resources_json(const std::vector<KernelResources>& resources) {
   return j;
 }
 
-Result<std::shared_ptr<Artifact>> artifact_from_entry(const cache::Entry& e) {
-  auto a = std::make_shared<Artifact>();
-  a->name = e.definition;
-  a->op_type = e.op_type;
-  a->arch = e.arch;
-  a->key = e.key;
-  a->cubin = e.cubin;
-  a->source = e.source;
-  a->compile_ms = e.compile_ms;
-  a->log = e.log;
-  try {
-    auto plan = LaunchPlan::from_json(nlohmann::json::parse(e.launch_plan_json));
-    if (!plan) return std::unexpected(plan.error());
-    a->plan = std::move(*plan);
-    const nlohmann::json lowered = nlohmann::json::parse(e.lowered_names_json);
-    for (auto it = lowered.begin(); it != lowered.end(); ++it) a->lowered_names[it.key()] = it->get<std::string>();
-    const nlohmann::json resources = nlohmann::json::parse(e.resources_json);
-    for (const auto& r : resources)
-      a->resources.push_back({r.value("function", ""), r.value("registers", 0), r.value("spill_bytes", 0),
-                              r.value("shared_bytes", 0), r.value("stack_bytes", 0)});
-  } catch (const nlohmann::json::exception& ex) {
-    return fail(ErrorCode::corruption, "cache entry " + e.key + " has malformed metadata: " + ex.what());
-  }
-  return a;
-}
-
 }  // namespace
 
 Result<std::shared_ptr<const Artifact>> Jit::Impl::build(const Definition& def, const std::string& arch,
@@ -137,6 +122,7 @@ Result<std::shared_ptr<const Artifact>> Jit::Impl::build(const Definition& def, 
     entry.lowered_names_json = nlohmann::json(out->lowered_names).dump();
     entry.launch_plan_json = plan_json;
     entry.resources_json = resources_json(out->resources).dump();
+    entry.key_inputs_json = key_inputs_to_json(inputs);
     entry.cubin = std::move(out->binary);
     entry.source = kernel.source;
     for (const auto& d : kernel.dependencies) entry.dependencies.push_back({d.file, d.content_hash});
@@ -148,6 +134,12 @@ Result<std::shared_ptr<const Artifact>> Jit::Impl::build(const Definition& def, 
                                             {def.name, arch}));
   auto artifact = KJIT_TRY(artifact_from_entry(got.entry));
   artifact->template_name = kernel.manifest->id;
+  DirectStamps stamps;
+  {
+    std::shared_lock lock(registry_mutex);
+    stamps = this->stamps;
+  }
+  (void)direct_record(*cache, config, {def.name, arch, options.options}, stamps, def, kernel, key.hex);
   artifact->definition = &def;
   *status = got.outcome == cache::Outcome::hit ? GetStatus::hit : GetStatus::compiled;
   return std::shared_ptr<const Artifact>(std::move(artifact));
@@ -159,11 +151,13 @@ Jit::~Jit() = default;
 Result<std::unique_ptr<Jit>> Jit::open(const Config& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  impl->stamps = take_direct_stamps(config);  // before loading: see direct.h
   impl->definitions = KJIT_TRY(DefinitionSet::load(config.definition_search_path()));
   impl->definition_list = impl->definitions.all();
   impl->env = std::make_unique<Environment>(std::vector<std::filesystem::path>{config.templates_dir});
   impl->registry = std::make_shared<const TemplateRegistry>(KJIT_TRY(TemplateRegistry::load(config.templates_dir)));
-  impl->cache = KJIT_TRY(cache::Cache::open({config.cache_dir, config.cache_max_size, nullptr}));
+  impl->cache = KJIT_TRY(
+      cache::Cache::open({config.cache_dir, config.cache_max_size, nullptr, config.cache_read_only, &verify_entry}));
   // The NVRTC identity (part of every key) is remembered in the cache folder:
   // without it a cold process spends ~35 ms per run finding it (nvrtc_version.h).
   set_nvrtc_identity_memo(std::filesystem::path(config.cache_dir) / "nvrtc_identity");
@@ -193,10 +187,16 @@ const std::vector<const Definition*>& Jit::definitions() const { return m_impl->
 const Definition* Jit::find(std::string_view name) const { return m_impl->definitions.find(name); }
 
 void Jit::reload() {
+  DirectStamps stamps = take_direct_stamps(m_impl->config);
   auto reg = TemplateRegistry::load(m_impl->config.templates_dir);
   if (reg) {
     std::unique_lock lock(m_impl->registry_mutex);
     m_impl->registry = std::make_shared<const TemplateRegistry>(std::move(*reg));
+    m_impl->stamps.templates = stamps.templates;
+    m_impl->stamps.settled = m_impl->stamps.settled && stamps.settled;
+  } else {
+    std::unique_lock lock(m_impl->registry_mutex);
+    m_impl->stamps.settled = false;  // the registry in use is older than the files now
   }
   std::unique_lock lock(m_impl->memo_mutex);
   m_impl->memo.clear();
@@ -215,8 +215,9 @@ Result<Key> Jit::key(const std::string& name, const std::string& arch, const Get
       KJIT_TRY(key_inputs_for(*m_impl->compiler, prepared.second, prepared.first.plan.to_json().dump())));
 }
 
-std::string Jit::served_by(const Definition& def) const {
-  const TemplateManifest* m = m_impl->current_registry_const()->match_structure(def);
+std::string Jit::served_by(const Definition& def, const std::string& arch) const {
+  const TemplateManifest* m = m_impl->current_registry_const()->serving(
+      def, arch.empty() ? default_arch(m_impl->config) : arch, *m_impl->env);
   return m ? m->id : std::string();
 }
 
@@ -235,7 +236,13 @@ std::string default_arch(const Config& config, bool* defaulted) {
     auto count = runtime::device_count();
     if (!count || *count == 0) return std::string();
     auto dev = runtime::Device::open(0);
-    return dev ? (*dev)->info().arch : std::string();
+    if (!dev) return std::string();
+    // Kept for the process: Device::open made the primary context current, and
+    // releasing it here would destroy a context that is still current on this
+    // thread (a later module load then fails with CONTEXT_IS_DESTROYED; seen
+    // with examples/cpp/rmsnorm_launch.cpp on an H100). Deliberately leaked.
+    static auto* keep = new std::shared_ptr<runtime::Device>(*dev);
+    return (*keep)->info().arch;
   }();
   if (!device_arch.empty()) return device_arch;
   if (defaulted) *defaulted = true;

@@ -23,8 +23,13 @@
 namespace kjit::cache {
 class Cache;
 }
+namespace kjit::runtime {
+class Kernel;
+}
 
 namespace kjit::jit {
+
+struct KernelOptions;  // jit/api/kernel.h
 
 enum class GetStatus { memory_hit, hit, compiled };
 
@@ -45,6 +50,10 @@ class Jit {
 
   // The artifact for definition `name` on `arch` (e.g. "sm_90a").
   Result<GetResult> get(const std::string& name, const std::string& arch, const GetOptions& options = {});
+  // A launchable kernel for `name` (jit/api/kernel.h); the Jit must outlive
+  // it (open_kernel() makes the kernel hold a shared Jit instead).
+  Result<std::shared_ptr<runtime::Kernel>> kernel(const std::string& name);
+  Result<std::shared_ptr<runtime::Kernel>> kernel(const std::string& name, const KernelOptions& options);
   // Definitions on the search path.
   const std::vector<const Definition*>& definitions() const;
   const Definition* find(std::string_view name) const;
@@ -56,8 +65,9 @@ class Jit {
   Result<RenderedKernel> render(const std::string& name, const std::string& arch) const;
   // The cache key `get` would use, with its tagged fields.
   Result<Key> key(const std::string& name, const std::string& arch, const GetOptions& options = {}) const;
-  // The template serving `def` by structure ("" when none; for listings).
-  std::string served_by(const Definition& def) const;
+  // The template serving `def` on `arch` (default: default_arch()), as get()
+  // would pick it, structure and `require` expressions; "" when none.
+  std::string served_by(const Definition& def, const std::string& arch = {}) const;
   // The compiler's version string (part of every key).
   std::string compiler_version() const;
   cache::Cache& cache();

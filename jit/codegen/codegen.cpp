@@ -6,23 +6,23 @@
 #include <sstream>
 
 #include "jit/codegen/context.h"
+#include "jit/util/json_limits.h"
 
 namespace kjit::jit {
 
 Result<RenderedKernel> render_kernel(const Definition& def, const std::string& arch, const TemplateRegistry& registry,
                                      const Environment& env) {
-  nlohmann::json context = KJIT_TRY(build_context(def, arch));
-  const TemplateManifest* manifest = KJIT_TRY(registry.match(def, context, env));
+  // Ordered: templates iterate the context's dicts in definition order.
+  nlohmann::ordered_json context = KJIT_TRY(build_ordered_context(def, arch));
+  const TemplateManifest* manifest = KJIT_TRY(registry.match(def, nlohmann::json(context), env));
   Rendered source = KJIT_TRY(env.render_file(manifest->source, context));
   Rendered plan_text = KJIT_TRY(env.render_file(manifest->plan, context));
-  nlohmann::json plan_json;
-  try {
-    plan_json = nlohmann::json::parse(plan_text.text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return fail(ErrorCode::render_error,
-                manifest->plan.string() + ": the rendered launch plan is not valid JSON: " + e.what(), plan_text.text);
-  }
-  auto plan = LaunchPlan::from_json(plan_json);
+  // The rendered plan is template output (hostile input): bounded JSON.
+  auto plan_json = parse_json(plan_text.text, manifest->plan.string() + " (rendered)");
+  if (!plan_json)
+    return fail(ErrorCode::render_error, "the rendered launch plan is not valid JSON: " + plan_json.error().message,
+                plan_text.text);
+  auto plan = LaunchPlan::from_json(*plan_json);
   if (!plan) return fail(ErrorCode::render_error, manifest->plan.string() + ": " + plan.error().message);
 
   RenderedKernel out;

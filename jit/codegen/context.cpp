@@ -8,8 +8,10 @@
 namespace kjit::jit {
 namespace {
 
-nlohmann::json tensor_json(const TensorSpec& t, const Definition& def, bool is_input) {
-  nlohmann::json j;
+using Json = nlohmann::ordered_json;
+
+Json tensor_json(const TensorSpec& t, const Definition& def, bool is_input) {
+  Json j;
   j["name"] = t.name;
   j["dtype"] = std::string(dtype_name(t.dtype));
   j["ctype"] = std::string(dtype_cuda_type(t.dtype));
@@ -24,10 +26,10 @@ nlohmann::json tensor_json(const TensorSpec& t, const Definition& def, bool is_i
   } else {
     j["rank"] = t.shape->size();
     j["shape"] = *t.shape;
-    nlohmann::json dims = nlohmann::json::array();
+    Json dims = Json::array();
     for (const auto& axis : *t.shape) {
       auto v = def.const_value(axis);
-      dims.push_back(v ? nlohmann::json(*v) : nlohmann::json(nullptr));
+      dims.push_back(v ? Json(*v) : Json(nullptr));
     }
     j["dims"] = dims;
   }
@@ -57,9 +59,9 @@ std::string entry_prefix(const std::string& definition_name) {
   return out;
 }
 
-Result<nlohmann::json> build_context(const Definition& def, const std::string& arch) {
+Result<nlohmann::ordered_json> build_ordered_context(const Definition& def, const std::string& arch) {
   ArchInfo info = KJIT_TRY(parse_arch_name(arch));
-  nlohmann::json c;
+  Json c;
   c["name"] = def.name;
   c["op_type"] = def.op_type;
   c["description"] = def.description;
@@ -67,9 +69,9 @@ Result<nlohmann::json> build_context(const Definition& def, const std::string& a
   c["arch"] = arch;
   c["sm"] = info.sm;
   c["arch_suffix"] = info.suffix;
-  nlohmann::json consts_axes = nlohmann::json::object();
-  nlohmann::json var = nlohmann::json::array();
-  nlohmann::json axes = nlohmann::json::object();
+  Json consts_axes = Json::object();
+  Json var = Json::array();
+  Json axes = Json::object();
   for (const auto& a : def.axes) {
     if (a.kind == AxisKind::const_) {
       consts_axes[a.name] = a.value;
@@ -82,8 +84,8 @@ Result<nlohmann::json> build_context(const Definition& def, const std::string& a
   c["const"] = consts_axes;
   c["var"] = var;
   c["axes"] = axes;
-  nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
-  nlohmann::json tensors = nlohmann::json::object();
+  Json inputs = Json::array(), outputs = Json::array();
+  Json tensors = Json::object();
   for (const auto& t : def.inputs) {
     inputs.push_back(tensor_json(t, def, true));
     tensors[t.name] = inputs.back();
@@ -95,12 +97,16 @@ Result<nlohmann::json> build_context(const Definition& def, const std::string& a
   c["inputs"] = inputs;
   c["outputs"] = outputs;
   c["tensors"] = tensors;
-  nlohmann::json consts = nlohmann::json::object();
+  Json consts = Json::object();
   for (const auto& [name, value] : reference_constants(def.reference))
     std::visit([&](auto v) { consts[name] = v; }, value);
   c["consts"] = consts;
   c["entry_prefix"] = entry_prefix(def.name);
   return c;
+}
+
+Result<nlohmann::json> build_context(const Definition& def, const std::string& arch) {
+  return nlohmann::json(KJIT_TRY(build_ordered_context(def, arch)));
 }
 
 }  // namespace kjit::jit

@@ -21,7 +21,12 @@ struct ArchInfo {
 // Parses "sm_90a" style names; invalid_argument naming the accepted forms.
 Result<ArchInfo> parse_arch_name(const std::string& arch);
 
-// Builds the context for rendering `def` for `arch`.
+// Builds the context for rendering `def` for `arch`. Objects keep the
+// definition's order (axes, tensors, consts), so `{% for k in axes %}`
+// iterates in definition order as Jinja2 over the definition file would.
+Result<nlohmann::ordered_json> build_ordered_context(const Definition& def, const std::string& arch);
+// The same context as a plain nlohmann::json (keys sorted), for callers that
+// only look values up.
 Result<nlohmann::json> build_context(const Definition& def, const std::string& arch);
 
 // A C identifier derived from the definition name ("kjit_" + name with

@@ -26,6 +26,17 @@ struct PlanLet {
   std::string expr;
 };
 
+// A launch parameter (docs/templates.md "Launch parameters"): an int64_t kernel argument that is
+// neither an axis nor a tensor, e.g. a random seed and offset. The runtime passes the caller's
+// value, else the default. A parameter with `advance` is a counter: after each run of the plan
+// it grows by `advance` (e.g. the random numbers a launch consumes per row), so consecutive
+// launches draw fresh numbers, as a PyTorch generator's offset does.
+struct PlanParam {
+  std::string name;
+  std::string default_value = "0";  // expression over the axes and num_sms
+  std::string advance;              // expression over the axes and num_sms; empty: fixed
+};
+
 struct PlanWorkspace {
   std::string name;
   std::string bytes;  // expression
@@ -46,6 +57,7 @@ struct PlanLaunch {
 };
 
 struct LaunchPlan {
+  std::vector<PlanParam> params;
   std::vector<PlanLet> lets;
   std::vector<PlanWorkspace> workspace;
   std::vector<PlanLaunch> launches;
@@ -71,8 +83,16 @@ struct ResolvedLaunch {
   bool pdl = false;
 };
 
+struct ResolvedParam {
+  std::string name;
+  std::int64_t value = 0;    // the caller's value, else the default
+  std::int64_t advance = 0;  // added after each run (0: fixed)
+  bool given = false;        // the caller gave the value
+};
+
 struct ResolvedPlan {
-  Bindings values;                                     // axes + num_sms + lets
+  Bindings values;                                     // axes + num_sms + params + lets
+  std::vector<ResolvedParam> params;                   // plan order
   std::vector<std::pair<std::string, std::uint64_t>> workspace_bytes;  // name, size
   std::vector<bool> workspace_zero;
   std::vector<ResolvedLaunch> launches;
@@ -80,6 +100,9 @@ struct ResolvedPlan {
 
 // Evaluates every expression for one binding of the axes. `axes` must hold
 // every axis (const and var); `num_sms` is the device's multiprocessor count.
-Result<ResolvedPlan> resolve_plan(const LaunchPlan& plan, const Bindings& axes, std::int64_t num_sms);
+// `params` gives launch-parameter values (others take their defaults); a
+// name the plan does not declare is an error naming the declared ones.
+Result<ResolvedPlan> resolve_plan(const LaunchPlan& plan, const Bindings& axes, std::int64_t num_sms,
+                                  const Bindings& params = {});
 
 }  // namespace kjit::jit

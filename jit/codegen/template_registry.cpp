@@ -2,10 +2,14 @@
 // template_registry.h.
 #include "jit/codegen/template_registry.h"
 
+#include "jit/codegen/context.h"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "jit/util/json_limits.h"
 
 namespace kjit::jit {
 namespace {
@@ -21,14 +25,10 @@ Result<std::vector<std::string>> string_list(const nlohmann::json& j, const std:
 }
 
 Result<TemplateManifest> load_manifest(const std::filesystem::path& root, const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return fail(ErrorCode::io_error, "cannot read template manifest " + file.string());
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    return fail(ErrorCode::parse_error, file.string() + ": malformed JSON: " + e.what());
-  }
+  // Manifests are outside input (overlay folders): bounded JSON.
+  auto text = read_file_bounded(file);
+  if (!text) return fail(ErrorCode::io_error, "cannot read template manifest " + file.string() + ": " + text.error().message);
+  nlohmann::json j = KJIT_TRY(parse_json(*text, file.string()));
   std::string where = file.string();
   if (!j.is_object()) return fail(ErrorCode::invalid_argument, where + ": expected a JSON object");
   TemplateManifest m;
@@ -147,6 +147,14 @@ Result<const TemplateManifest*> TemplateRegistry::match(const Definition& def, c
   details.pop_back();
   return fail(ErrorCode::no_template,
               "no template serves definition '" + def.name + "' (op_type " + def.op_type + ")", details);
+}
+
+const TemplateManifest* TemplateRegistry::serving(const Definition& def, const std::string& arch,
+                                                  const Environment& env) const {
+  auto context = build_context(def, arch);
+  if (!context) return nullptr;
+  auto m = match(def, *context, env);
+  return m ? *m : nullptr;
 }
 
 }  // namespace kjit::jit

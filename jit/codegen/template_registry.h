@@ -46,7 +46,12 @@ class TemplateRegistry {
   Result<const TemplateManifest*> match(const Definition& def, const nlohmann::json& context,
                                         const Environment& env) const;
 
-  // Cheap structural check without `require` expressions (for `kjit list`).
+  // The template that would serve `def` on `arch` (structure and `require`
+  // expressions, as match() decides), or nullptr when none does or the
+  // context cannot be built. For listings and "is it served" questions.
+  const TemplateManifest* serving(const Definition& def, const std::string& arch, const Environment& env) const;
+
+  // Cheap structural check without `require` expressions.
   const TemplateManifest* match_structure(const Definition& def) const;
 
   const std::vector<TemplateManifest>& all() const { return m_templates; }

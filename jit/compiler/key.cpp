@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "jit/compiler/arch.h"
 #include "jit/util/hash.h"
 #include "jit/util/str_cat.h"
@@ -70,6 +72,35 @@ Key build_key(const KeyInputs& inputs) {
   add_text("plan", inputs.plan);
   key.hex = hasher.hex();
   return key;
+}
+
+std::string key_inputs_to_json(const KeyInputs& inputs) {
+  nlohmann::ordered_json j;
+  j["schema"] = inputs.schema_version;
+  j["nvrtc"] = inputs.nvrtc_version;
+  j["cuda_headers"] = inputs.cuda_header_version;
+  j["arch"] = inputs.arch;
+  j["options"] = inputs.options;
+  j["name_expressions"] = inputs.name_expressions;
+  return j.dump();
+}
+
+Result<KeyInputs> key_inputs_from_json(std::string_view json, std::string source, std::string plan) {
+  KeyInputs inputs;
+  try {
+    const auto j = nlohmann::json::parse(json);
+    inputs.schema_version = j.at("schema").get<int>();
+    inputs.nvrtc_version = j.at("nvrtc").get<std::string>();
+    inputs.cuda_header_version = j.at("cuda_headers").get<std::string>();
+    inputs.arch = j.at("arch").get<std::string>();
+    inputs.options = j.at("options").get<std::vector<std::string>>();
+    inputs.name_expressions = j.at("name_expressions").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    return fail(ErrorCode::corruption, str_cat("malformed key inputs: ", e.what()));
+  }
+  inputs.source = std::move(source);
+  inputs.plan = std::move(plan);
+  return inputs;
 }
 
 Result<KeyInputs> key_inputs_for(const Compiler& compiler, const CompileRequest& request, std::string plan_json) {

@@ -21,6 +21,13 @@
 // depends on paths or mtimes: the toolkit location is not an input, its
 // header version is. Changing this grammar bumps k_key_schema_version.
 //
+// Stored key inputs (`key_inputs_to_json`): every field above except the
+// source and the plan, which a cache entry holds anyway, as the JSON object
+//   {"schema": 2, "nvrtc": "...", "cuda_headers": "...", "arch": "sm_90a",
+//    "options": [...], "name_expressions": [...]}
+// so that anyone holding an entry can recompute its key (bundle import,
+// `kjit cache verify`, remote tiers: jit/api/entry_verify.h).
+//
 // Thread safety: pure functions; `key_inputs_for` reads only thread-safe
 // process-wide facts through the Compiler.
 #pragma once
@@ -58,6 +65,13 @@ struct Key {
 };
 
 Key build_key(const KeyInputs& inputs);
+
+// The stored form of `inputs` (without source and plan, see above).
+std::string key_inputs_to_json(const KeyInputs& inputs);
+// The inputs back from their stored form plus the entry's `source` and `plan`.
+// Errors: corruption when `json` is not the stored form (missing or mistyped
+// field, not JSON).
+Result<KeyInputs> key_inputs_from_json(std::string_view json, std::string source, std::string plan);
 
 // The inputs for compiling `request` with `compiler` and serving it with the
 // launch plan `plan_json`: the same validation and normalization as

@@ -62,6 +62,31 @@ Result<std::vector<std::string>> normalize_options(const OptionRequest& request)
 // Exposed for tests.
 Result<std::string> canonical_option(std::string_view option, std::string_view next, bool& consumed);
 
+// Who supplied the extra options of a compile.
+//   operator_  the person running kjit typed them (CLI `kjit compile -O ...`):
+//              anything normalize_options accepts (it already refuses every
+//              option that reads or writes files or changes the output kind)
+//   request    they came over the network, through the C API, or from a
+//              file: only the request allow-list below
+enum class OptionSource { operator_, request };
+
+// The request allow-list: options that only change code generation, each
+// with its value checked (canonical spellings; the other spellings of
+// canonical_option are accepted too):
+//   -lineinfo  -G  --use_fast_math  --extra-device-vectorization  --restrict
+//   --maxrregcount=N (16..255)  --ftz= --prec-div= --prec-sqrt= --fmad= (true|false)
+//   --Ofast-compile=0|min|mid|max  -Xptxas=-O0..-O3 (and -v)  -std=c++17|c++20
+//   -DNAME or -DNAME=VALUE (NAME a C identifier of at most 64 characters not
+//   starting with '__', VALUE at most 64 characters of [A-Za-z0-9_.+-])
+// At most 32 options of at most 256 characters each.
+// Everything else (include paths, pre-includes, arbitrary -D text, --dopt,
+// options that touch files or change the output) is refused.
+// Errors: invalid_argument naming the option, why, and the allowed list.
+Result<void> check_request_options(std::span<const std::string> extra);
+
+// The allow-list in one line, for messages and docs ("-lineinfo, -G, ...").
+std::string_view allowed_request_options();
+
 // `-I<dir>` for each of `include_dirs`, as appended after the key options.
 std::vector<std::string> include_options(std::span<const std::string> include_dirs);
 

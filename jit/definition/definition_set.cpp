@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "jit/definition/names.h"
 #include "jit/definition/parse.h"
 #include "jit/definition/suggest.h"
 
@@ -19,11 +20,19 @@ Result<std::vector<fs::path>> list_json_files(const fs::path& dir) {
     return fail(ErrorCode::not_found, dir.string() + ": definitions folder does not exist; check --definitions "
                                                      "and KJIT_DEFINITIONS");
   std::vector<fs::path> files;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
+  // Unreadable sub-folders are skipped, and symlinked folders are followed
+  // only k_max_depth deep, so a permission problem or a symlink loop below
+  // `dir` costs those files, not the whole search path.
+  constexpr int k_max_depth = 16;
+  fs::recursive_directory_iterator it(
+      dir, fs::directory_options::follow_directory_symlink | fs::directory_options::skip_permission_denied, ec);
+  const fs::recursive_directory_iterator end;
   if (ec) return fail(ErrorCode::io_error, dir.string() + ": cannot list folder: " + ec.message());
   for (; it != end; it.increment(ec)) {
     if (ec) return fail(ErrorCode::io_error, dir.string() + ": cannot list folder: " + ec.message());
-    if (it->path().extension() == ".json" && it->is_regular_file(ec)) files.push_back(it->path());
+    if (it.depth() >= k_max_depth) it.disable_recursion_pending();
+    std::error_code file_ec;
+    if (it->path().extension() == ".json" && it->is_regular_file(file_ec)) files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -88,6 +97,9 @@ const Definition* DefinitionSet::find(std::string_view name) const {
 
 Result<const Definition*> DefinitionSet::get(std::string_view name) const {
   if (const Definition* d = find(name)) return d;
+  // A name no definition can have (names.h): say so, without echoing control
+  // characters or 5000-character names back to a terminal or a log.
+  KJIT_TRY_VOID(check_definition_name(name));
   std::vector<std::string> names;
   names.reserve(m_definitions.size());
   for (const auto& d : m_definitions) names.push_back(d.name);

@@ -4,10 +4,8 @@
 // Thread safety: pure functions (file reads aside).
 #include "jit/definition/parse.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "jit/definition/validate.h"
+#include "jit/util/json_limits.h"
 
 namespace kjit::jit {
 namespace {
@@ -18,6 +16,7 @@ struct SyntaxError {
   int line = 0;
   int column = 0;
   std::string message;
+  bool over_limit = false;  // too deep or too large (json_limits.h), not a syntax error
 };
 
 // nlohmann's what() reads "[json.exception.parse_error.101] parse error at
@@ -29,30 +28,39 @@ std::string strip_nlohmann_prefix(const std::string& what) {
   return what;
 }
 
+// Definition files are read whole, after a size check (json_limits.h): a
+// huge file, a folder or a device named *.json is an error, never a hang.
 Result<std::string> read_text(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec))
+  auto text = read_file_bounded(file, k_json_max_bytes);
+  if (text) return text;
+  if (text.error().code == ErrorCode::not_found)
     return fail(ErrorCode::not_found, file.string() + ": no such definition file; check the path");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return fail(ErrorCode::io_error, file.string() + ": cannot open for reading; check its permissions");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return fail(ErrorCode::io_error, file.string() + ": read failed");
-  return ss.str();
+  return std::unexpected(text.error());
 }
 
-std::expected<Json, SyntaxError> parse_text(const std::string& text) {
+// Over-deep or over-large documents are refused before nlohmann parses
+// them: the loader copies and compares definitions recursively, and a
+// 100,000-deep array overflowed the stack (every command crashed).
+std::expected<Json, SyntaxError> parse_text(std::string_view text) {
+  if (auto over = check_json_limits(text)) {
+    auto [line, column] = line_column(text, over->offset);
+    return std::unexpected(SyntaxError{line, column, over->message, true});
+  }
   try {
-    return Json::parse(text);
+    return Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     // `byte` is 1-based: the position of the character that failed.
     std::size_t offset = e.byte == 0 ? 0 : e.byte - 1;
     auto [line, column] = line_column(text, std::min(offset, text.size()));
-    return std::unexpected(SyntaxError{line, column, strip_nlohmann_prefix(e.what())});
+    // The message quotes the bytes last read: make them printable (and valid UTF-8 for `lint --json`).
+    return std::unexpected(SyntaxError{line, column, ascii_safe(strip_nlohmann_prefix(e.what()))});
   }
 }
 
-std::string syntax_message(const SyntaxError& e) { return "malformed JSON: " + e.message + "; fix the syntax"; }
+std::string syntax_message(const SyntaxError& e) {
+  if (e.over_limit) return "definition refused: " + e.message;
+  return "malformed JSON: " + e.message + "; fix the syntax";
+}
 
 std::string string_or_empty(const Json& doc, const char* key) {
   auto it = doc.find(key);
@@ -102,19 +110,7 @@ Definition build(const Json& doc) {
 
 }  // namespace
 
-std::pair<int, int> line_column(std::string_view text, std::size_t offset) {
-  int line = 1;
-  int column = 1;
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
+std::pair<int, int> line_column(std::string_view text, std::size_t offset) { return text_line_column(text, offset); }
 
 Result<Definition> parse_definition(const nlohmann::ordered_json& doc, std::string_view source_name) {
   std::vector<Issue> issues = validate_definition_json(doc, std::filesystem::path(source_name));
@@ -153,13 +149,18 @@ Result<Definition> load_definition_file(const std::filesystem::path& file) {
 }
 
 FileParse parse_definition_file(const std::filesystem::path& file) {
-  FileParse out;
   auto text = read_text(file);
   if (!text) {
+    FileParse out;
     out.issues.push_back({Severity::error, file, "", text.error().message});
     return out;
   }
-  auto doc = parse_text(*text);
+  return parse_definition_text(*text, file);
+}
+
+FileParse parse_definition_text(std::string_view text, const std::filesystem::path& file) {
+  FileParse out;
+  auto doc = parse_text(text);
   if (!doc) {
     Issue issue{Severity::error, file, "", syntax_message(doc.error())};
     issue.line = doc.error().line;

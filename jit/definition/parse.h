@@ -42,6 +42,8 @@ struct FileParse {
   std::vector<Issue> issues;
 };
 FileParse parse_definition_file(const std::filesystem::path& file);
+// The same for `text` already read from `file` (the fuzz target's entry point).
+FileParse parse_definition_text(std::string_view text, const std::filesystem::path& file);
 
 // 1-based line and column of byte `offset` (0-based) in `text`.
 std::pair<int, int> line_column(std::string_view text, std::size_t offset);

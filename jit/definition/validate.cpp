@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "jit/definition/dtype.h"
+#include "jit/definition/names.h"
 
 namespace kjit::jit {
 namespace {
@@ -47,6 +48,9 @@ std::optional<std::set<std::string>> parameter_names(std::string_view text) {
 
 using Json = nlohmann::ordered_json;
 
+// The largest const axis value: CUDA kernels index with 32-bit ints.
+constexpr std::uint64_t k_max_const_axis = 2147483647;
+
 std::string type_name(const Json& value) {
   if (value.is_null()) return "null";
   if (value.is_boolean()) return "a boolean";
@@ -82,8 +86,8 @@ class Checker {
                     "; start the file with { \"name\": ..., \"op_type\": ..., ... }");
       return;
     }
-    required_string(doc, "name");
-    required_string(doc, "op_type");
+    if (required_string(doc, "name")) file_name(doc, "name");
+    if (required_string(doc, "op_type")) file_name(doc, "op_type");
     optional_string(doc, "description");
     string_list(doc, "tags");
     string_list(doc, "constraints");
@@ -101,7 +105,8 @@ class Checker {
   std::vector<Issue> take() { return std::move(m_issues); }
 
  private:
-  void required_string(const Json& doc, const std::string& key) {
+  // True when `key` holds a non-empty string.
+  bool required_string(const Json& doc, const std::string& key) {
     auto it = doc.find(key);
     if (it == doc.end()) {
       error("/" + key, "missing required field '" + key + "'; add it as a non-empty string");
@@ -109,7 +114,27 @@ class Checker {
       error("/" + key, "'" + key + "' must be a string, found " + type_name(*it));
     } else if (it->get_ref<const std::string&>().empty()) {
       error("/" + key, "'" + key + "' must not be empty");
+    } else {
+      return true;
     }
+    return false;
+  }
+
+  // `name` and `op_type` become path components and command-line words (names.h).
+  void file_name(const Json& doc, const std::string& key) {
+    const std::string& value = doc.at(key).get_ref<const std::string&>();
+    std::string problem = definition_name_problem(value);
+    if (!problem.empty())
+      error("/" + key, "'" + key + "' '" + printable_name(value) + "' is not a valid name: " + problem +
+                           "; use 1-200 characters from A-Z a-z 0-9 _ . - not starting with '-' or '.'");
+  }
+
+  // Axis and tensor names are emitted into CUDA source and plan JSON (names.h).
+  void identifier(const std::string& ptr, const std::string& kind, const std::string& name) {
+    if (name.empty() || is_valid_identifier(name)) return;
+    error(ptr, kind + " name '" + printable_name(name) +
+                   "' is not an identifier; use at most 64 characters from A-Z a-z 0-9 _, not starting with a digit "
+                   "(it becomes a CUDA parameter name)");
   }
 
   void optional_string(const Json& doc, const std::string& key, const std::string& base = "") {
@@ -151,6 +176,7 @@ class Checker {
       names.insert(name);
       std::string ptr = "/axes/" + json_pointer_token(name);
       if (name.empty()) error(ptr, "axis names must not be empty");
+      identifier(ptr, "axis", name);
       if (!axis.is_object()) {
         error(ptr, "axis '" + name + "' must be an object like {\"type\": \"var\"}, found " + type_name(axis));
         continue;
@@ -175,6 +201,11 @@ class Checker {
         } else if (value->is_number_integer() && !value->is_number_unsigned() && value->get<std::int64_t>() < 0) {
           error(ptr + "/value",
                 "const axis '" + name + "' has value " + value->dump() + "; it must be a non-negative integer");
+        } else if (value->get<std::uint64_t>() > k_max_const_axis) {
+          // Checked before anything converts it to int64 (a value past 2^63 would wrap) or
+          // multiplies it (kernels index with 32-bit ints).
+          error(ptr + "/value", "const axis '" + name + "' has value " + value->dump() + "; it must be at most " +
+                                    std::to_string(k_max_const_axis));
         }
       } else if (value != axis.end()) {
         warning(ptr + "/value", "var axis '" + name + "' has a 'value', which is ignored; remove it, or make "
@@ -202,6 +233,7 @@ class Checker {
       names.insert(name);
       std::string ptr = "/" + key + "/" + json_pointer_token(name);
       if (name.empty()) error(ptr, "tensor names must not be empty");
+      identifier(ptr, "tensor", name);
       if (!spec.is_object()) {
         error(ptr, "tensor '" + name + "' must be an object with 'shape' and 'dtype', found " + type_name(spec));
         continue;

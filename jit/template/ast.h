@@ -25,7 +25,6 @@ using ExprPtr = std::unique_ptr<Expr>;
 using StmtPtr = std::unique_ptr<Stmt>;
 using StmtList = std::vector<StmtPtr>;
 
-class Renderer;
 struct CallArgs;
 using FilterFn = Value (*)(Renderer&, const Value& input, CallArgs& args);
 using TestFn = bool (*)(Renderer&, const Value& input, CallArgs& args);
@@ -33,6 +32,8 @@ using TestFn = bool (*)(Renderer&, const Value& input, CallArgs& args);
 enum class ExprKind : std::uint8_t {
   literal, name, getattr, getitem, slice, call, filter, test,
   neg, pos, not_, binary, compare, and_, or_, cond, list, dict, concat,
+  block_input,  // the captured body of a filter block or block set
+  error,        // raises a fixed error when evaluated (see const_fold.h)
 };
 
 enum class BinOp : std::uint8_t { add, sub, mul, div, floordiv, mod, pow };
@@ -46,6 +47,7 @@ struct Keyword {
 struct Expr {
   ExprKind kind;
   std::uint32_t offset = 0;
+  int depth = 1;  // 1 + the deepest child's depth (bounded by the parser)
   explicit Expr(ExprKind k, std::uint32_t off) : kind(k), offset(off) {}
   virtual ~Expr() = default;
 };
@@ -78,10 +80,16 @@ struct SliceExpr : Expr {
   SliceExpr(std::uint32_t off) : Expr(ExprKind::slice, off) {}
 };
 
-struct CallExpr : Expr {
-  ExprPtr callee;
+// Arguments of a call, filter or test: `f(a, k=v, *args, **kwargs)`.
+struct ArgList {
   std::vector<ExprPtr> args;
   std::vector<Keyword> kwargs;
+  ExprPtr dyn_args, dyn_kwargs;  // may be null
+};
+
+struct CallExpr : Expr {
+  ExprPtr callee;
+  ArgList args;
   CallExpr(std::uint32_t off, ExprPtr c) : Expr(ExprKind::call, off), callee(std::move(c)) {}
 };
 
@@ -89,8 +97,7 @@ struct FilterExpr : Expr {
   ExprPtr input;
   std::string name;
   FilterFn fn = nullptr;
-  std::vector<ExprPtr> args;
-  std::vector<Keyword> kwargs;
+  ArgList args;
   FilterExpr(std::uint32_t off, ExprPtr in, std::string n)
       : Expr(ExprKind::filter, off), input(std::move(in)), name(std::move(n)) {}
 };
@@ -99,9 +106,7 @@ struct TestExpr : Expr {
   ExprPtr input;
   std::string name;
   TestFn fn = nullptr;
-  bool negated = false;
-  std::vector<ExprPtr> args;
-  std::vector<Keyword> kwargs;
+  ArgList args;
   TestExpr(std::uint32_t off, ExprPtr in, std::string n)
       : Expr(ExprKind::test, off), input(std::move(in)), name(std::move(n)) {}
 };
@@ -156,9 +161,20 @@ struct ConcatExpr : Expr {
   ConcatExpr(std::uint32_t off) : Expr(ExprKind::concat, off) {}
 };
 
+struct BlockInputExpr : Expr {
+  explicit BlockInputExpr(std::uint32_t off) : Expr(ExprKind::block_input, off) {}
+};
+
+struct ErrorExpr : Expr {
+  std::string message;
+  ErrorExpr(std::uint32_t off, std::string m) : Expr(ExprKind::error, off), message(std::move(m)) {}
+};
+
 // ---- statements
 
-enum class StmtKind : std::uint8_t { text, output, if_, for_, set, set_block, macro, include };
+enum class StmtKind : std::uint8_t {
+  text, output, if_, for_, set, set_block, macro, call_block, filter_block, with, include,
+};
 
 struct Stmt {
   StmtKind kind;
@@ -166,6 +182,12 @@ struct Stmt {
   Stmt(StmtKind k, std::uint32_t off) : kind(k), offset(off) {}
   virtual ~Stmt() = default;
 };
+
+// Names of the enclosing frame that Jinja2 initializes as undefined (the
+// frame assigns them before any reference; see frames.cpp): inside a nested
+// frame (loop body, macro, with, ...) they resolve in that frame only, never
+// in the context.
+using FrameAssigned = std::vector<std::string>;
 
 struct TextStmt : Stmt {
   std::string text;
@@ -185,20 +207,24 @@ struct IfStmt : Stmt {
   IfStmt(std::uint32_t off) : Stmt(StmtKind::if_, off) {}
 };
 
-// Assignment target: one name, several names (unpacking) or `ns.attr`.
+// Assignment target: a name, `ns.attr`, or a (nested) tuple of targets.
 struct Target {
-  std::vector<std::string> names;
-  bool unpack = false;       // `a, b` (even `a,`)
-  std::string attr;          // non-empty for `ns.attr`
+  enum class Type : std::uint8_t { name, ns_attr, tuple } type = Type::name;
+  std::string name;
+  std::string attr;             // ns_attr
+  std::vector<Target> items;    // tuple
   std::uint32_t offset = 0;
 };
 
 struct ForStmt : Stmt {
-  // As MacroStmt::frame_assigned, for the loop body.
-  std::vector<std::string> frame_assigned;
+  FrameAssigned frame_assigned, else_frame_assigned;
   Target target;
   ExprPtr iter;
   ExprPtr filter;  // `for x in xs if cond`; may be null
+  bool recursive = false;
+  // The body references `loop` (Jinja then defines it; otherwise `loop` is
+  // the enclosing loop's, as an include inside the body would see).
+  bool uses_loop = false;
   StmtList body, otherwise;
   ForStmt(std::uint32_t off) : Stmt(StmtKind::for_, off) {}
 };
@@ -210,7 +236,9 @@ struct SetStmt : Stmt {
 };
 
 struct SetBlockStmt : Stmt {
+  FrameAssigned frame_assigned;
   Target target;
+  ExprPtr filter;  // `{% set x | f %}`: a filter chain over BlockInputExpr; may be null
   StmtList body;
   SetBlockStmt(std::uint32_t off) : Stmt(StmtKind::set_block, off) {}
 };
@@ -221,20 +249,44 @@ struct MacroParam {
 };
 
 struct MacroStmt : Stmt {
+  FrameAssigned frame_assigned;
   std::string name;
   std::vector<MacroParam> params;
   StmtList body;
-  // Names of the defining frame that Jinja2 initializes as undefined (the
-  // frame assigns them before any reference; see frames.cpp): inside the macro
-  // they resolve in that frame only, never in the context.
-  std::vector<std::string> frame_assigned;
+  // The body references these names (Jinja then accepts extra positional /
+  // keyword arguments, or a `caller`).
+  bool catch_varargs = false, catch_kwargs = false, uses_caller = false;
   MacroStmt(std::uint32_t off) : Stmt(StmtKind::macro, off) {}
+};
+
+// `{% call(params) m(args) %}body{% endcall %}`: `caller` is a macro whose
+// body is the block's body.
+struct CallBlockStmt : Stmt {
+  MacroStmt caller;
+  ExprPtr call;  // a CallExpr
+  CallBlockStmt(std::uint32_t off) : Stmt(StmtKind::call_block, off), caller(off) {}
+};
+
+struct FilterBlockStmt : Stmt {
+  FrameAssigned frame_assigned;
+  ExprPtr filter;  // a filter chain over BlockInputExpr
+  StmtList body;
+  FilterBlockStmt(std::uint32_t off) : Stmt(StmtKind::filter_block, off) {}
+};
+
+struct WithStmt : Stmt {
+  FrameAssigned frame_assigned;
+  std::vector<std::pair<Target, ExprPtr>> assignments;
+  StmtList body;
+  WithStmt(std::uint32_t off) : Stmt(StmtKind::with, off) {}
 };
 
 struct IncludeStmt : Stmt {
   ExprPtr name;
   bool ignore_missing = false;
   bool with_context = true;
+  // `without context` inside a macro, call, filter block or block set:
+  // Jinja2 then bypasses the block's output buffer (unsupported in kjit).
   IncludeStmt(std::uint32_t off) : Stmt(StmtKind::include, off) {}
 };
 
@@ -243,6 +295,8 @@ struct IncludeStmt : Stmt {
 struct ParsedTemplate {
   std::string source;
   StmtList body;
+  FrameAssigned frame_assigned;  // the top level's
+  bool uses_self = false;        // references Jinja's `self` (a TemplateReference)
 };
 
 }  // namespace kjit::jit::detail

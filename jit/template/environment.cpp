@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -16,6 +17,7 @@
 
 #include <xxhash.h>
 
+#include "jit/template/context_json.h"
 #include "jit/template/parser.h"
 #include "jit/template/renderer.h"
 #include "jit/template/template_error.h"
@@ -101,16 +103,31 @@ class RenderSession final : public IncludeLoader {
     return ref;
   }
 
+  // The folders includes may read from: the search path and the root
+  // template's own folder (see environment.h).
+  void set_root_dir(const std::filesystem::path& dir) {
+    m_roots.clear();
+    m_roots.push_back(absolute_normal(dir));
+    for (const auto& d : m_env.search_path()) m_roots.push_back(absolute_normal(d));
+  }
+
   const Unit* load(const std::string& name, const Unit& from) override {
-    std::vector<std::filesystem::path> candidates;
     std::filesystem::path rel(name);
-    if (rel.is_absolute()) {
-      candidates.push_back(rel);
-    } else {
-      candidates.push_back(from.dir / rel);
-      for (const auto& d : m_env.search_path()) candidates.push_back(d / rel);
-    }
+    // A template (an overlay, a file passed to `kjit render --template`) is
+    // hostile input: it may not read files outside the template folders, or
+    // the rendered text (and NVRTC's log of it) would disclose them.
+    if (rel.is_absolute() || name.find('\0') != std::string::npos)
+      throw_render_error("include '" + name + "' refused: absolute paths are not allowed; name the template "
+                         "relative to the including template's folder or the search path");
+    std::vector<std::filesystem::path> candidates;
+    candidates.push_back(from.dir / rel);
+    for (const auto& d : m_env.search_path()) candidates.push_back(d / rel);
+    bool outside = false;
     for (const auto& c : candidates) {
+      if (!inside_roots(c)) {
+        outside = true;
+        continue;
+      }
       std::string key = c.lexically_normal().string();
       if (auto it = m_loaded.find(key); it != m_loaded.end()) return it->second;
       auto text = read_file(c);
@@ -118,6 +135,12 @@ class RenderSession final : public IncludeLoader {
       const Unit& u = add_unit(key, c.parent_path(), *text, true);
       m_loaded[key] = &u;
       return &u;
+    }
+    if (outside) {
+      std::string roots;
+      for (const auto& r : m_roots) roots += (roots.empty() ? "" : ", ") + r.string();
+      throw_render_error("include '" + name + "' refused: it resolves outside the template folders (" + roots +
+                         "); add the folder to the search path (`kjit render --search-path DIR`)");
     }
     return nullptr;
   }
@@ -132,7 +155,30 @@ class RenderSession final : public IncludeLoader {
   }
 
  private:
+  static std::filesystem::path absolute_normal(const std::filesystem::path& p) {
+    std::error_code ec;
+    std::filesystem::path a = std::filesystem::absolute(p.empty() ? std::filesystem::path(".") : p, ec);
+    return (ec ? p : a).lexically_normal();
+  }
+
+  // Lexically inside one of m_roots (symbolic links are not resolved: the
+  // operator's template folders may use them; an attacker's template cannot
+  // create one).
+  bool inside_roots(const std::filesystem::path& candidate) const {
+    const std::filesystem::path c = absolute_normal(candidate);
+    for (const auto& root : m_roots) {
+      auto r = root.begin();
+      auto it = c.begin();
+      for (; r != root.end() && it != c.end() && *r == *it; ++r, ++it) {
+      }
+      // A trailing empty element ("dir/") matches anything.
+      if (r == root.end() || (std::next(r) == root.end() && r->empty())) return true;
+    }
+    return false;
+  }
+
   const EnvironmentImpl& m_env;
+  std::vector<std::filesystem::path> m_roots;
   std::vector<std::unique_ptr<Unit>> m_units;
   std::map<std::string, const Unit*> m_loaded;
   std::vector<TemplateDependency> m_deps;
@@ -150,22 +196,14 @@ Error to_error(const TemplateError& e, std::string_view root_name) {
   return Error{e.code, std::move(message), {}};
 }
 
-std::shared_ptr<Scope> context_scope(const nlohmann::json& context) {
-  auto scope = std::make_shared<Scope>();
-  if (context.is_object()) {
-    scope->vars.reserve(context.size());
-    for (auto it = context.begin(); it != context.end(); ++it)
-      scope->vars.emplace_back(it.key(), Value::from_json(it.value()));
-  }
-  return scope;
-}
-
+template <class J>
 Result<Rendered> render_source(const EnvironmentImpl& env, std::string name, std::filesystem::path dir,
-                               const std::string& source, bool is_file, const nlohmann::json& context) {
+                               const std::string& source, bool is_file, const J& context) {
   if (!context.is_object() && !context.is_null())
     return fail(ErrorCode::invalid_argument, name + ": the template context must be a JSON object, got " +
                                                  std::string(context.type_name()));
   RenderSession session(env);
+  session.set_root_dir(dir);
   Renderer renderer(session);
   try {
     const Unit& root = session.add_unit(name, std::move(dir), source, is_file);
@@ -192,8 +230,21 @@ Result<Rendered> Environment::render_file(const std::filesystem::path& file, con
   return detail::render_source(*m_impl, file.string(), file.parent_path(), *text, true, context);
 }
 
+Result<Rendered> Environment::render_file(const std::filesystem::path& file,
+                                          const nlohmann::ordered_json& context) const {
+  auto text = detail::read_file(file);
+  if (!text) return fail(ErrorCode::not_found, "template file not found: " + file.string());
+  return detail::render_source(*m_impl, file.string(), file.parent_path(), *text, true, context);
+}
+
 Result<Rendered> Environment::render_string(std::string_view source, std::string_view name,
                                             const nlohmann::json& context) const {
+  std::filesystem::path dir = std::filesystem::path(name).parent_path();
+  return detail::render_source(*m_impl, std::string(name), dir, std::string(source), false, context);
+}
+
+Result<Rendered> Environment::render_string(std::string_view source, std::string_view name,
+                                            const nlohmann::ordered_json& context) const {
   std::filesystem::path dir = std::filesystem::path(name).parent_path();
   return detail::render_source(*m_impl, std::string(name), dir, std::string(source), false, context);
 }

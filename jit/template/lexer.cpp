@@ -1,14 +1,15 @@
 // Lexer implementation (see lexer.h). One pass over the source; text is found
-// with memchr for '{' so long data regions cost little.
+// with memchr for '{' so long data regions cost little. Each token rule is
+// the corresponding regex of jinja2/lexer.py written out by hand.
 //
 // Thread safety: pure function.
 #include "jit/template/lexer.h"
 
-#include <cctype>
 #include <cstring>
 #include <string>
 
 #include "jit/template/template_error.h"
+#include "jit/template/unicode.h"
 
 namespace kjit::jit::detail {
 
@@ -42,6 +43,7 @@ const char* describe(Tok kind) {
     case Tok::comma: return "','";
     case Tok::colon: return "':'";
     case Tok::pipe: return "'|'";
+    case Tok::semicolon: return "';'";
     case Tok::lparen: return "'('";
     case Tok::rparen: return "')'";
     case Tok::lbracket: return "'['";
@@ -55,9 +57,9 @@ const char* describe(Tok kind) {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
 
 class Lexer {
  public:
@@ -77,8 +79,7 @@ class Lexer {
       bool strip_before = ctl == '-';
       std::size_t inner = open + 2 + ((ctl == '-' || ctl == '+') ? 1 : 0);
       std::size_t text_end = open;
-      if (strip_before)
-        while (text_end > pos && is_space(m_src[text_end - 1])) --text_end;
+      if (strip_before) text_end = rstrip(pos, text_end);
       if (kind == '%') {
         std::size_t after_raw = match_raw_begin(inner);
         if (after_raw != std::string_view::npos) {
@@ -90,14 +91,14 @@ class Lexer {
       add_text(pos, text_end);
       if (kind == '#') {
         std::size_t close = m_src.find("#}", inner);
-        if (close == std::string_view::npos) throw_parse_error("unterminated comment: missing '#}'", open);
-        m_lstrip_next = close > inner && m_src[close - 1] == '-';
+        if (close == std::string_view::npos) throw_parse_error("Missing end of comment tag", open);
         pos = close + 2;
+        if (close > inner && m_src[close - 1] == '-') pos = skip_space(pos);
         continue;
       }
       pos = lex_tag(open, inner, kind == '{');
     }
-    push(Tok::eof, static_cast<std::uint32_t>(n), {});
+    push(Tok::eof, n, {});
     return std::move(m_tokens);
   }
 
@@ -116,6 +117,35 @@ class Lexer {
     return std::string_view::npos;
   }
 
+  // Length of the Python whitespace character at `p` (0 if none).
+  std::size_t space_len(std::size_t p) const {
+    unsigned char c = static_cast<unsigned char>(m_src[p]);
+    if (c < 0x80) return py_isspace(c) ? 1 : 0;
+    std::size_t i = p;
+    std::uint32_t cp = next_cp(m_src, i);
+    return py_isspace(cp) ? i - p : 0;
+  }
+
+  std::size_t skip_space(std::size_t p) const {
+    while (p < m_src.size()) {
+      std::size_t l = space_len(p);
+      if (l == 0) break;
+      p += l;
+    }
+    return p;
+  }
+
+  // End of `[begin, end)` after Python's str.rstrip().
+  std::size_t rstrip(std::size_t begin, std::size_t end) const {
+    while (end > begin) {
+      std::size_t b = end - 1;
+      while (b > begin && (static_cast<unsigned char>(m_src[b]) & 0xC0) == 0x80) --b;
+      if (space_len(b) != end - b) break;
+      end = b;
+    }
+    return end;
+  }
+
   int line_at(std::size_t offset) {
     // Offsets are requested in increasing order, so count incrementally.
     if (offset < m_line_pos) {
@@ -132,95 +162,109 @@ class Lexer {
   }
 
   void add_text(std::size_t begin, std::size_t end) {
-    if (m_lstrip_next) {
-      while (begin < end && is_space(m_src[begin])) ++begin;
-      m_lstrip_next = false;
-    }
     if (begin < end) push(Tok::text, begin, m_src.substr(begin, end - begin));
   }
 
-  // If a raw block starts at `inner` (just after "{%" and its control char),
-  // returns the offset after its "%}", else npos.
+  bool at_word(std::size_t p, std::string_view w) const { return m_src.substr(p, w.size()) == w; }
+
+  // If a raw block starts at `p` (just after "{%" and its control char),
+  // returns the offset after its "%}" (and the whitespace a "-%}" strips),
+  // else npos. Jinja: {%(-|+|)\s*raw\s*(?:-%}\s*|%})
   std::size_t match_raw_begin(std::size_t p) const {
-    while (p < m_src.size() && is_space(m_src[p])) ++p;
-    if (m_src.substr(p, 3) != "raw") return std::string_view::npos;
-    p += 3;
-    while (p < m_src.size() && is_space(m_src[p])) ++p;
-    if (m_src.substr(p, 2) == "%}") return p + 2;
-    if (m_src.substr(p, 3) == "-%}") {
-      p += 3;
-      while (p < m_src.size() && is_space(m_src[p])) ++p;
-      return p;
-    }
+    p = skip_space(p);
+    if (!at_word(p, "raw")) return std::string_view::npos;
+    p = skip_space(p + 3);
+    if (at_word(p, "%}")) return p + 2;
+    if (at_word(p, "-%}")) return skip_space(p + 3);
     return std::string_view::npos;
   }
 
+  // Jinja: (.*?)((?:{%(-|+|))\s*endraw\s*(?:+%}|-%}\s*|%}))
   std::size_t lex_raw(std::size_t open, std::size_t body) {
     std::size_t search = body;
     while (true) {
       std::size_t tag = m_src.find("{%", search);
-      if (tag == std::string_view::npos) throw_parse_error("missing '{% endraw %}' for this raw block", open);
+      if (tag == std::string_view::npos) throw_parse_error("Missing end of raw directive", open);
       std::size_t p = tag + 2;
       bool strip_before = p < m_src.size() && m_src[p] == '-';
       if (p < m_src.size() && (m_src[p] == '-' || m_src[p] == '+')) ++p;
-      while (p < m_src.size() && is_space(m_src[p])) ++p;
-      if (m_src.substr(p, 6) != "endraw") {
+      p = skip_space(p);
+      if (!at_word(p, "endraw")) {
         search = tag + 2;
         continue;
       }
-      p += 6;
-      while (p < m_src.size() && is_space(m_src[p])) ++p;
-      bool strip_after = false;
-      if (m_src.substr(p, 2) == "%}") {
-        p += 2;
-      } else if (m_src.substr(p, 3) == "-%}") {
-        p += 3;
-        strip_after = true;
+      p = skip_space(p + 6);
+      std::size_t after;
+      if (at_word(p, "+%}") || at_word(p, "%}")) {
+        after = p + (m_src[p] == '+' ? 3 : 2);
+      } else if (at_word(p, "-%}")) {
+        after = skip_space(p + 3);
       } else {
         search = tag + 2;
         continue;
       }
-      std::size_t end = tag;
-      if (strip_before)
-        while (end > body && is_space(m_src[end - 1])) --end;
-      if (body < end) push(Tok::text, body, m_src.substr(body, end - body));
-      m_lstrip_next = strip_after;
-      return p;
+      std::size_t end = strip_before ? rstrip(body, tag) : tag;
+      add_text(body, end);
+      return after;
     }
   }
 
-  // Lexes the inside of {{ }} or {% %}; returns the offset after the closer.
+  // Lexes the inside of {{ }} or {% %}; returns the offset after the closer
+  // (and the whitespace a '-' closer strips).
   std::size_t lex_tag(std::size_t open, std::size_t p, bool is_var) {
     push(is_var ? Tok::var_begin : Tok::block_begin, open, m_src.substr(open, 2));
-    const char close_char = is_var ? '}' : '%';
-    int depth = 0;
+    std::vector<char> balance;  // expected closers, as Jinja's balancing stack
     const std::size_t n = m_src.size();
     while (true) {
-      while (p < n && is_space(m_src[p])) ++p;
       if (p >= n)
         throw_parse_error(std::string("unexpected end of template: missing '") + (is_var ? "}}" : "%}") +
                               "' to close this tag",
                           open);
+      if (balance.empty()) {
+        if (is_var) {
+          if (at_word(p, "-}}")) {
+            push(Tok::var_end, p, m_src.substr(p, 3));
+            return skip_space(p + 3);
+          }
+          if (at_word(p, "}}")) {
+            push(Tok::var_end, p, m_src.substr(p, 2));
+            return p + 2;
+          }
+        } else {
+          if (at_word(p, "-%}")) {
+            push(Tok::block_end, p, m_src.substr(p, 3));
+            return skip_space(p + 3);
+          }
+          if (at_word(p, "+%}") || at_word(p, "%}")) {
+            std::size_t len = m_src[p] == '+' ? 3 : 2;
+            push(Tok::block_end, p, m_src.substr(p, len));
+            return p + len;
+          }
+        }
+      }
+      if (std::size_t l = space_len(p)) {
+        p = skip_space(p + l);
+        continue;
+      }
       char c = m_src[p];
-      if (depth == 0) {
-        if (c == '-' && p + 2 < n && m_src[p + 1] == close_char && m_src[p + 2] == '}') {
-          push(is_var ? Tok::var_end : Tok::block_end, p, m_src.substr(p, 3));
-          m_lstrip_next = true;
-          return p + 3;
+      if (is_digit(c)) {
+        std::size_t end = match_float(p);
+        if (end != std::string_view::npos) {
+          push(Tok::floating, p, m_src.substr(p, end - p));
+          p = end;
+          continue;
         }
-        if (c == close_char && p + 1 < n && m_src[p + 1] == '}') {
-          push(is_var ? Tok::var_end : Tok::block_end, p, m_src.substr(p, 2));
-          return p + 2;
-        }
+        end = match_integer(p);
+        push(Tok::integer, p, m_src.substr(p, end - p));
+        p = end;
+        continue;
       }
       if (is_name_start(c)) {
         std::size_t b = p;
         while (p < n && is_name_char(m_src[p])) ++p;
+        if (p < n && static_cast<unsigned char>(m_src[p]) >= 0x80)
+          throw_parse_error("unsupported: non-ASCII characters in names", p);
         push(Tok::name, b, m_src.substr(b, p - b));
-        continue;
-      }
-      if (std::isdigit(static_cast<unsigned char>(c))) {
-        p = lex_number(p);
         continue;
       }
       if (c == '\'' || c == '"') {
@@ -229,99 +273,133 @@ class Lexer {
           if (m_src[p] == '\\') ++p;
           ++p;
         }
-        if (p >= n) throw_parse_error("unterminated string literal", b);
+        if (p >= n) throw_parse_error(std::string("unexpected char '") + c + "' (unterminated string literal)", b);
         ++p;
         push(Tok::string, b, m_src.substr(b, p - b));
         continue;
       }
-      auto two = m_src.substr(p, 2);
-      Tok t;
-      std::size_t len = 2;
-      if (two == "//") t = Tok::floordiv;
-      else if (two == "**") t = Tok::pow;
-      else if (two == "==") t = Tok::eq;
-      else if (two == "!=") t = Tok::ne;
-      else if (two == "<=") t = Tok::le;
-      else if (two == ">=") t = Tok::ge;
-      else {
-        len = 1;
-        switch (c) {
-          case '+': t = Tok::add; break;
-          case '-': t = Tok::sub; break;
-          case '*': t = Tok::mul; break;
-          case '/': t = Tok::div; break;
-          case '%': t = Tok::mod; break;
-          case '~': t = Tok::tilde; break;
-          case '<': t = Tok::lt; break;
-          case '>': t = Tok::gt; break;
-          case '=': t = Tok::assign; break;
-          case '.': t = Tok::dot; break;
-          case ',': t = Tok::comma; break;
-          case ':': t = Tok::colon; break;
-          case '|': t = Tok::pipe; break;
-          case '(': t = Tok::lparen; ++depth; break;
-          case '[': t = Tok::lbracket; ++depth; break;
-          case '{': t = Tok::lbrace; ++depth; break;
-          case ')': t = Tok::rparen; if (depth > 0) --depth; break;
-          case ']': t = Tok::rbracket; if (depth > 0) --depth; break;
-          case '}': t = Tok::rbrace; if (depth > 0) --depth; break;
-          default: {
-            std::string msg = "unexpected character '";
-            msg += c;
-            msg += "'";
-            throw_parse_error(msg, p);
-          }
-        }
-      }
-      push(t, p, m_src.substr(p, len));
-      p += len;
+      p = lex_operator(p, balance);
     }
   }
 
-  std::size_t lex_number(std::size_t p) {
+  std::size_t lex_operator(std::size_t p, std::vector<char>& balance) {
+    auto two = m_src.substr(p, 2);
+    Tok t;
+    std::size_t len = 2;
+    char c = m_src[p];
+    if (two == "//") t = Tok::floordiv;
+    else if (two == "**") t = Tok::pow;
+    else if (two == "==") t = Tok::eq;
+    else if (two == "!=") t = Tok::ne;
+    else if (two == "<=") t = Tok::le;
+    else if (two == ">=") t = Tok::ge;
+    else {
+      len = 1;
+      switch (c) {
+        case '+': t = Tok::add; break;
+        case '-': t = Tok::sub; break;
+        case '*': t = Tok::mul; break;
+        case '/': t = Tok::div; break;
+        case '%': t = Tok::mod; break;
+        case '~': t = Tok::tilde; break;
+        case '<': t = Tok::lt; break;
+        case '>': t = Tok::gt; break;
+        case '=': t = Tok::assign; break;
+        case '.': t = Tok::dot; break;
+        case ',': t = Tok::comma; break;
+        case ':': t = Tok::colon; break;
+        case '|': t = Tok::pipe; break;
+        case ';': t = Tok::semicolon; break;
+        case '(': t = Tok::lparen; balance.push_back(')'); break;
+        case '[': t = Tok::lbracket; balance.push_back(']'); break;
+        case '{': t = Tok::lbrace; balance.push_back('}'); break;
+        case ')':
+        case ']':
+        case '}': {
+          t = c == ')' ? Tok::rparen : (c == ']' ? Tok::rbracket : Tok::rbrace);
+          if (balance.empty()) throw_parse_error(std::string("unexpected '") + c + "'", p);
+          if (balance.back() != c)
+            throw_parse_error(std::string("unexpected '") + c + "', expected '" + balance.back() + "'", p);
+          balance.pop_back();
+          break;
+        }
+        default: {
+          if (static_cast<unsigned char>(c) >= 0x80) throw_parse_error("unsupported: non-ASCII characters in names", p);
+          std::string msg = "unexpected char '";
+          msg += c;
+          msg += "'";
+          throw_parse_error(msg, p);
+        }
+      }
+    }
+    push(t, p, m_src.substr(p, len));
+    return p + len;
+  }
+
+  // (\d+_)*\d+ : digits with single underscores between them.
+  std::size_t digit_part(std::size_t p) const {
     const std::size_t n = m_src.size();
-    std::size_t b = p;
-    auto digits = [&](auto pred) {
-      while (p < n && (pred(m_src[p]) || (m_src[p] == '_' && p + 1 < n && pred(m_src[p + 1])))) ++p;
-    };
-    auto dec = [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; };
-    if (m_src[p] == '0' && p + 1 < n && std::strchr("xXoObB", m_src[p + 1]) && m_src[p + 1] != '\0') {
-      char base = static_cast<char>(std::tolower(static_cast<unsigned char>(m_src[p + 1])));
-      auto pred = [base](char ch) {
-        if (base == 'x') return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
-        if (base == 'o') return ch >= '0' && ch <= '7';
-        return ch == '0' || ch == '1';
-      };
-      if (p + 2 < n && pred(m_src[p + 2])) {
-        p += 2;
-        digits(pred);
-        push(Tok::integer, b, m_src.substr(b, p - b));
-        return p;
-      }
-    }
-    digits(dec);
-    bool is_float = false;
-    if (p + 1 < n && m_src[p] == '.' && dec(m_src[p + 1])) {
+    if (p >= n || !is_digit(m_src[p])) return std::string_view::npos;
+    while (p < n && is_digit(m_src[p])) {
       ++p;
-      digits(dec);
-      is_float = true;
+      if (p + 1 < n && m_src[p] == '_' && is_digit(m_src[p + 1])) ++p;
     }
-    if (p < n && (m_src[p] == 'e' || m_src[p] == 'E')) {
-      std::size_t q = p + 1;
-      if (q < n && (m_src[q] == '+' || m_src[q] == '-')) ++q;
-      if (q < n && dec(m_src[q])) {
-        p = q;
-        digits(dec);
-        is_float = true;
-      }
-    }
-    push(is_float ? Tok::floating : Tok::integer, b, m_src.substr(b, p - b));
     return p;
+  }
+
+  // float_re: (?<!\.)(\d+_)*\d+((\.(\d+_)*\d+)?e[+\-]?(\d+_)*\d+|\.(\d+_)*\d+)
+  std::size_t match_float(std::size_t p) const {
+    if (p > 0 && m_src[p - 1] == '.') return std::string_view::npos;
+    std::size_t q = digit_part(p);
+    const std::size_t n = m_src.size();
+    std::size_t frac = std::string_view::npos;
+    if (q < n && m_src[q] == '.') frac = digit_part(q + 1);
+    std::size_t e = frac != std::string_view::npos ? frac : q;
+    if (e < n && (m_src[e] == 'e' || m_src[e] == 'E')) {
+      std::size_t s = e + 1;
+      if (s < n && (m_src[s] == '+' || m_src[s] == '-')) ++s;
+      std::size_t end = digit_part(s);
+      if (end != std::string_view::npos) return end;
+    }
+    return frac;
+  }
+
+  // integer_re: 0b(_?[01])+ | 0o(_?[0-7])+ | 0x(_?[\da-f])+ | [1-9](_?\d)* | 0(_?0)*
+  std::size_t match_integer(std::size_t p) const {
+    const std::size_t n = m_src.size();
+    auto run = [&](std::size_t q, auto pred) {
+      // (_?X)+ ; returns npos unless at least one X matched
+      std::size_t end = std::string_view::npos;
+      while (true) {
+        std::size_t r = q;
+        if (r < n && m_src[r] == '_') ++r;
+        if (r < n && pred(m_src[r])) {
+          q = r + 1;
+          end = q;
+        } else {
+          return end;
+        }
+      }
+    };
+    if (m_src[p] == '0' && p + 1 < n) {
+      char b = static_cast<char>(m_src[p + 1] | 0x20);
+      std::size_t end = std::string_view::npos;
+      if (b == 'b') end = run(p + 2, [](char ch) { return ch == '0' || ch == '1'; });
+      else if (b == 'o') end = run(p + 2, [](char ch) { return ch >= '0' && ch <= '7'; });
+      else if (b == 'x')
+        end = run(p + 2, [](char ch) { return is_digit(ch) || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f'); });
+      if (end != std::string_view::npos) return end;
+    }
+    if (m_src[p] != '0') {
+      std::size_t end = run(p + 1, is_digit);
+      return end == std::string_view::npos ? p + 1 : end;
+    }
+    std::size_t end = run(p + 1, [](char ch) { return ch == '0'; });
+    return end == std::string_view::npos ? p + 1 : end;
   }
 
   std::string_view m_src;
   std::vector<Token> m_tokens;
-  bool m_lstrip_next = false;
   std::size_t m_line_pos = 0;
   int m_line = 1;
 };

@@ -6,7 +6,9 @@
 
 #include <cmath>
 
+#include "jit/template/percent_format.h"
 #include "jit/template/template_error.h"
+#include "jit/template/unicode.h"
 
 namespace kjit::jit::detail {
 
@@ -35,8 +37,8 @@ namespace {
 }
 
 [[noreturn]] void overflow(BinOp op) {
-  throw_render_error(std::string("integer overflow in '") + op_symbol(op) +
-                     "' (template integers are exact 64-bit values)");
+  throw_unsupported(std::string("integers beyond 64 bits (overflow in '") + op_symbol(op) +
+                    "'; Python integers would grow)");
 }
 
 Value repeat(const Value& seq, std::int64_t n) {
@@ -44,15 +46,15 @@ Value repeat(const Value& seq, std::int64_t n) {
   if (seq.is_string()) {
     const std::string& s = seq.as_string();
     if (!s.empty() && static_cast<std::uint64_t>(n) > k_max_sequence_size / s.size())
-      throw_render_error("string repetition result is too large");
+      throw_unsupported("strings longer than 64 MiB");
     std::string out;
     out.reserve(s.size() * static_cast<std::size_t>(n));
     for (std::int64_t i = 0; i < n; ++i) out += s;
-    return Value::string(std::move(out));
+    return seq.is_markup() ? Value::markup(std::move(out)) : Value::string(std::move(out));
   }
   const auto& l = *seq.as_list();
   if (!l.items.empty() && static_cast<std::uint64_t>(n) > k_max_sequence_size / l.items.size())
-    throw_render_error("list repetition result is too large");
+    throw_unsupported("lists longer than 64 Mi items");
   std::vector<Value> out;
   out.reserve(l.items.size() * static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) out.insert(out.end(), l.items.begin(), l.items.end());
@@ -98,13 +100,41 @@ Value float_op(BinOp op, double x, double y) {
     case BinOp::pow: {
       if (x == 0.0 && y < 0.0) throw_render_error("0.0 cannot be raised to a negative power");
       if (x < 0.0 && std::isfinite(y) && y != std::floor(y))
-        throw_render_error("a negative number cannot be raised to a fractional power (Python would return a complex number)");
+        throw_unsupported("complex numbers (a negative number raised to a fractional power)");
       double r = std::pow(x, y);
       if (std::isinf(r) && std::isfinite(x) && std::isfinite(y)) throw_render_error("numerical result out of range in '**'");
       return Value::floating(r);
     }
   }
   return Value();
+}
+
+// Python's int / int: the double nearest to the exact quotient. Exact
+// operands (|v| <= 2**53) divide directly; otherwise the quotient is computed
+// with 56+ significant bits plus a sticky bit and rounded once.
+double true_divide(std::int64_t x, std::int64_t y) {
+  constexpr std::int64_t k_exact = std::int64_t{1} << 53;
+  if (x <= k_exact && x >= -k_exact && y <= k_exact && y >= -k_exact)
+    return static_cast<double>(x) / static_cast<double>(y);
+  bool neg = (x < 0) != (y < 0);
+  unsigned __int128 a = x < 0 ? 0 - static_cast<unsigned __int128>(static_cast<__int128>(x)) : static_cast<unsigned __int128>(x);
+  unsigned __int128 b = y < 0 ? 0 - static_cast<unsigned __int128>(static_cast<__int128>(y)) : static_cast<unsigned __int128>(y);
+  if (a == 0) return neg ? -0.0 : 0.0;
+  auto bitlen = [](unsigned __int128 v) {
+    int n = 0;
+    while (v) {
+      v >>= 1;
+      ++n;
+    }
+    return n;
+  };
+  int shift = 56 + bitlen(b) - bitlen(a);
+  if (shift < 0) shift = 0;
+  unsigned __int128 n = a << shift;
+  unsigned __int128 q = n / b, r = n % b;
+  if (r != 0) q |= 1;  // sticky bit: below the rounding position
+  double d = std::ldexp(static_cast<double>(q), -shift);
+  return neg ? -d : d;
 }
 
 Value int_op(BinOp op, std::int64_t x, std::int64_t y) {
@@ -119,9 +149,10 @@ Value int_op(BinOp op, std::int64_t x, std::int64_t y) {
     case BinOp::mul:
       if (__builtin_mul_overflow(x, y, &r)) overflow(op);
       return Value::integer(r);
-    case BinOp::div:
+    case BinOp::div: {
       if (y == 0) throw_render_error("division by zero");
-      return Value::floating(static_cast<double>(x) / static_cast<double>(y));
+      return Value::floating(true_divide(x, y));
+    }
     case BinOp::floordiv:
     case BinOp::mod: {
       if (y == 0) throw_render_error("integer division or modulo by zero");
@@ -166,14 +197,14 @@ Value binary_op(BinOp op, const Value& a, const Value& b) {
   switch (op) {
     case BinOp::add:
       if (a.is_string() && b.is_string()) {
-        if (a.as_string().size() + b.as_string().size() > k_max_sequence_size)
-          throw_render_error("string concatenation result is too large");
+        if (a.as_string().size() + b.as_string().size() > k_max_sequence_size) throw_unsupported("strings longer than 64 MiB");
+        // markupsafe: Markup + str escapes the str (and str + Markup too).
+        if (a.is_markup() || b.is_markup()) return Value::markup(escape_value(a).as_string() + escape_value(b).as_string());
         return Value::string(a.as_string() + b.as_string());
       }
       if (is_concat_seq(a) && is_concat_seq(b) && a.as_list()->kind == b.as_list()->kind) {
         std::vector<Value> items = a.as_list()->items;
-        if (items.size() + b.as_list()->items.size() > k_max_sequence_size)
-          throw_render_error("list concatenation result is too large");
+        if (items.size() + b.as_list()->items.size() > k_max_sequence_size) throw_unsupported("lists longer than 64 Mi items");
         items.insert(items.end(), b.as_list()->items.begin(), b.as_list()->items.end());
         return Value::list(std::move(items), a.as_list()->kind);
       }
@@ -183,8 +214,10 @@ Value binary_op(BinOp op, const Value& a, const Value& b) {
       if (a.is_integral() && (b.is_string() || is_concat_seq(b))) return repeat(b, a.integral());
       break;
     case BinOp::mod:
-      if (a.is_string())
-        throw_render_error("printf-style string formatting with '%' is not supported; use the format filter or '~'");
+      if (a.is_string()) {
+        std::string out = percent_format(a.as_string(), b, a.is_markup());
+        return a.is_markup() ? Value::markup(std::move(out)) : Value::string(std::move(out));
+      }
       break;
     default: break;
   }
@@ -195,7 +228,7 @@ Value negate(const Value& v) {
   defined(v);
   if (v.is_integral()) {
     std::int64_t x = v.integral();
-    if (x == INT64_MIN) throw_render_error("integer overflow in unary '-' (template integers are exact 64-bit values)");
+    if (x == INT64_MIN) throw_unsupported("integers beyond 64 bits (overflow in unary '-')");
     return Value::integer(-x);
   }
   if (v.is_float()) return Value::floating(-v.as_float());
@@ -210,23 +243,45 @@ Value unary_plus(const Value& v) {
 }
 
 bool contains(const Value& container, const Value& item) {
-  defined(container);
-  defined(item);
   switch (container.kind()) {
+    case Kind::undefined:
+      if (container.as_undefined().lenient) return false;
+      raise_undefined(container);
     case Kind::string:
+      if (item.is_undefined() && !item.as_undefined().lenient) raise_undefined(item);
       if (!item.is_string())
-        throw_render_error("'in <string>' requires string as left operand, not " + std::string(type_name(item)));
+        throw_render_error("TypeError: 'in <string>' requires string as left operand, not " + type_name(item));
       return container.as_string().find(item.as_string()) != std::string::npos;
-    case Kind::list:
-      for (const auto& e : container.as_list()->items)
+    case Kind::list: {
+      const auto& l = *container.as_list();
+      if (l.kind == SeqKind::dict_keys) {
+        require_hashable(item);
+        return l.view_of && l.view_of->find(item) != nullptr;
+      }
+      if (l.kind == SeqKind::dict_items) {
+        if (!item.is_seq(SeqKind::tuple) || item.as_list()->items.size() != 2) return false;
+        require_hashable(item.as_list()->items[0]);
+        const Value* v = l.view_of ? l.view_of->find(item.as_list()->items[0]) : nullptr;
+        return v && equal(*v, item.as_list()->items[1]);
+      }
+      for (const auto& e : seq_items(l))
         if (equal(e, item)) return true;
       return false;
+    }
     case Kind::dict:
       if (container.as_dict()->is_namespace) break;
+      require_hashable(item);
       return container.as_dict()->find(item) != nullptr;
+    case Kind::iterator: {
+      Value e;
+      while (container.as_iterator()->next(e))
+        if (equal(e, item)) return true;
+      return false;
+    }
+    case Kind::loop: throw_unsupported("'in' over the loop object (it iterates the loop itself)");
     default: break;
   }
-  throw_render_error("argument of type '" + std::string(type_name(container)) + "' is not iterable");
+  throw_render_error("TypeError: argument of type '" + type_name(container) + "' is not iterable");
 }
 
 namespace {
@@ -238,6 +293,7 @@ void adjust(std::int64_t len, const std::optional<std::int64_t>& start_in, const
     if (!v) return step > 0 ? def_pos : def_neg;
     std::int64_t x = *v;
     if (x < 0) {
+      x = x < -len ? -1 - len : x;  // no overflow for huge negatives
       x += len;
       if (x < 0) x = step < 0 ? -1 : 0;
     } else if (x >= len) {
@@ -253,59 +309,66 @@ void adjust(std::int64_t len, const std::optional<std::int64_t>& start_in, const
 
 Value slice(const Value& obj, const std::optional<std::int64_t>& start_in, const std::optional<std::int64_t>& stop_in,
             const std::optional<std::int64_t>& step_in) {
-  defined(obj);
+  if (obj.is_undefined()) raise_undefined(obj);
   std::int64_t step = step_in.value_or(1);
-  if (step == 0) throw_render_error("slice step cannot be zero");
+  if (step == 0) throw_render_error("ValueError: slice step cannot be zero");
+  if (step == INT64_MIN) throw_unsupported("slice steps beyond 64 bits");
   if (obj.is_string()) {
-    auto chars = utf8_chars(obj.as_string());
+    auto cps = to_cps(obj.as_string());
     std::int64_t start, stop;
-    adjust(static_cast<std::int64_t>(chars.size()), start_in, stop_in, step, start, stop);
-    std::string out;
-    for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out += chars[static_cast<std::size_t>(i)];
-    return Value::string(std::move(out));
+    adjust(static_cast<std::int64_t>(cps.size()), start_in, stop_in, step, start, stop);
+    std::vector<std::uint32_t> out;
+    for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(cps[static_cast<std::size_t>(i)]);
+    std::string s = from_cps(out);
+    return obj.is_markup() ? Value::markup(std::move(s)) : Value::string(std::move(s));
   }
-  if (obj.is_list() && obj.as_list()->kind != SeqKind::generator) {
-    const auto& items = obj.as_list()->items;
-    std::int64_t start, stop;
-    adjust(static_cast<std::int64_t>(items.size()), start_in, stop_in, step, start, stop);
-    std::vector<Value> out;
-    for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(items[static_cast<std::size_t>(i)]);
-    SeqKind k = obj.as_list()->kind == SeqKind::tuple ? SeqKind::tuple : SeqKind::list;
-    return Value::list(std::move(out), k);
+  if (obj.is_list()) {
+    const auto& l = *obj.as_list();
+    if (l.kind == SeqKind::list || l.kind == SeqKind::tuple || l.kind == SeqKind::range) {
+      const auto& items = l.items;
+      std::int64_t start, stop;
+      adjust(static_cast<std::int64_t>(items.size()), start_in, stop_in, step, start, stop);
+      std::vector<Value> out;
+      for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(items[static_cast<std::size_t>(i)]);
+      if (l.kind != SeqKind::range) return Value::list(std::move(out), l.kind);
+      // A slice of a range is a range (Python: range(start + i*step, ...)).
+      auto r = std::make_shared<ListObj>();
+      r->kind = SeqKind::range;
+      r->range_start = l.range_start + start * l.range_step;
+      r->range_stop = l.range_start + stop * l.range_step;
+      r->range_step = l.range_step * step;
+      r->items = std::move(out);
+      return Value::list(std::move(r));
+    }
   }
-  throw_render_error("'" + std::string(type_name(obj)) + "' object is not subscriptable");
+  throw_render_error("TypeError: '" + type_name(obj) + "' object is not subscriptable");
 }
 
 std::optional<Value> index_sequence(const Value& obj, std::int64_t index) {
   if (obj.is_list()) {
     const auto& l = *obj.as_list();
-    if (l.kind == SeqKind::generator || l.kind == SeqKind::dict_keys || l.kind == SeqKind::dict_values ||
-        l.kind == SeqKind::dict_items)
-      return std::nullopt;
-    std::int64_t n = static_cast<std::int64_t>(l.items.size());
+    if (l.kind != SeqKind::list && l.kind != SeqKind::tuple && l.kind != SeqKind::range) return std::nullopt;
+    auto n = static_cast<std::int64_t>(l.items.size());
     if (index < 0) index += n;
     if (index < 0 || index >= n) return std::nullopt;
     return l.items[static_cast<std::size_t>(index)];
   }
   if (obj.is_string()) {
     const std::string& s = obj.as_string();
-    bool ascii = true;
-    for (unsigned char c : s)
-      if (c >= 0x80) {
-        ascii = false;
-        break;
-      }
-    if (ascii) {
-      std::int64_t n = static_cast<std::int64_t>(s.size());
+    std::string ch;
+    if (is_ascii(s)) {
+      auto n = static_cast<std::int64_t>(s.size());
       if (index < 0) index += n;
       if (index < 0 || index >= n) return std::nullopt;
-      return Value::string(std::string(1, s[static_cast<std::size_t>(index)]));
+      ch = std::string(1, s[static_cast<std::size_t>(index)]);
+    } else {
+      auto chars = utf8_chars(s);
+      auto n = static_cast<std::int64_t>(chars.size());
+      if (index < 0) index += n;
+      if (index < 0 || index >= n) return std::nullopt;
+      ch = chars[static_cast<std::size_t>(index)];
     }
-    auto chars = utf8_chars(s);
-    std::int64_t n = static_cast<std::int64_t>(chars.size());
-    if (index < 0) index += n;
-    if (index < 0 || index >= n) return std::nullopt;
-    return Value::string(chars[static_cast<std::size_t>(index)]);
+    return obj.is_markup() ? Value::markup(std::move(ch)) : Value::string(std::move(ch));
   }
   return std::nullopt;
 }

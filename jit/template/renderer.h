@@ -3,15 +3,18 @@
 // line).
 //
 // Scoping follows Jinja2: `set` writes to the innermost frame (the template's
-// top level, a loop iteration, a macro call); `if` opens no frame; each loop
-// iteration starts from a fresh frame over the enclosing one; macros see the
-// frame they were defined in (their template's top level), not the caller's;
-// an included template sees the including frame (unless `without context`)
-// and exports nothing back.
+// top level, a loop iteration, a macro call, a with / filter / block-set
+// body, a for-else); `if` opens no frame; each loop iteration starts from a
+// fresh frame over the enclosing one; macros see the frame they were defined
+// in, not the caller's; an included template sees the including frame (or
+// only the globals, `without context`) and exports nothing back. Names a
+// frame assigns before referencing them are undefined in that frame until
+// assigned (Scope::undefined_init, from frames.cpp).
 //
 // Guards keep hostile templates from hanging or crashing the process: macro
-// and include nesting depth, total loop iterations, range size and output
-// size are bounded and exceeding a bound is a render error.
+// and include nesting depth, evaluation depth, total loop iterations, range
+// size and output size are bounded and exceeding a bound is a render error
+// ("unsupported: ..." where Jinja2 would go on).
 //
 // Thread safety: one Renderer per render call; not shared.
 #pragma once
@@ -30,6 +33,7 @@
 namespace kjit::jit::detail {
 
 inline constexpr int k_max_call_depth = 100;                  // macro calls + includes
+inline constexpr int k_max_eval_depth = 2000;                  // nested evaluations (all frames)
 inline constexpr std::uint64_t k_max_iterations = 10'000'000;  // all loops of one render
 inline constexpr std::int64_t k_max_range = 1'000'000;         // elements of one range()
 inline constexpr std::size_t k_max_output = 256u << 20;        // bytes of output
@@ -37,11 +41,11 @@ inline constexpr std::size_t k_max_output = 256u << 20;        // bytes of outpu
 struct Scope {
   std::shared_ptr<Scope> parent;
   std::vector<std::pair<std::string, Value>> vars;
-  // Set on a macro call's scope: names that resolve only in the parent (the
-  // macro's defining frame) and not beyond (MacroStmt::frame_assigned).
-  const std::vector<std::string>* frame_only = nullptr;
+  // The frame's names that are undefined until assigned (frames.cpp): a
+  // lookup that reaches this scope without finding them stops here.
+  const FrameAssigned* undefined_init = nullptr;
   // Set on an included template's top scope: lookups from the include see the
-  // including context as a whole, so frame_only no longer applies beyond it.
+  // including context as a whole, so undefined_init no longer applies beyond.
   bool include_boundary = false;
 
   const Value* find_local(std::string_view name) const {
@@ -50,13 +54,13 @@ struct Scope {
     return nullptr;
   }
   const Value* find(std::string_view name) const {
-    bool honor_frame_only = true;
+    bool honor = true;
     for (const Scope* s = this; s; s = s->parent.get()) {
       if (const Value* v = s->find_local(name)) return v;
-      if (honor_frame_only && s->frame_only && s->parent)
-        for (const auto& n : *s->frame_only)
-          if (n == name) return s->parent->find_local(name);
-      if (s->include_boundary) honor_frame_only = false;
+      if (honor && s->undefined_init)
+        for (const auto& n : *s->undefined_init)
+          if (n == name) return nullptr;
+      if (s->include_boundary) honor = false;
     }
     return nullptr;
   }
@@ -101,6 +105,7 @@ struct CallArgs {
 class Renderer {
  public:
   explicit Renderer(IncludeLoader& loader) : m_loader(loader) {}
+  ~Renderer();
 
   // Renders `unit` with `context` as the outermost scope.
   void render(const Unit& unit, std::shared_ptr<Scope> context);
@@ -117,6 +122,13 @@ class Renderer {
   // Jinja's environment.getattr / getitem (undefined results carry `offset`).
   Value get_attr(const Value& obj, const std::string& attr, std::uint32_t offset = 0xffffffffu);
   Value get_item(const Value& obj, const Value& key, std::uint32_t offset = 0xffffffffu);
+  // Calls a callable value (macros, globals, bound methods).
+  Value call_value(const Value& callee, CallArgs& args, std::uint32_t offset);
+  // Records a container mutated in place; its items are released when the
+  // render ends, which breaks any reference cycle a template built.
+  void note_mutation(const Value& container);
+  // The unit whose code is running (for undefined values' locations).
+  const Unit* current_unit() const { return m_current; }
 
  private:
   struct Sink {
@@ -130,30 +142,57 @@ class Renderer {
     const Unit* unit;
     Sink* sink;
   };
+  struct EvalGuard {
+    Renderer& r;
+    explicit EvalGuard(Renderer& renderer);
+    ~EvalGuard() { --r.m_eval_depth; }
+  };
 
+  // ---- statements (renderer.cpp)
   void render_unit(const Unit& unit, std::shared_ptr<Scope> parent, Sink& sink);
   void exec(const StmtList& body, Frame& f);
   void exec_stmt(const Stmt& s, Frame& f);
+  void exec_output(const OutputStmt& o, Frame& f);
   void exec_for(const ForStmt& s, Frame& f);
+  // Runs the body of `s` over `iterable` (also loop(...) of recursive loops).
+  void run_loop(const ForStmt& s, const Value& iterable, Frame& f, int depth);
   void exec_include(const IncludeStmt& s, Frame& f);
+  void exec_filter_block(const FilterBlockStmt& s, Frame& f);
+  void exec_set_block(const SetBlockStmt& s, Frame& f);
+  void exec_with(const WithStmt& s, Frame& f);
+  void exec_call_block(const CallBlockStmt& s, Frame& f);
   void assign(const Target& t, Value v, Frame& f);
+  // The values `t` was assigned in `scope`, rebuilt as (nested) tuples.
+  static Value repack(const Target& t, const Scope& scope);
   void emit(Sink& sink, std::string_view text, int file_id, int line, bool advance_lines);
+  std::shared_ptr<Scope> child_scope(const Frame& f, const FrameAssigned& undefined_init);
 
+  // ---- expressions (eval.cpp)
   Value eval(const Expr& e, Frame& f);
   Value eval_inner(const Expr& e, Frame& f);
   Value eval_name(const NameExpr& e, Frame& f);
-  Value eval_call(const CallExpr& e, Frame& f);
   Value eval_compare(const CompareExpr& e, Frame& f);
-  void eval_args(const std::vector<ExprPtr>& args, const std::vector<Keyword>& kwargs, Frame& f, CallArgs& out);
-  Value call_value(const Value& callee, CallArgs& args, std::uint32_t offset);
+  Value eval_filter(const FilterExpr& e, Frame& f);
+  void eval_args(const ArgList& args, Frame& f, CallArgs& out);
+
+  // ---- calls (calls.cpp)
+  Value eval_call(const CallExpr& e, Frame& f);
+  Value call_builtin(const CallableObj& c, CallArgs& args);
   Value call_macro(const CallableObj& macro, CallArgs& args, std::uint32_t offset);
-  std::optional<Value> call_method(const Value& obj, const std::string& name, CallArgs& args);
+  Value call_loop(const LoopObj& loop, CallArgs& args);
+  Value call_object(const ObjectObj& obj, const std::string& method, CallArgs& args);
+  Value bound_method(const Value& obj, const std::string& name);
 
   IncludeLoader& m_loader;
   Sink m_main;
   const Unit* m_current = nullptr;
   int m_depth = 0;
+  int m_eval_depth = 0;
   std::uint64_t m_iterations = 0;
+  std::vector<Value> m_block_input;  // captured bodies of filter blocks / block sets
+  std::vector<std::weak_ptr<ListObj>> m_mutated_lists;
+  std::vector<std::weak_ptr<DictObj>> m_mutated_dicts;
+  std::vector<std::weak_ptr<LoopObj>> m_mutated_loops;
 };
 
 }  // namespace kjit::jit::detail

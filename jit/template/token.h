@@ -22,7 +22,7 @@ enum class Tok : std::uint8_t {
   string,  // text = the literal including quotes
   add, sub, mul, div, floordiv, mod, pow, tilde,
   eq, ne, lt, gt, le, ge, assign,
-  dot, comma, colon, pipe,
+  dot, comma, colon, pipe, semicolon,
   lparen, rparen, lbracket, rbracket, lbrace, rbrace,
   eof,
 };

@@ -4,6 +4,8 @@
 // Thread safety: each op is reentrant; it uses call.threads workers.
 #pragma once
 
+#include <optional>
+
 #include "runtime/reference/call.h"
 
 namespace kjit::runtime::reference::detail {
@@ -23,5 +25,15 @@ Result<TensorMap> run_mla_paged(const Call& call);
 Result<TensorMap> run_moe(const Call& call);
 // Why run_moe cannot serve `def` (moe_structure's message); empty when it can.
 std::string moe_why_not(const kjit::jit::Definition& def);
+// Gated Delta Net decode, multi-token (mtp) and prefill (gdn.cpp).
+Result<TensorMap> run_gdn(const Call& call);
+// Mamba2 selective state update (mamba.cpp).
+Result<TensorMap> run_mamba_ssu(const Call& call);
+// Sampling from probabilities: samples (each row's mode) and filtered_probs (sampling.cpp).
+Result<TensorMap> run_sampling(const Call& call);
+// Rotary embedding with a cos/sin cache, NeoX or GPT-J style (rope.cpp).
+Result<TensorMap> run_rope(const Call& call);
+// rope: true for NeoX halves, false for GPT-J pairs, empty when the reference does not say.
+std::optional<bool> rope_is_neox(const kjit::jit::Definition& def);
 
 }  // namespace kjit::runtime::reference::detail

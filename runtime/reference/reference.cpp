@@ -26,9 +26,27 @@ struct OpEntry {
   std::vector<std::string_view> optional_outputs;
   bool any_single_output = false;                   // gemm: one output of any name
   Result<TensorMap> (*run)(const Call&) = nullptr;
-  bool reads_raw = false;                           // accepts RawView inputs
-  std::string (*why_not)(const kjit::jit::Definition&) = nullptr;  // structure check beyond the names
+  // Why the op cannot serve `def` beyond its inputs and outputs (empty: it can); may be null.
+  std::string (*why_not)(const kjit::jit::Definition&) = nullptr;
+  bool reads_raw = false;                           // accepts RawView inputs (moe)
 };
+
+std::string rope_why_not(const kjit::jit::Definition& def) {
+  return detail::rope_is_neox(def) ? std::string()
+                                   : "its reference neither assigns is_neox nor names the NeoX style (rotary style unknown)";
+}
+
+const std::vector<OpEntry>& op_table();
+
+// "rmsnorm, gemm, ..." from the table, for messages.
+std::string known_op_types() {
+  std::string out;
+  for (const OpEntry& e : op_table()) {
+    if (!out.empty()) out += ", ";
+    out += e.op_type;
+  }
+  return out;
+}
 
 const std::vector<OpEntry>& op_table() {
   static const std::vector<OpEntry> table = {
@@ -62,6 +80,22 @@ const std::vector<OpEntry>& op_table() {
        {"lse"},
        false,
        detail::run_mla_paged},
+      {"gdn",
+       {"q", "k", "v", "A_log", "a", "dt_bias", "b", "scale"},
+       {"state", "initial_state", "initial_state_indices", "intermediate_states_buffer", "cu_seqlens"},
+       {"output"},
+       {"new_state", "final_state"},
+       false,
+       detail::run_gdn},
+      {"mamba_ssu",
+       {"state", "x", "dt", "A", "B", "C", "D", "dt_bias", "state_batch_indices"},
+       {},
+       {"output", "new_state"},
+       {},
+       false,
+       detail::run_mamba_ssu},
+      {"sampling", {"probs"}, {"top_k", "top_p"}, {"samples"}, {}, false, detail::run_sampling},
+      {"rope", {"q", "k", "cos_sin_cache", "positions"}, {}, {"q_out", "k_out"}, {}, false, detail::run_rope, rope_why_not},
       // moe: every input form of moe_structure.h; the structure check there
       // refuses inconsistent combinations with a specific message.
       {"moe",
@@ -73,8 +107,8 @@ const std::vector<OpEntry>& op_table() {
        {},
        false,
        detail::run_moe,
-       true,
-       detail::moe_why_not},
+       detail::moe_why_not,
+       true},
   };
   return table;
 }
@@ -105,7 +139,7 @@ std::string mismatch(const OpEntry& entry, const kjit::jit::Definition& def) {
       return str_cat("output '", spec.name, "' is not one the ", entry.op_type, " reference produces");
     }
   }
-  if (entry.why_not != nullptr) return entry.why_not(def);
+  if (entry.why_not) return entry.why_not(def);
   return {};
 }
 
@@ -133,7 +167,8 @@ Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map
   const OpEntry* entry = find_entry(def.op_type);
   if (!entry) {
     return fail(ErrorCode::invalid_argument,
-                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name, "'); references exist for rmsnorm, gemm, gqa_paged, gqa_ragged, mla_paged, mla_ragged, moe"));
+                str_cat("no C++ reference for op_type '", def.op_type, "' (definition '", def.name,
+                        "'); references exist for ", known_op_types()));
   }
   if (std::string why = mismatch(*entry, def); !why.empty()) {
     return fail(ErrorCode::invalid_argument,

@@ -1,6 +1,7 @@
 // C++ CPU reference math for the flashinfer-trace op types kjit checks
 // kernels against: rmsnorm (incl. fused add), gemm, gqa_paged, gqa_ragged,
-// mla_paged, mla_ragged, moe. Each op reproduces the semantics of the
+// mla_paged, mla_ragged, sampling (as distributions, sampling.h), rope, gdn (decode, mtp,
+// prefill), mamba_ssu, moe. Each op reproduces the semantics of the
 // definitions' PyTorch `reference` code, computed in float64.
 //
 // Values travel as float64 in `RefTensor`s decoupled from the runtime's
@@ -60,7 +61,9 @@ struct Options {
 // prefill, kv_last_page_len -> partial last pages).
 // REQUIRES: `axes` binds every axis of `def` (const and var); `inputs` holds
 // every non-optional input in double, shaped as declared.
-// Returns every declared output in double, BEFORE the cast to its dtype.
+// Returns every declared output in double, BEFORE the cast to its dtype,
+// and, under its input name, every input the definition's reference updates
+// in place (gdn mtp: intermediate_states_buffer), as it is afterwards.
 // Errors: invalid_argument "no C++ reference for op_type 'X'" for an
 // unsupported op; invalid_argument naming the tensor for a missing input, a
 // shape mismatch or a malformed index structure (indptr, indices).

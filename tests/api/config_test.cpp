@@ -33,6 +33,22 @@ TEST(ConfigTest, EnvOverridesDefault) {
   ::unsetenv("KJIT_CACHE_MAX_SIZE");
 }
 
+// KJIT_BUILTIN_DEFINITIONS=0: only the configured folders (the dataset's own
+// same-named files from Python or C); anything but a boolean is reported.
+TEST(ConfigTest, BuiltinDefinitionsCanBeLeftOffTheSearchPath) {
+  ::setenv("KJIT_BUILTIN_DEFINITIONS", "0", 1);
+  EXPECT_TRUE(Config::from_env().builtin_definitions_dir.empty());
+  EXPECT_TRUE(Config::check_env().empty());
+  ::setenv("KJIT_BUILTIN_DEFINITIONS", "1", 1);
+  EXPECT_FALSE(Config::from_env().builtin_definitions_dir.empty());
+  ::setenv("KJIT_BUILTIN_DEFINITIONS", "maybe", 1);
+  EXPECT_FALSE(Config::from_env().builtin_definitions_dir.empty());  // malformed: the default stays
+  auto problems = Config::check_env();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("KJIT_BUILTIN_DEFINITIONS='maybe' is not a boolean"), std::string::npos) << problems[0];
+  ::unsetenv("KJIT_BUILTIN_DEFINITIONS");
+}
+
 TEST(ConfigTest, SearchPathSkipsAMissingBuiltinFolderButKeepsConfiguredOnes) {
   Config c;
   c.builtin_definitions_dir = "/nonexistent/kjit-builtin";

@@ -74,8 +74,11 @@ TEST_F(CacheCliTest, ExportImportAndCorruptBundle) {
   auto bundle = m_dir / "b.kjitbundle";
   ASSERT_EQ(kjit("cache export '" + bundle.string() + "' --json", out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["exported"], 2);
-  ASSERT_EQ(kjit("cache import '" + bundle.string() + "' --json", out, m_dir / "other"), 0) << out;
-  EXPECT_EQ(nlohmann::json::parse(out)["imported"], 2);
+  // These made-up entries carry no key inputs: the CLI's importer (which binds
+  // content to keys, jit::verify_entry) refuses them, naming the first. A
+  // round trip of real entries: tests/cli/trust_bundle_test.cpp.
+  ASSERT_EQ(kjit("cache import '" + bundle.string() + "' --json", out, m_dir / "other"), 1) << out;
+  EXPECT_NE(out.find("carries no key inputs"), std::string::npos) << out;
   flip_byte(bundle, fs::file_size(bundle) / 2);
   EXPECT_EQ(kjit("cache import '" + bundle.string() + "'", out, m_dir / "third"), 1);
   EXPECT_NE(out.find("nothing was imported"), std::string::npos) << out;

@@ -119,7 +119,9 @@ TEST(WorkflowsWarmupTest, FailingItemExitsOneAndIsListed) {
 
 // Every one of kjit's own definitions compiles, with no spills, for the default arch and for
 // sm_80 (the mma.sync / register-pipeline fallbacks): a change to a shared include that breaks
-// one op type's template (say a helper defined twice) fails here, without a GPU.
+// one op type's template (say a helper defined twice) fails here, without a GPU. The exception:
+// gdn/prefill requires sm >= 90 (its shared memory exceeds sm_80's), so warmup skips kjit's gdn
+// prefill definitions on sm_80.
 TEST(WorkflowsWarmupTest, EveryOwnDefinitionCompilesWithoutSpills) {
   TempDir dir;
   CliRun list = run_kjit("list --json", "2>/dev/null");
@@ -131,12 +133,18 @@ TEST(WorkflowsWarmupTest, EveryOwnDefinitionCompilesWithoutSpills) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   json doc = json::parse(r.out);
   EXPECT_EQ(doc["totals"]["failed"], 0) << r.out;
-  EXPECT_EQ(doc["totals"]["skipped"], 0) << r.out;
   ASSERT_EQ(doc["items"].size(), 2 * own) << r.out;
+  int sm90_only = 0;
   for (const auto& it : doc["items"]) {
+    if (it["name"].get<std::string>().starts_with("gdn_prefill_") && it["arch"] == "sm_80") {
+      EXPECT_EQ(it["status"], "skipped") << it.dump();
+      ++sm90_only;
+      continue;
+    }
     EXPECT_EQ(it["status"], "compiled") << it.dump();
     EXPECT_EQ(it["spill_bytes"], 0) << it.dump();
   }
+  EXPECT_EQ(doc["totals"]["skipped"], sm90_only) << r.out;
 }
 
 // The tensor-core prefill templates take the shapes issue #7 asked for beyond the dataset:

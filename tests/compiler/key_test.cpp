@@ -158,5 +158,24 @@ TEST(KeyTest, InputsForRequestNormalizeLikeCompile) {
   EXPECT_EQ(key_inputs_for(compiler, bad, "{}").error().code, ErrorCode::invalid_argument);
 }
 
+// Stored key inputs (issue #19.2): with the entry's source and plan they give
+// back the same key, so an importer can recompute it.
+TEST(KeyTest, StoredKeyInputsRecomputeTheKey) {
+  const KeyInputs in = base_inputs();
+  const std::string stored = key_inputs_to_json(in);
+  EXPECT_EQ(stored.find(in.source), std::string::npos) << "the source is stored with the entry, not here";
+  auto back = key_inputs_from_json(stored, in.source, in.plan);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(build_key(*back).hex, build_key(in).hex);
+  auto other = key_inputs_from_json(stored, in.source + " ", in.plan);
+  ASSERT_TRUE(other);
+  EXPECT_NE(build_key(*other).hex, build_key(in).hex);
+  for (const char* bad : {"", "[]", "{\"schema\": 2}", "{\"schema\": \"2\", \"nvrtc\": 1}"}) {
+    auto r = key_inputs_from_json(bad, in.source, in.plan);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::corruption);
+  }
+}
+
 }  // namespace
 }  // namespace kjit::jit

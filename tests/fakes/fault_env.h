@@ -54,7 +54,9 @@ class FaultEnv final : public Env {
     if (!file) return std::unexpected(file.error());
     return std::unique_ptr<WritableFile>(new File(this, std::move(*file)));
   }
-  Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path) override { return m_base->read_file(path); }
+  Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path, const ReadLimits& limits) override {
+    return m_base->read_file(path, limits);
+  }
   Result<void> rename_file(const std::filesystem::path& from, const std::filesystem::path& to) override {
     KJIT_TRY_VOID(hit(Op::rename, "rename " + to.string()));
     return m_base->rename_file(from, to);

@@ -6,9 +6,11 @@ The layers, lowest first (docs/design.md, "Layers"):
     jit/util                      error, Result, str_cat, hashes
     jit/definition, jit/template  definitions; the Jinja engine
     jit/codegen, jit/compiler     definition -> context/plan/artifact; NVRTC + key
+    jit/model                     Hugging Face config -> the definitions a model needs
     cache, runtime                content-addressed store; driver, launches, runner
     jit/api                       the Jit facade and the configuration table
     jit/capi, tools/cli           the C API; the kjit CLI
+    jit/python                    the Python package's C extension (a client of the C API only)
 
 ALLOWED below is the whole contract: a folder may include its own headers and
 those of the folders listed for it, nothing else. The script also reads the
@@ -34,10 +36,13 @@ ALLOWED = {
     "jit/compiler": {"jit/util"},
     "cache": {"jit/util"},
     "runtime": {"jit/util", "jit/definition", "jit/codegen"},
-    "jit/api": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime"},
-    "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/api", "runtime", "cache"},
+    "jit/model": {"jit/util", "jit/definition", "jit/codegen"},
+    "jit/api": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
+                "jit/model"},
+    "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/compiler", "jit/api", "runtime", "cache"},
+    "jit/python": {"jit/capi"},
     "tools/cli": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
-                  "jit/api"},
+                  "jit/model", "jit/api"},
 }
 # Sub-folders that belong to a layer's folder (same rules, same target).
 ALIASES = {"runtime/reference": "runtime"}

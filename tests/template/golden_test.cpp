@@ -40,9 +40,10 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenTest, MatchesJinja2) {
   fs::path dir = fs::path(KJIT_TEST_DATA) / "templates" / GetParam();
-  nlohmann::json context = nlohmann::json::parse(slurp(dir / "context.json"));
+  auto context = parse_context_json(slurp(dir / "context.json"), "context.json");
+  ASSERT_TRUE(context) << context.error().message;
   Environment env({dir});
-  auto r = env.render_file(dir / "template.j2", context);
+  auto r = env.render_file(dir / "template.j2", *context);
   if (fs::exists(dir / "expected.txt")) {
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->text, slurp(dir / "expected.txt"));

@@ -1,5 +1,5 @@
 // `kjit bench NAME... [--axes k=v,...] [--json] [--iters N] [--warmup N]
-//  [--arch A] [--seed N] [--kv-len N] [--q-len N] [--empty-first]`: median
+//  [--arch A] [--seed N] [--inputs-profile NAME] [--kv-len N] [--q-len N] [--empty-first] [--alias OUT=IN]`: median
 // kernel latency over N launches with a cold L2 (CUDA events), achieved GB/s and TFLOP/s from the perf model, and the
 // fraction of the device-to-device copy bandwidth measured in the same run.
 // `--json` prints one object per definition. Exit: 0, 3 unknown name or no
@@ -9,6 +9,7 @@
 #include "runtime/inputs.h"
 #include "runtime/runner.h"
 #include "tools/cli/jit_session.h"
+#include "tools/cli/alias_flag.h"
 #include "tools/cli/sequence_flags.h"
 
 namespace kjit::tools {
@@ -22,7 +23,9 @@ struct Args {
   int warmup = 5;
   std::string arch;
   std::uint64_t seed = 0;
+  std::string inputs_profile;
   SequenceFlags sequences;
+  AliasFlag alias;
 };
 
 RunFn setup(CLI::App& sub, const Globals& globals) {
@@ -34,7 +37,10 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("--warmup", a->warmup, "untimed launches first");
   sub.add_option("--arch", a->arch, "target arch (default: the device's)");
   sub.add_option("--seed", a->seed, "random input seed");
+  sub.add_option("--inputs-profile", a->inputs_profile,
+                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge)");
   a->sequences.add_to(sub);
+  a->alias.add_to(sub);
   return [&globals, a]() {
     runtime::BenchOptions options;
     if (!a->axes.empty()) {
@@ -45,7 +51,13 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     options.iters = a->iters;
     options.warmup = a->warmup;
     options.seed = a->seed;
+    options.inputs_profile = a->inputs_profile;
     options.sequences = a->sequences.options();
+    if (auto aliases = a->alias.aliases(); aliases) {
+      options.aliases = *aliases;
+    } else {
+      return report(aliases.error());
+    }
     int rc = 0;
     auto jit = open_jit(globals, &rc);
     if (!jit) return rc;

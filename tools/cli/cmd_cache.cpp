@@ -6,6 +6,14 @@
 // `ls --definition GLOB` filters by definition name; `ls --template FILE`
 // lists the entries built from FILE ("what does this edit invalidate").
 //
+// Bundles (issue #19.2): import refuses, whole, any bundle with an entry
+// whose content does not belong to its key (jit/api/entry_verify.h).
+// `export --sign-key FILE` signs with HMAC-SHA256; `import` with a key
+// (--sign-key FILE or KJIT_BUNDLE_KEY) requires a signature made with it;
+// `--require-signature` makes a missing key a usage error instead of an
+// unchecked import. `verify` checks every entry's blobs and its binding to
+// its key, and exits 1 when it found (and removed) anything.
+//
 // Thread safety: runs on the main thread only.
 #include <cstdio>
 #include <ctime>
@@ -15,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.h"
+#include "jit/api/entry_verify.h"
 #include "tools/cli/command.h"
 #include "tools/cli/jit_session.h"
 
@@ -26,8 +35,27 @@ using nlohmann::ordered_json;
 struct CacheArgs {
   bool json = false;
   std::string file;                       // export / import
+  std::string sign_key;                   // export / import: --sign-key FILE
+  bool require_signature = false;         // import
   cache::ListFilter filter;               // ls
 };
+
+// The signing settings: --sign-key, else KJIT_BUNDLE_KEY.
+Result<cache::BundleSigning> signing_for(const CacheArgs& a, const Config& config) {
+  cache::BundleSigning signing;
+  signing.require = a.require_signature;
+  std::filesystem::path file = a.sign_key.empty() ? config.bundle_key_file : std::filesystem::path(a.sign_key);
+  if (file.empty()) return signing;
+  auto bytes = cache::Env::posix()->read_file(file, {.max_bytes = 1 << 20});
+  if (!bytes)
+    return fail(ErrorCode::invalid_argument, "cannot read the bundle key file: " + bytes.error().message);
+  if (bytes->size() < 16)
+    return fail(ErrorCode::invalid_argument, "the bundle key file '" + file.string() + "' holds " +
+                                                 std::to_string(bytes->size()) +
+                                                 " bytes; use at least 16 random bytes (e.g. `openssl rand -hex 32 > FILE`)");
+  signing.key = std::move(*bytes);
+  return signing;
+}
 
 std::string human_bytes(std::uint64_t n) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -117,13 +145,19 @@ int run_verify(cache::Cache& c, const CacheArgs& a) {
   if (!r) return report(r.error());
   print({{"blobs_checked", r->blobs_checked}, {"bytes_checked", r->bytes_checked},
          {"corrupt", r->corrupt_blobs.size()}, {"corrupt_blobs", r->corrupt_blobs},
-         {"entries_removed", r->entries_removed}},
+         {"entries_checked", r->entries_checked}, {"unbound", r->unbound_entries.size()},
+         {"unbound_entries", r->unbound_entries}, {"entries_removed", r->entries_removed}},
         a.json);
-  return r->corrupt_blobs.empty() ? 0 : 1;  // corruption found (and quarantined) is worth a non-zero exit
+  if (!a.json)
+    for (const auto& u : r->unbound_entries) std::fprintf(stderr, "kjit: entry %s\n", u.c_str());
+  // Corruption found (and quarantined or removed) is worth a non-zero exit.
+  return r->corrupt_blobs.empty() && r->unbound_entries.empty() ? 0 : 1;
 }
 
-int run_bundle(cache::Cache& c, const CacheArgs& a, bool is_export) {
-  auto r = is_export ? c.export_bundle(a.file) : c.import_bundle(a.file);
+int run_bundle(cache::Cache& c, const CacheArgs& a, const Config& config, bool is_export) {
+  auto signing = signing_for(a, config);
+  if (!signing) return report(signing.error());
+  auto r = is_export ? c.export_bundle(a.file, *signing) : c.import_bundle(a.file, *signing);
   if (!r) return report(r.error());
   print({{is_export ? "exported" : "imported", r->entries}, {"skipped", r->skipped}, {"bytes", r->bytes},
          {"file", a.file}},
@@ -158,7 +192,15 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     act.app = sub.add_subcommand(act.name, act.help);
     act.app->add_flag("--json", args->json, "print JSON");
     std::string n = act.name;
-    if (n == "export" || n == "import") act.app->add_option("FILE", args->file, "bundle file")->required();
+    if (n == "export" || n == "import") {
+      act.app->add_option("FILE", args->file, "bundle file")->required();
+      act.app->add_option("--sign-key", args->sign_key,
+                          n == "export" ? "sign the bundle with the HMAC-SHA256 key in this file (env KJIT_BUNDLE_KEY)"
+                                        : "require a signature made with the key in this file (env KJIT_BUNDLE_KEY)");
+    }
+    if (n == "import")
+      act.app->add_flag("--require-signature", args->require_signature,
+                        "refuse to import without a key to check the signature with (--sign-key / KJIT_BUNDLE_KEY)");
     if (n == "ls") {
       act.app->add_option("--definition", args->filter.definition_glob, "definition name glob, e.g. 'rmsnorm_*'");
       act.app->add_option("--template", args->filter.template_file,
@@ -167,7 +209,8 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   }
   return [&globals, args, actions]() -> int {
     Config config = globals.config();
-    auto opened = cache::Cache::open({config.cache_dir, config.cache_max_size, nullptr});
+    auto opened = cache::Cache::open(
+        {config.cache_dir, config.cache_max_size, nullptr, config.cache_read_only, &jit::verify_entry});
     if (!opened) return report(opened.error());
     cache::Cache& c = **opened;
     for (const auto& act : *actions) {
@@ -177,8 +220,8 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       if (n == "ls") return run_ls(c, *args);
       if (n == "gc") return run_gc(c, *args);
       if (n == "verify") return run_verify(c, *args);
-      if (n == "export") return run_bundle(c, *args, true);
-      if (n == "import") return run_bundle(c, *args, false);
+      if (n == "export") return run_bundle(c, *args, config, true);
+      if (n == "import") return run_bundle(c, *args, config, false);
       if (n == "clear") return run_clear(c, *args);
     }
     return 2;

@@ -1,7 +1,9 @@
 // `kjit check NAME...|--all [--workloads DIR] [--axes k=v,...] [--trials N]
 //  [--trace FILE] [--arch A] [--json] [--max-workloads N] [--all-workloads]
-//  [--seed N] [--kv-len N] [--q-len N] [--empty-first]`: runs each definition's kernel on its workloads against the
-// C++ reference (flashinfer-bench's comparison rule), printing one line per
+//  [--seed N] [--kv-len N] [--q-len N] [--empty-first] [--alias OUT=IN] [--inputs-profile NAME]
+//  [--sampling-rows N] [--sampling-samples N] [--tvd-threshold X]`: runs each definition's kernel on its workloads against the
+// C++ reference (flashinfer-bench's comparison rule; sampling: its statistical
+// rule, runtime/sampling_check.h), printing one line per
 // workload as it finishes and a summary table; `--trace` writes
 // flashinfer-bench Trace JSONL, `--json` one object per definition.
 // `--all` checks every definition a template serves; others are listed as
@@ -11,7 +13,9 @@
 #include <cstdio>
 #include <fstream>
 
+#include "runtime/input_profiles.h"
 #include "runtime/runner.h"
+#include "tools/cli/alias_flag.h"
 #include "tools/cli/jit_session.h"
 #include "tools/cli/sequence_flags.h"
 
@@ -31,6 +35,11 @@ struct Args {
   bool all_workloads = false;
   std::uint64_t seed = 0;
   SequenceFlags sequences;
+  AliasFlag alias;
+  std::string inputs_profile;
+  int sampling_rows = 8;
+  std::int64_t sampling_samples = 500000;
+  double tvd_threshold = 0.2;
 };
 
 std::string fmt_error(double v) {
@@ -53,6 +62,10 @@ nlohmann::ordered_json definition_json(const runtime::DefinitionResult& r) {
                              {"required_matched_ratio", w.required_matched_ratio},
                              {"latency_ms", w.trace.latency_ms ? nlohmann::ordered_json(*w.trace.latency_ms) : nullptr},
                              {"reference_ms", w.reference_ms}};
+    // Op-specific figures (sampling: masks, TVDs, determinism), as in the trace's correctness.
+    if (!w.trace.correctness_extra.is_null() && w.trace.correctness_extra.contains("sampling"))
+      j["sampling"] = w.trace.correctness_extra["sampling"];
+    if (w.trace.status != runtime::EvalStatus::passed) j["log"] = w.trace.log;
     workloads.push_back(j);
   }
   return {{"name", r.name},
@@ -76,8 +89,17 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("--max-workloads", a->max_workloads,
                  "workloads per definition (smallest, largest and evenly spaced between)");
   sub.add_flag("--all-workloads", a->all_workloads, "every workload of each definition");
-  sub.add_option("--seed", a->seed, "random input seed");
+  sub.add_option("--seed", a->seed, "random input seed (sampling: also the kernels' Philox seed)");
+  sub.add_option("--inputs-profile", a->inputs_profile,
+                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge)");
+  sub.add_option("--sampling-rows", a->sampling_rows,
+                 "sampling: rows per workload whose distribution is tested (0 = all; every row is mask-checked)")
+      ->check(CLI::NonNegativeNumber);
+  sub.add_option("--sampling-samples", a->sampling_samples, "sampling: samples per tested row")->check(CLI::PositiveNumber);
+  sub.add_option("--tvd-threshold", a->tvd_threshold, "sampling: largest pooled total variation distance that passes")
+      ->check(CLI::Range(0.0, 1.0));
   a->sequences.add_to(sub);
+  a->alias.add_to(sub);
   return [&globals, a]() {
     if (a->names.empty() && !a->all) return report(Error{ErrorCode::invalid_argument, "check: give NAME... or --all", {}});
     runtime::CheckOptions options;
@@ -91,6 +113,15 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     options.max_workloads = a->all_workloads ? 0 : a->max_workloads;
     options.seed = a->seed;
     options.sequences = a->sequences.options();
+    if (auto aliases = a->alias.aliases(); aliases) {
+      options.aliases = *aliases;
+    } else {
+      return report(aliases.error());
+    }
+    options.inputs_profile = a->inputs_profile;
+    options.sampling.rows = a->sampling_rows;
+    options.sampling.rule.min_samples = a->sampling_samples;
+    options.sampling.rule.tvd_threshold = a->tvd_threshold;
 
     int rc = 0;
     auto jit = open_jit(globals, &rc);
@@ -121,6 +152,18 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       defs.push_back(d);
     }
     if (name_error != 0) return name_error;
+    if (!a->inputs_profile.empty()) {  // before opening a device: a typo is a usage error
+      for (const jit::Definition* d : defs) {
+        const std::vector<std::string> names = runtime::input_profiles(*d);
+        if (std::find(names.begin(), names.end(), a->inputs_profile) != names.end()) continue;
+        std::string known;
+        for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+        return report(Error{ErrorCode::invalid_argument,
+                            "check: no input profile '" + a->inputs_profile + "' for " + d->name + " (op_type " + d->op_type +
+                                (known.empty() ? std::string(" has none") : "; profiles: " + known) + ")",
+                            {}});
+      }
+    }
 
     auto runner = runtime::Runner::open();
     if (!runner) return report(runner.error());
@@ -154,6 +197,11 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       std::string lat = w.trace.latency_ms ? fmt_error(*w.trace.latency_ms) + " ms" : "";
       // A definition judged by a matched ratio (moe: 0.95) shows the ratio reached.
       if (w.required_matched_ratio < 1.0) lat = "matched " + fmt_error(w.matched_ratio) + (lat.empty() ? "" : " ") + lat;
+      if (w.trace.correctness_extra.is_object() && w.trace.correctness_extra.contains("sampling")) {
+        const auto& sm = w.trace.correctness_extra["sampling"];
+        lat += " tvd " + fmt_error(sm.value("tvd_pooled_max", 0.0)) + " (noise " + fmt_error(sm.value("noise_pooled_max", 0.0)) +
+               ", per-token " + fmt_error(sm.value("tvd_token_max", 0.0)) + ")";
+      }
       std::printf("  %-44s %-24s %-19s abs %-9s rel %-9s %s\n", d.name.c_str(), w.axes_text.c_str(),
                   std::string(runtime::to_string(w.trace.status)).c_str(), fmt_error(w.trace.max_absolute_error).c_str(),
                   fmt_error(w.trace.max_relative_error).c_str(), lat.c_str());

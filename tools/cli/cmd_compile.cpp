@@ -2,9 +2,12 @@
 // compile definitions into the cache (or find them there). With --json, one
 // object per line: {name, key, arch, status, compile_ms, registers,
 // spill_bytes, ...}. Exit: 0 all ok, 3 unknown name or no template, 4 a
-// compile or template error (the first failure's code wins).
+// compile or template error (the first failure's code wins). Cached kernels
+// are served by direct mode (direct_get.h); the full Jit is opened at the
+// first name direct mode cannot serve.
 #include <cstdio>
 
+#include "tools/cli/direct_get.h"
 #include "tools/cli/jit_session.h"
 
 namespace kjit::tools {
@@ -26,16 +29,27 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_flag("--force", a->force, "compile even when cached (also retries a remembered failure)");
   sub.add_option("-O,--option", a->options, "extra NVRTC option (repeatable), e.g. --option=-lineinfo or -O -lineinfo");
   return [&globals, a]() {
-    int rc = 0;
-    auto jit = open_jit(globals, &rc);
-    if (!jit) return rc;
+    std::unique_ptr<jit::Jit> jit;
     std::string arch = resolve_arch(globals, a->arch);
+    const Config config = globals.config();
     int worst = 0;
     for (const auto& name : a->names) {
       jit::GetOptions opts;
       opts.force = a->force;
       opts.options = a->options;
-      auto got = jit->get(name, arch, opts);
+      Result<jit::GetResult> got = fail(ErrorCode::internal, "no result");
+      std::shared_ptr<const jit::Artifact> direct;
+      if (!a->force && !jit) direct = try_direct_get(config, name, arch, a->options);
+      if (direct) {
+        got = jit::GetResult{direct, jit::GetStatus::hit};
+      } else {
+        if (!jit) {
+          int rc = 0;
+          jit = open_jit(globals, &rc);
+          if (!jit) return rc;
+        }
+        got = jit->get(name, arch, opts);
+      }
       if (!got) {
         if (a->json) {
           nlohmann::ordered_json j{{"name", name}, {"arch", arch}, {"status", "failed"},

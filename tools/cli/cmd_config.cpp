@@ -30,6 +30,8 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     j["templates"] = c.templates_dir.string();
     j["arch"] = c.arch;
     j["cache_max_size"] = c.cache_max_size;
+    j["cache_read_only"] = c.cache_read_only;
+    j["bundle_key_file"] = c.bundle_key_file.string();
     j["jobs"] = c.jobs;
     j["log"] = c.log;
     if (*json) {

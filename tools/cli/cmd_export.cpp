@@ -9,7 +9,13 @@
 // when there is one, else kjit's defaults (runtime/inputs.h). The file is
 // written atomically, read back and parsed, then one line is printed:
 //   WROTE DIR/NAME.json size=<bytes> sha256=<hex>
-// Exit: 0 ok, 3 unknown name / no template, 4 template error, 1 I/O.
+// Exit: 0 ok, 2 a name that is not a valid definition name (names.h), 3
+// unknown name / no template, 4 template error, 1 I/O.
+//
+// NAME becomes a file name: it is checked against the definition-name rule
+// before anything else, and the target is checked to lie directly in DIR,
+// so `../../escaped` can never write outside DIR. The workload lookup below
+// builds a path from the definition's op_type and name, both checked at load.
 //
 // Thread safety: single-threaded CLI command.
 #include <openssl/evp.h>
@@ -19,6 +25,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "jit/definition/names.h"
 #include "runtime/inputs.h"
 #include "runtime/workload.h"
 #include "tools/cli/atomic_write.h"
@@ -53,6 +60,7 @@ std::string sha256_hex(std::string_view bytes) {
 std::optional<runtime::Workload> first_workload(const jit::Definition& def, fs::path* root) {
   if (def.path.empty()) return std::nullopt;
   *root = def.path.parent_path().parent_path().parent_path();
+  if (!jit::is_valid_definition_name(def.op_type) || !jit::is_valid_definition_name(def.name)) return std::nullopt;
   fs::path file = *root / "workloads" / def.op_type / (def.name + ".jsonl");
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return std::nullopt;
@@ -86,6 +94,7 @@ Result<std::string> build_artifact(jit::Jit& jit, const std::string& name, const
 }
 
 int run(const Globals& globals, const Args& a) {
+  if (auto ok = jit::check_definition_name(a.name); !ok) return report(ok.error());
   int rc = 0;
   auto jit = open_jit(globals, &rc);
   if (!jit) return rc;
@@ -93,6 +102,9 @@ int run(const Globals& globals, const Args& a) {
   auto text = build_artifact(*jit, a.name, arch);
   if (!text) return report(text.error());
   fs::path target = fs::path(a.out_dir) / (a.name + ".json");
+  if (target.filename() != a.name + ".json" || target.filename().string().find('/') != std::string::npos)
+    return report(Error{ErrorCode::invalid_argument, "export: '" + jit::printable_name(a.name) +
+                                                         "' would not be written directly in " + a.out_dir, ""});
   if (auto w = write_file_atomic(target, *text); !w) return report(w.error());
   // Read back and parse: what we print is what is on disk.
   std::ifstream in(target, std::ios::binary);

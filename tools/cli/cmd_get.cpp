@@ -1,9 +1,11 @@
 // `kjit get NAME [--arch A] -o FILE.cubin [--plan FILE.json]`: write a
 // definition's compiled kernel (compiling on a miss) and its launch plan.
-// Files are written atomically (temp file + rename).
+// Files are written atomically (temp file + rename). A cached kernel is
+// served by direct mode (no definitions parsed, no render: direct_get.h).
 #include <cstdio>
 
 #include "tools/cli/atomic_write.h"
+#include "tools/cli/direct_get.h"
 #include "tools/cli/jit_session.h"
 
 namespace kjit::tools {
@@ -20,12 +22,20 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("-o,--output", a->out, "where to write the cubin")->required();
   sub.add_option("--plan", a->plan, "where to write the launch plan JSON");
   return [&globals, a]() {
-    int rc = 0;
-    auto jit = open_jit(globals, &rc);
-    if (!jit) return rc;
-    auto got = jit->get(a->name, resolve_arch(globals, a->arch));
-    if (!got) return report(got.error());
-    const auto& art = *got->artifact;
+    const std::string arch = resolve_arch(globals, a->arch);
+    std::shared_ptr<const jit::Artifact> artifact = try_direct_get(globals.config(), a->name, arch, {});
+    jit::GetStatus status = jit::GetStatus::hit;
+    std::unique_ptr<jit::Jit> jit;
+    if (!artifact) {
+      int rc = 0;
+      jit = open_jit(globals, &rc);
+      if (!jit) return rc;
+      auto got = jit->get(a->name, arch);
+      if (!got) return report(got.error());
+      artifact = got->artifact;
+      status = got->status;
+    }
+    const auto& art = *artifact;
     if (auto w = write_file_atomic(a->out, std::string_view(reinterpret_cast<const char*>(art.cubin.data()), art.cubin.size())); !w) return report(w.error());
     if (!a->plan.empty()) {
       nlohmann::ordered_json j = art.plan.to_json();
@@ -35,7 +45,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       std::string text = j.dump(2) + "\n";
       if (auto w = write_file_atomic(a->plan, text); !w) return report(w.error());
     }
-    std::fprintf(stderr, "kjit: %s %s (%s, %zu bytes) -> %s\n", art.name.c_str(), status_name(got->status),
+    std::fprintf(stderr, "kjit: %s %s (%s, %zu bytes) -> %s\n", art.name.c_str(), status_name(status),
                  art.key.c_str(), art.cubin.size(), a->out.c_str());
     return 0;
   };

@@ -5,6 +5,10 @@
 //     renders the template serving definition NAME through the Jit facade.
 // Exit codes: 0 ok, 2 usage or malformed context, 3 missing file, 4 template
 // error (syntax or evaluation), 1 otherwise.
+//
+// Includes of a --template FILE may read only FILE's own folder and the
+// --search-path folders (jit/template/environment.h): `{% include
+// "/etc/passwd" %}` or "../../x" is a template error naming the include.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jit/template/environment.h"
+#include "jit/util/json_limits.h"
 #include "tools/cli/command.h"
 #include "tools/cli/jit_session.h"
 
@@ -27,20 +32,6 @@ struct RenderOptions {
   std::string out_file;
 };
 
-Result<nlohmann::json> load_context(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::not_found, "context file not found: " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    nlohmann::json j = nlohmann::json::parse(ss.str());
-    if (!j.is_object())
-      return fail(ErrorCode::invalid_argument, path + ": the context must be a JSON object, got " + std::string(j.type_name()));
-    return j;
-  } catch (const nlohmann::json::parse_error& e) {
-    return fail(ErrorCode::invalid_argument, path + ": malformed JSON: " + e.what());
-  }
-}
 
 int run_render(const RenderOptions& o, const Globals& globals) {
   if (!o.name.empty()) {
@@ -66,7 +57,8 @@ int run_render(const RenderOptions& o, const Globals& globals) {
     std::fprintf(stderr, "kjit: render needs NAME, or --template FILE and --context JSONFILE\n");
     return 2;
   }
-  auto context = load_context(o.context_file);
+  // Keeps the file's key order (dicts iterate like Jinja2's), bounds nesting.
+  auto context = jit::load_context_file(o.context_file);
   if (!context) return report(context.error());
   std::vector<std::filesystem::path> search;
   for (const auto& d : o.search_path) search.emplace_back(d);

@@ -27,6 +27,7 @@ struct Globals {
   std::string cache_dir;                 // --cache-dir DIR
   int verbosity = 0;                     // -v, -vv
   bool no_builtin = false;               // --no-builtin-definitions
+  bool read_only = false;                // --read-only (KJIT_CACHE_READONLY)
 
   // The effective config: defaults < environment < these flags.
   Config config() const;

@@ -307,6 +307,13 @@ Result<std::string> generate_host_example(const HostExampleSpec& spec) {
       << (axis.kind == jit::AxisKind::const_ ? "const" : "var") << "\n";
     names.insert(axis.name);
   }
+  if (!plan.params.empty()) o << "\n  // Launch parameters (launch plan \"params\"): the plan's defaults; set your own (e.g. a seed).\n";
+  for (const auto& param : plan.params) {
+    auto e = KJIT_TRY(plan_expr_to_cpp(param.default_value, known));
+    o << "  const int64_t v_" << ident(param.name) << " = " << e << ";"
+      << (param.advance.empty() ? "" : "  // advance by " + param.advance + " per launch for fresh random numbers") << "\n";
+    names.insert(param.name);
+  }
   if (!plan.lets.empty()) o << "\n  // Lets (launch plan).\n";
   for (const auto& let : plan.lets) {
     auto e = KJIT_TRY(plan_expr_to_cpp(let.expr, known));

@@ -7,6 +7,7 @@
 
 #include "jit/codegen/context.h"
 #include "jit/codegen/template_registry.h"
+#include "jit/template/environment.h"
 
 namespace kjit::tools {
 
@@ -64,12 +65,16 @@ nlohmann::ordered_json cache_stats_json(const cache::Cache& cache, const cache::
 std::string served_by(const Config& config, const jit::Definition& def) {
   static std::once_flag once;
   static std::unique_ptr<jit::TemplateRegistry> registry;
+  static std::unique_ptr<jit::Environment> env;
+  static std::string arch;
   std::call_once(once, [&] {
     auto r = jit::TemplateRegistry::load(config.templates_dir);
     if (r) registry = std::make_unique<jit::TemplateRegistry>(std::move(*r));
+    env = std::make_unique<jit::Environment>(std::vector<std::filesystem::path>{config.templates_dir});
+    arch = jit::default_arch(config);
   });
   if (!registry) return {};
-  const jit::TemplateManifest* m = registry->match_structure(def);
+  const jit::TemplateManifest* m = registry->serving(def, arch, *env);
   return m ? m->id : std::string();
 }
 

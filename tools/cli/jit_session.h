@@ -38,9 +38,10 @@ const char* status_name(jit::GetStatus status);
 // size cap and the folder.
 nlohmann::ordered_json cache_stats_json(const cache::Cache& cache, const cache::Stats& stats);
 
-// The template serving `def` by structure ("" when none, or when the template
-// root cannot be loaded), for listings that need no compiler or cache. Loads
-// the template registry of `config` once per process.
+// The template serving `def` on the default arch, as `get` would pick it
+// ("" when none, or when the template root cannot be loaded), for listings
+// that need no compiler or cache. Loads the template registry of `config`
+// once per process.
 std::string served_by(const Config& config, const jit::Definition& def);
 
 }  // namespace kjit::tools

@@ -1,8 +1,27 @@
 // kjit CLI entry point: global options, then the registered subcommands.
-#include <algorithm>
-#include <cstdio>
-#include <iostream>
+//
+// Start-up is on every cached `kjit get` (issue #16): the CLI11 app is built
+// with only the subcommand named on the command line (all of them for
+// --help, or when none or an unknown one is named, so CLI11's messages stay
+// the same), and `--version` answers before any app is built. Malformed
+// KJIT_* variables stop the start with exit 2 (Config::check_env).
+//
+// Built twice (CMakeLists.txt): `kjit-full` with every command, and `kjit`
+// without the commands that need cpp-httplib or OpenSSL (KJIT_FULL_COMMANDS:
+// serve, export, cache), whose libraries would otherwise be loaded by every
+// process. `kjit` execs `kjit-full` from its own folder for those, for
+// --help and for anything it does not know, so users see one program.
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string_view>
+
+#include "jit/api/build_identity.h"
 #include "tools/cli/command.h"
 
 namespace kjit::tools {
@@ -20,6 +39,7 @@ Config Globals::config() const {
   if (!templates.empty()) c.templates_dir = templates;
   if (!cache_dir.empty()) c.cache_dir = cache_dir;
   if (no_builtin) c.builtin_definitions_dir.clear();
+  if (read_only) c.cache_read_only = true;
   if (verbosity == 1) c.log = "info";
   if (verbosity >= 2) c.log = "debug";
   return c;
@@ -42,8 +62,62 @@ int report(const Error& error) {
 
 }  // namespace kjit::tools
 
+namespace {
+
+// The subcommand named on the command line (the first word that is not a
+// global option or its value), or "" when there is none.
+std::string_view named_subcommand(int argc, char** argv) {
+  static constexpr const char* k_valued[] = {"--definitions", "--templates", "--cache-dir"};
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return {};
+    if (std::any_of(std::begin(k_valued), std::end(k_valued), [&](const char* o) { return a == o; })) {
+      ++i;  // its value
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    return a;
+  }
+  return {};
+}
+
+#ifdef KJIT_FULL_COMMANDS
+// Replaces this process with kjit-full from the folder of this executable.
+[[noreturn]] void exec_full(char** argv, std::string_view command) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto full = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "kjit-full";
+  ::execv(full.c_str(), argv);
+  std::fprintf(stderr,
+               "kjit: cannot run %s%s%.*s: %s; kjit-full must sit beside kjit (it has the commands " KJIT_FULL_COMMANDS
+               " and the full --help)\n",
+               full.c_str(), command.empty() ? "" : " for ", static_cast<int>(command.size()), command.data(),
+               std::strerror(errno));
+  std::exit(1);
+}
+#endif
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace kjit::tools;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::printf("kjit (build %s)\n", kjit::jit::kjit_build_short().c_str());
+      return 0;
+    }
+    if (argv[i][0] != '-') break;  // a subcommand's own --version is its business
+  }
+  if (auto problems = kjit::Config::check_env(); !problems.empty()) {
+    for (const auto& p : problems) std::fprintf(stderr, "kjit: %s\n", p.c_str());
+    return 2;
+  }
+  auto& registry = command_registry();
+  const std::string_view named = named_subcommand(argc, argv);
+  const bool known = std::any_of(registry.begin(), registry.end(), [&](const Command& c) { return c.name == named; });
+#ifdef KJIT_FULL_COMMANDS
+  if (!known) exec_full(argv, named);
+#endif
   CLI::App app{"kjit: JIT compilation service for CUDA kernels (NVRTC, SQLite cache, reference checks)"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -56,13 +130,16 @@ int main(int argc, char** argv) {
   app.add_flag("--no-builtin-definitions", globals.no_builtin,
                "search only the --definitions / KJIT_DEFINITIONS folders, not kjit's own definitions/ (e.g. to check "
                "a dataset's definitions whose names kjit's own shadow)");
+  app.add_flag("--read-only", globals.read_only,
+               "serve from the cache without writing to it; misses compile into memory (env KJIT_CACHE_READONLY)");
   app.add_flag("-v,--verbose", globals.verbosity, "more logging (-vv for debug)");
+  app.set_version_flag("--version", "kjit (build " + kjit::jit::kjit_build_short() + ")");
 
-  auto& registry = command_registry();
   std::stable_sort(registry.begin(), registry.end(),
                    [](const Command& a, const Command& b) { return a.order < b.order; });
   std::vector<std::pair<CLI::App*, RunFn>> runs;
   for (auto& cmd : registry) {
+    if (known && cmd.name != named) continue;
     CLI::App* sub = app.add_subcommand(cmd.name, cmd.help);
     runs.emplace_back(sub, cmd.setup(*sub, globals));
   }

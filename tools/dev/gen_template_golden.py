@@ -14,8 +14,9 @@ extra files} and renders it with Python Jinja2 3.1 configured exactly like kjit
   `<phrase>` (Jinja2 reports no columns and words its messages differently, so
   the line comes from Jinja2 and the column/phrase from the case table).
 
-Context keys are sorted (nlohmann::json orders object keys), so dict iteration
-order matches kjit. Usage: python3 tools/dev/gen_template_golden.py [--check]
+Contexts keep their key order (kjit loads context.json keeping document order,
+as Python's json does), so dict iteration order is tested too.
+Usage: python3 tools/dev/gen_template_golden.py [--check]
 (--check compares instead of writing; exit 1 on any difference).
 """
 import json
@@ -196,14 +197,41 @@ __global__ void {{ name }}_kernel({% for t in inputs %}const {{ t.ctype }}* {{ t
       "inputs": [{"name": "x", "shape": ["batch", 4096], "dtype": "float16", "ctype": "__half"},
                  {"name": "w", "shape": [4096], "dtype": "float16", "ctype": "__half"}]})
 
+# ---- dict order, literals, formatting (issue #16)
+case("dict_order_context", "{% for k in m %}{{ k }}{% endfor %} {{ m.keys()|list }} {{ m.values()|list }} {{ m.items()|list }} {{ m }} {{ m|dictsort }} {{ m|tojson }}\n",
+     {"m": {"b": 1, "a": 2, "c": {"z": 1, "y": 2}}})
+case("dict_order_literal", "{% set m = {'z': 1, 'a': 2} %}{{ m.update(b=3) }}{% for k, v in m.items() %}{{ k }}={{ v }};{% endfor %}{{ m|list }}\n")
+case("dict_views_live", "{% set d = {'a': 1} %}{% set k = d.keys() %}{{ d.update(b=2) }}{{ k }} {{ d.items() }} {{ d.values()|list }}\n")
+case("string_literal_escapes", "{{ '\\101\\x42\\u00e9\\U0001F600' }}|{{ '\\é' }}|{{ '\\q' }}|{{ '\\777' }}|{{ 'a\\\nb' }}\n")
+case("integer_literal_forms", "{{ 0x1f }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }} {{ 0_0 }} {{ 1_0.5 }} {{ 1.5.2 is defined }} {{ [1, [2, 3]].1.0 }}\n")
+case("format_python_percent", "{{ '%.2s|%5s|%-4d|%+.1f|%x|%o|%#X|%05d|%c|%r'|format('héllo', 'é', 7, 2.25, -255, -8, 255, -42, 65, 'é') }} {{ '%(a)s=%(b)03d'|format(a='k', b=5) }} {{ '%s%%' % 5 }}\n")
+case("range_slicing", "{{ range(10)[2:5] }} {{ range(10)[::-1] }} {{ range(0, 10, 3)[1:] }} {{ range(5).stop }}\n")
+case("int_float_filters_strings", "{% for s in v %}{{ s|int }},{{ s|float }};{% endfor %}\n", {"v": ["42", " 7 ", "3.9", "1_000", "0x1f", "1e3", "abc", "nan", "١٢"]})
+case("generators_single_use", "{% set g = [1, 2, 3]|map('string') %}{{ g|first }}{{ g|list }}{{ g|list }} {{ [1, [2]]|unique|first }}\n")
+case("undefined_in_containers", "{{ [missing] }} {{ {'a': missing} }} {{ [missing]|length }} {{ [missing]|first is defined }}\n")
+case("scoping_blocks", "{% set a %}{% set b = 1 %}{% endset %}{{ b is defined }}{% for i in [] %}{% else %}{% set c = 1 %}{% endfor %}{{ c is defined }}{% with d = 1 %}{% endwith %}{{ d is defined }}\n")
+case("include_loop_visibility", "{% for i in [1, 2] %}{% include 'l.j2' %}{% endfor %}|{% for i in [1] %}{{ loop.index }}{% include 'l.j2' %}{% endfor %}|{% include 'l.j2' without context %}\n",
+     {}, {"l.j2": "[{{ loop.index if loop is defined else 'none' }}]"})
+case("loop_changed_cycler_joiner", "{% for x in [1, 1, 2] %}{{ loop.changed(x) }}{% endfor %} {% set c = cycler('a', 'b') %}{{ c.next() }}{{ c.next() }}{{ c.next() }} {% set j = joiner('/') %}{% for x in 'ab' %}{{ j() }}{{ x }}{% endfor %}\n")
+case("macro_varargs_kwargs_caller", "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% if caller is defined %}{{ caller(a) }}{% endif %}{% endmacro %}{{ m(1, 2, k=3) }} {% call(x) m(5) %}<{{ x }}>{% endcall %}\n")
+case("markup_semantics", "{{ ('<a>'|e) + '<' }} {{ '<'|e|e }} {{ ['<'|e] }} {{ ('%s'|safe) % '<' }} {{ ('<'|e) ~ '<' }}\n")
+case("str_methods_unicode", "{{ 'ΣΑΣ ΟΔΟΣ'.lower() }} {{ 'straße'.upper() }} {{ 'ǆemo'|capitalize }} {{ 'a b  '.split(None, 1) }} {{ ' x '.rsplit(None, 1) }}\n")
+case("nonfinite_constant_output", "{{ 1e400 }} {{ [1e400] }} {{ 1 < 1e400 }}\n")
+case("err_nonfinite_constant_set", "{% set x = 1e400 %}{{ x }}\n", error=("template.j2", 12, "name 'inf' is not defined"))
+case("err_sum_string_start", "{{ ['a']|sum(start='') }}\n", error=("template.j2", 10, "sum() can't sum strings"))
+case("err_last_generator", "{{ [1]|map('string')|last }}\n", error=("template.j2", 22, "'generator' object is not reversible"))
+case("err_unique_unhashable", "{{ [[1], [1]]|unique|list }}\n", error=("template.j2", 22, "unhashable type: 'list'"))
+case("err_int_literal_leading_zero", "{{ 007 }}\n", error=("template.j2", 6, "expected end of print statement"))
+case("err_format_unsupported_char", "{{ '%y'|format(1) }}\n", error=("template.j2", 9, "unsupported format character 'y'"))
+
 # ---- errors (file, column, phrase)
 case("err_undefined_variable", "ok\n  {{ vec }}\n", error=("template.j2", 6, "undefined variable 'vec'"))
 case("err_undefined_attribute", "{{ d.missing }}\n", {"d": {"a": 1}}, error=("template.j2", 6, "'dict object' has no attribute 'missing'"))
 case("err_undefined_in_arith", "\n{{ 1 + nope }}\n", error=("template.j2", 8, "undefined variable 'nope'"))
 case("err_undefined_iterate", "{% for x in items %}{% endfor %}\n", error=("template.j2", 13, "undefined variable 'items'"))
 case("err_undefined_in_if", "{% if flag %}x{% endif %}\n", error=("template.j2", 7, "undefined variable 'flag'"))
-case("err_unknown_filter", "{{ 1 }}\n{{ x|frobnicate }}\n", {"x": 1}, error=("template.j2", 6, "no filter named 'frobnicate'"))
-case("err_unknown_test", "{{ x is frob }}\n", {"x": 1}, error=("template.j2", 9, "no test named 'frob'"))
+case("err_unknown_filter", "{{ 1 }}\n{{ x|frobnicate }}\n", {"x": 1}, error=("template.j2", 6, "No filter named 'frobnicate'"))
+case("err_unknown_test", "{{ x is frob }}\n", {"x": 1}, error=("template.j2", 9, "No test named 'frob'"))
 case("err_division_by_zero", "a\nb {{ 1 / 0 }}\n", error=("template.j2", 8, "division by zero"))
 case("err_floordiv_by_zero", "{{ 5 // z }}\n", {"z": 0}, error=("template.j2", 6, "integer division or modulo by zero"))
 case("err_type_add", "{{ 'a' + 1 }}\n", error=("template.j2", 8, "can only concatenate str"))
@@ -237,9 +265,9 @@ def make_env(folder):
     )
 
 
-def sorted_context(path):
+def load_context(path):
     with open(path, encoding="utf-8") as f:
-        return json.load(f, object_pairs_hook=lambda pairs: dict(sorted(pairs)))
+        return json.load(f)
 
 
 def jinja_error_line(exc, file_name):
@@ -261,7 +289,7 @@ def main():
         assert name not in names, name
         names.add(name)
         folder = os.path.join(ROOT, name)
-        outputs = {"template.j2": template, "context.json": json.dumps(context, indent=1, sort_keys=True) + "\n"}
+        outputs = {"template.j2": template, "context.json": json.dumps(context, indent=1, ensure_ascii=False) + "\n"}
         outputs.update(files)
         env = make_env(folder)
         if not check:
@@ -272,7 +300,7 @@ def main():
                 os.makedirs(os.path.dirname(p), exist_ok=True)
                 with open(p, "w", encoding="utf-8", newline="") as f:
                     f.write(text)
-        ctx = sorted_context(os.path.join(folder, "context.json"))
+        ctx = load_context(os.path.join(folder, "context.json"))
         try:
             result = env.get_template("template.j2").render(**ctx)
             failure = None

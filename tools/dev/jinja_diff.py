@@ -1,26 +1,30 @@
 #!/usr/bin/env python3
 """Renders a batch of templates with Python Jinja2 for kjit's differential test.
 
-Usage: jinja_diff.py BATCH.json RESULTS.json
-BATCH.json: {"dir": D, "context": {...}, "templates": [NAME, ...]} (names
-relative to D, which is also the include search path).
-RESULTS.json: [{"ok": true, "text": "..."} | {"ok": false, "error": "..."}, ...]
+Usage: jinja_diff.py BATCH.json RESULTS.jsonl
+BATCH.json: {"dir": D, "cases": [{"template": NAME, "context": JSONTEXT}, ...]}
+(names relative to D, which is also the include search path; each context is
+JSON text, loaded keeping key order).
+RESULTS.jsonl: one line per case, {"ok": true, "text": "..."} or
+{"ok": false, "error": "..."}.
+
 Jinja2 is configured like kjit: StrictUndefined, keep_trailing_newline=True,
-no autoescape. Context keys are sorted like nlohmann::json's objects. One
-process and one Environment render the whole batch.
+no autoescape. One process and one Environment render the whole batch; each
+render has a time limit (a Jinja2 hang is reported as an error "timeout").
 """
 import json
+import signal
 import sys
 
 import jinja2
 
 
-def sort_keys(value):
-    if isinstance(value, dict):
-        return {k: sort_keys(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [sort_keys(v) for v in value]
-    return value
+class Timeout(Exception):
+    pass
+
+
+def on_alarm(signum, frame):  # noqa: ARG001
+    raise Timeout()
 
 
 def main():
@@ -31,16 +35,28 @@ def main():
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
+        cache_size=0,
     )
-    context = sort_keys(batch["context"])
-    results = []
-    for name in batch["templates"]:
-        try:
-            results.append({"ok": True, "text": env.get_template(name).render(**context)})
-        except Exception as exc:  # noqa: BLE001 - the test compares success/failure
-            results.append({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
-    with open(sys.argv[2], "w", encoding="utf-8") as f:
-        json.dump(results, f)
+    signal.signal(signal.SIGALRM, on_alarm)
+    sys.setrecursionlimit(1000)
+    with open(sys.argv[2], "w", encoding="utf-8") as out:
+        for case in batch["cases"]:
+            signal.alarm(10)
+            try:
+                context = json.loads(case["context"])
+                text = env.get_template(case["template"]).render(**context)
+                # Text JSON cannot carry lone surrogates; kjit cannot produce them.
+                text.encode("utf-8")
+                result = {"ok": True, "text": text}
+            except Timeout:
+                result = {"ok": False, "error": "timeout", "timeout": True}
+            except BaseException as exc:  # noqa: BLE001 - the test compares success/failure
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+            finally:
+                signal.alarm(0)
+            out.write(json.dumps(result, ensure_ascii=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 // input's dtype, and valid index structures for attention built from a few
 // knobs (uniform random sequence lengths, one empty sequence when batch >= 3,
 // scattered page ids, partially filled last pages), sm_scale = 1/sqrt(q.k
-// dim). Also binds every var axis the structure implies.
+// dim); for gdn / mamba_ssu: cu_seqlens (one empty sequence when batch >= 3),
+// state pools of batch + 2 slots named by shuffled distinct indices (mamba:
+// entry 1 is the pad slot -1 when batch >= 3), unit-norm k rows (gdn) and
+// A = -exp(normal) (mamba). Also binds every var axis the structure implies.
 //
 // Thread safety: pure functions; the RNG is local to a call.
 #pragma once
@@ -172,6 +175,39 @@ inline Generated generate_inputs(const kjit::jit::Definition& def, const GenPara
       t.shape = {extent};
     }
   }
+  // Recurrent-state ops (gdn, mamba_ssu): sizes, pools with shuffled distinct
+  // slots, cu_seqlens with one empty sequence when there are >= 3.
+  const bool gdn = def.op_type == "gdn", mamba = def.op_type == "mamba_ssu";
+  if (gdn || mamba) {
+    const std::int64_t batch = params.batch;
+    if (detail::spec(def, "cu_seqlens")) {
+      std::vector<std::int64_t> cu{0};
+      for (std::int64_t b = 0; b < batch; ++b) {
+        std::int64_t len = std::uniform_int_distribution<std::int64_t>(1, std::max<std::int64_t>(1, params.max_q_len))(rng);
+        if (batch >= 3 && b == 1) len = 0;
+        cu.push_back(cu.back() + len);
+      }
+      g.axes["num_seqs"] = batch;
+      g.axes["len_cu_seqlens"] = batch + 1;
+      g.axes["total_seq_len"] = cu.back();
+      g.inputs["cu_seqlens"] = detail::indices(cu);
+    } else {
+      g.axes["batch_size"] = batch;
+      if (gdn && !g.axes.contains("seq_len")) g.axes["seq_len"] = std::max<std::int64_t>(2, params.max_q_len);
+    }
+    const char* pool_axis = gdn ? "pool_size" : "state_cache_size";
+    const char* index_name = gdn ? "initial_state_indices" : "state_batch_indices";
+    if (detail::spec(def, index_name)) {
+      const std::int64_t pool = batch + 2;  // slots nobody names keep their state
+      std::vector<std::int64_t> slots(static_cast<std::size_t>(pool));
+      for (std::int64_t i = 0; i < pool; ++i) slots[static_cast<std::size_t>(i)] = i;
+      std::shuffle(slots.begin(), slots.end(), rng);
+      slots.resize(static_cast<std::size_t>(batch));
+      if (mamba && batch >= 3) slots[1] = -1;  // PAD_SLOT_ID
+      g.axes[pool_axis] = pool;
+      g.inputs[index_name] = detail::indices(slots);
+    }
+  }
   // Float tensors and scalars, in declaration order so a seed fixes them.
   std::normal_distribution<double> normal(0.0, 1.0);
   std::int64_t qk_dim = 0;
@@ -183,7 +219,9 @@ inline Generated generate_inputs(const kjit::jit::Definition& def, const GenPara
   for (const auto& s : def.inputs) {
     if (g.inputs.contains(s.name)) continue;
     if (s.is_scalar()) {
-      double v = s.name == "sm_scale" && qk_dim > 0 ? 1.0 / std::sqrt(static_cast<double>(qk_dim)) : 1.0;
+      double v = (s.name == "sm_scale" || (gdn && s.name == "scale")) && qk_dim > 0
+                     ? 1.0 / std::sqrt(static_cast<double>(qk_dim))
+                     : 1.0;
       g.inputs[s.name] = RefTensor{{}, {round_to_dtype(v, s.dtype)}};
       continue;
     }
@@ -196,6 +234,20 @@ inline Generated generate_inputs(const kjit::jit::Definition& def, const GenPara
     }
     t.data.resize(static_cast<std::size_t>(count));
     for (auto& v : t.data) v = round_to_dtype(normal(rng), s.dtype);
+    if (gdn && s.name == "k" && !t.shape.empty()) {
+      // Unit-norm key rows (the models l2-normalize k): the delta rule then
+      // contracts instead of growing without bound over long sequences.
+      const std::size_t dim = static_cast<std::size_t>(t.shape.back());
+      for (std::size_t r = 0; dim > 0 && r < t.data.size() / dim; ++r) {
+        double norm = 0;
+        for (std::size_t c = 0; c < dim; ++c) norm += t.data[r * dim + c] * t.data[r * dim + c];
+        norm = std::sqrt(norm) + 1e-6;
+        for (std::size_t c = 0; c < dim; ++c) t.data[r * dim + c] = round_to_dtype(t.data[r * dim + c] / norm, s.dtype);
+      }
+    }
+    if (mamba && s.name == "A") {
+      for (auto& v : t.data) v = round_to_dtype(-std::exp(v), s.dtype);  // A = -exp(A_log): decay
+    }
     g.inputs[s.name] = std::move(t);
   }
   return g;

@@ -55,6 +55,18 @@ std::shared_ptr<Scope> context() {
   d->set(Value::string("b"), Value::list({Value::string("p"), Value::none()}));
   s->vars.emplace_back("d", Value::dict(std::move(d)));
   s->vars.emplace_back("n", Value::none());
+  s->vars.emplace_back("m", Value::markup("<b>"));
+  auto users = std::vector<Value>{};
+  for (int i = 0; i < 3; ++i) {
+    auto u = std::make_shared<DictObj>();
+    u->set(Value::string("name"), Value::string(i == 1 ? "héllo" : "ΑΣ"));
+    u->set(Value::string("age"), Value::integer(20 + i));
+    users.push_back(Value::dict(std::move(u)));
+  }
+  s->vars.emplace_back("users", Value::list(std::move(users)));
+  Value deep = Value::integer(0);
+  for (int i = 0; i < 300; ++i) deep = Value::list({deep});
+  s->vars.emplace_back("deep", deep);
   return s;
 }
 

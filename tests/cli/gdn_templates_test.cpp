@@ -1,0 +1,78 @@
+// CLI tests for the gdn and mamba_ssu templates (issue 22): every dataset definition of those op
+// types and kjit's own Qwen3-Next-shaped gdn definitions lint, are served by their templates
+// (gdn/decode, gdn/mtp, gdn/prefill, mamba_ssu/decode) and compile with NVRTC for sm_90a and
+// sm_80 without register spills, except the prefill on sm_80: its 217024 bytes of shared memory
+// exceed sm_80's 163 KiB, so gdn/prefill requires sm >= 90 and warmup skips it there. Runs
+// build/kjit with a private cache; skips without the dataset outside CI.
+#include <cstdlib>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/workflows_test_util.h"
+
+namespace kjit::tools {
+namespace {
+
+using namespace flows_test;
+using nlohmann::json;
+
+bool dataset_present() {
+  if (fs::is_directory(k_dataset + "/gdn") && fs::is_directory(k_dataset + "/mamba_ssu")) return true;
+  if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") ADD_FAILURE() << "dataset missing in CI: " << k_dataset;
+  return false;
+}
+
+TEST(GdnTemplatesTest, DefinitionsLintAndAreServed) {
+  if (!dataset_present()) GTEST_SKIP() << "public dataset not found at " << k_dataset;
+  const std::string own = std::string(KJIT_SOURCE_DIR) + "/definitions/gdn";
+  CliRun lint = run_kjit("lint '" + k_dataset + "/gdn' '" + k_dataset + "/mamba_ssu' '" + own + "' --json", "2>/dev/null");
+  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  CliRun list = run_kjit("--no-builtin-definitions --definitions '" + k_dataset + "' --definitions '" + own + "' list --json",
+                         "2>/dev/null");
+  ASSERT_EQ(list.exit_code, 0) << list.out;
+  std::set<std::string> served;
+  for (const auto& d : json::parse(list.out)) {
+    const std::string name = d["name"], op = d["op_type"];
+    if (op != "gdn" && op != "mamba_ssu") continue;
+    const std::string tmpl = d["template"].is_string() ? d["template"].get<std::string>() : "(none)";
+    const std::string stage = name.substr(0, name.find('_', name.find('_') + 1));  // gdn_decode, mamba_ssu, ...
+    const std::string want = op == "mamba_ssu" ? "mamba_ssu/decode" : "gdn/" + stage.substr(4);
+    EXPECT_EQ(tmpl, want) << name;
+    served.insert(name);
+  }
+  EXPECT_EQ(served.size(), 10u) << list.out;  // 6 + 1 dataset, 3 kjit's own
+}
+
+TEST(GdnTemplatesTest, EveryDefinitionCompilesForSm90aAndSm80WithoutSpillsPrefillSm90Only) {
+  if (!dataset_present()) GTEST_SKIP() << "public dataset not found at " << k_dataset;
+  TempDir dir;
+  const std::string cache = "--cache-dir '" + (dir.path / "cache").string() + "' ";
+  struct Case {
+    std::string args;
+    std::size_t definitions;
+  } cases[] = {
+      {"--no-builtin-definitions --definitions '" + k_dataset + "' warmup --filter 'gdn_*'", 6},
+      {"--no-builtin-definitions --definitions '" + k_dataset + "' warmup --filter 'mamba_ssu_*'", 1},
+      {"warmup --filter 'gdn_*'", 3},  // kjit's own (Qwen3-Next, 16 q/k heads, 32 value heads)
+  };
+  for (const auto& c : cases) {
+    CliRun r = run_kjit(cache + c.args + " --arch sm_90a,sm_80 -j 2 --json", "2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    json doc = json::parse(r.out);
+    ASSERT_EQ(doc["items"].size(), 2 * c.definitions) << r.out;
+    for (const auto& it : doc["items"]) {
+      const std::string name = it["name"], arch = it["arch"];
+      if (name.find("_prefill_") != std::string::npos && arch == "sm_80") {
+        EXPECT_EQ(it["status"], "skipped") << it.dump();  // not served below sm_90 (shared memory)
+        continue;
+      }
+      EXPECT_TRUE(it["status"] == "compiled" || it["status"] == "hit") << it.dump();
+      EXPECT_EQ(it["spill_bytes"], 0) << it.dump();
+      EXPECT_GT(it["registers"].get<int>(), 0) << it.dump();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kjit::tools
