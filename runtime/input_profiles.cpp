@@ -7,6 +7,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "runtime/input_profiles_moe.h"
+
 namespace kjit::runtime {
 namespace {
 
@@ -143,6 +145,7 @@ Result<void> apply_sampling(const jit::Definition& def, std::string_view profile
 }  // namespace
 
 std::vector<std::string> input_profiles(const jit::Definition& def) {
+  if (def.op_type == "moe") return moe_input_profiles(def);
   if (def.op_type != "sampling") return {};
   std::vector<std::string> names = sampling_cases();
   names.push_back("edge");
@@ -159,6 +162,7 @@ Result<void> apply_input_profile(const jit::Definition& def, std::string_view pr
                     (known.empty() ? std::string(" (it has none)") : " (profiles: " + known + ")"));
   }
   if (def.op_type == "sampling") return apply_sampling(def, profile, set, rng);
+  if (def.op_type == "moe") return apply_moe_input_profile(def, profile, set, rng);
   return {};
 }
 

@@ -18,6 +18,8 @@
 //               top_k = 1 and top_p = 0 (argmax: the first of the two)
 //   edge        row r takes case r mod 7 of the above (in this order)
 //
+// moe (routing edge cases: one_expert, half_empty, no_local): input_profiles_moe.h.
+//
 // Thread safety: functions only.
 #pragma once
 

@@ -91,7 +91,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_flag("--all-workloads", a->all_workloads, "every workload of each definition");
   sub.add_option("--seed", a->seed, "random input seed (sampling: also the kernels' Philox seed)");
   sub.add_option("--inputs-profile", a->inputs_profile,
-                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge)");
+                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge; moe: one_expert, half_empty, no_local)");
   sub.add_option("--sampling-rows", a->sampling_rows,
                  "sampling: rows per workload whose distribution is tested (0 = all; every row is mask-checked)")
       ->check(CLI::NonNegativeNumber);
