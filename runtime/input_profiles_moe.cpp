@@ -21,7 +21,7 @@ HostTensor* find_mut(InputSet& set, std::string_view name) {
 }
 
 Error missing(const jit::Definition& def, std::string_view profile, std::string_view what) {
-  return Error{ErrorCode::invalid_argument, def.name + ": input profile '" + std::string(profile) + "' needs " + std::string(what)};
+  return Error{ErrorCode::invalid_argument, def.name + ": input profile '" + std::string(profile) + "' needs " + std::string(what), {}};
 }
 
 // The expert every token picks in one_expert: a local one for DeepSeek.
