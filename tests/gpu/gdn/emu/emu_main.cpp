@@ -52,7 +52,7 @@ int fail(const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) return fail("usage: gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--empty-first] [--alias OUT=IN] [--seed N]");
+  if (argc < 3) return fail("usage: gdn_emu DEFINITION.json PLAN.json [--axes k=v,...] [--q-len N] [--empty-first] [--alias OUT=IN] [--seed N] [--inputs-profile NAME]");
   auto def = jit::load_definition_file(argv[1]);
   if (!def) return fail(def.error().full());
   std::ifstream plan_file(argv[2]);
@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
       aliases = *parsed;
     } else if (flag == "--seed") {
       opt.seed = std::stoull(value);
+    } else if (flag == "--inputs-profile") {
+      opt.profile = value;
     } else {
       return fail("unknown flag " + flag);
     }
@@ -87,9 +89,9 @@ int main(int argc, char** argv) {
 
   // "Device" buffers: inputs copied, outputs poisoned with 0xFF (NaN) unless aliased.
   std::map<std::string, Buffer> buffers;
-  std::map<std::string, float> scalars;
+  std::map<std::string, double> scalars;
   for (const auto& [name, host] : set->inputs) {
-    if (host.scalar) { scalars[name] = static_cast<float>(host.get(0)); continue; }
+    if (host.scalar) { scalars[name] = host.get(0); continue; }
     Buffer b = make_buffer(host.bytes.size(), 0);
     std::memcpy(b.data(), host.bytes.data(), host.bytes.size());
     buffers[name] = std::move(b);
@@ -113,6 +115,11 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : set->binding.values) bindings[k] = v;
   auto resolved = jit::resolve_plan(*plan, bindings, 132);
   if (!resolved) return fail(resolved.error().full());
+  // Workspace: zeroed where the plan says so, else 0xA5 garbage (an unwritten read shows).
+  for (std::size_t w = 0; w < resolved->workspace_bytes.size(); ++w) {
+    const auto& [name, bytes] = resolved->workspace_bytes[w];
+    buffers[name] = make_buffer(static_cast<std::size_t>(bytes), resolved->workspace_zero[w] ? 0 : 0xA5);
+  }
   for (const auto& launch : resolved->launches) {
     const auto& entries = emu::entry_table();
     auto entry = entries.find(launch.entry);
@@ -121,7 +128,10 @@ int main(int argc, char** argv) {
     for (const auto& name : launch.args) {
       emu::Arg a;
       if (buffers.contains(name) || alias_of.contains(name)) a.ptr = pointer(name);
-      else if (scalars.contains(name)) a.f32 = scalars.at(name);
+      else if (scalars.contains(name)) {  // float or int parameter (gen_entries.py picks the member)
+        a.f32 = static_cast<float>(scalars.at(name));
+        a.i64 = static_cast<long long>(scalars.at(name));
+      }
       else if (resolved->values.contains(name)) a.i64 = resolved->values.at(name);
       else if (set->find(name) == nullptr && def->find_input(name)) a.ptr = nullptr;  // absent optional input
       else return fail("plan argument '" + name + "' has no value");
