@@ -21,3 +21,23 @@ kjit_emu_test(mtp gdn_mtp_qk4_v8_d128_k_last --axes batch_size=3,seq_len=3,pool_
 kjit_emu_test(mamba_pad mamba_ssu_decode_h64_d64_s128_ng4 --axes batch_size=5,state_cache_size=9 --empty-first)
 kjit_emu_test(prefill_aliased gdn_prefill_qk4_v8_d128_k_last --axes num_seqs=3 --q-len 65 --empty-first
               --alias new_state=state)
+
+# CPU emulation of the fused-MoE kernels (templates/moe) on kjit's small moe test definitions
+# (tests/gpu/definitions/moe: hidden 256, intermediate 128): every template variant, the decode
+# (small) and prefill (wide) tile paths, and the routing edge-case input profiles. Label `emu`.
+function(kjit_moe_emu_test tag def)
+  add_test(NAME moe_emu_${tag} COMMAND ${CMAKE_SOURCE_DIR}/tests/gpu/gdn/emu/run_emu.sh ${def} ${ARGN}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(moe_emu_${tag} PROPERTIES LABELS "emu" TIMEOUT 1200 SKIP_RETURN_CODE 77
+      ENVIRONMENT "EMU_BUILD=${CMAKE_BINARY_DIR};EMU_DIR=${CMAKE_BINARY_DIR}/emu")
+endfunction()
+kjit_moe_emu_test(ds_s7 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=7)
+kjit_moe_emu_test(ds_wide moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=128)
+kjit_moe_emu_test(ds_no_local moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile no_local)
+kjit_moe_emu_test(fp8_block_renorm_s1 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1)
+kjit_moe_emu_test(fp8_tensor_llama4_one_expert moetest_fp8_tensor_llama4_topk1_e8 --axes seq_len=20 --inputs-profile one_expert)
+kjit_moe_emu_test(fp8_tensor_renorm_s7 moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=7)
+kjit_moe_emu_test(float_renorm_wide moetest_fp4_renorm_topk4_e8 --axes seq_len=64)
+kjit_moe_emu_test(float_llama4_s7 moetest_fp4_llama4_topk1_e8 --axes seq_len=7)
+kjit_moe_emu_test(float_routed_half_empty moetest_fp4_routed_topk4_e8 --axes seq_len=20 --inputs-profile half_empty)
+kjit_moe_emu_test(float_routed_topk1 moetest_fp4_routed_topk1_e8 --axes seq_len=7)
