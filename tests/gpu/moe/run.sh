@@ -8,28 +8,31 @@
 # Each step fits one device call of at most 9 minutes; raw output accumulates in /tmp/kjit-moe
 # (kept between calls on a warm machine; `compile` starts it afresh), and every call ends by
 # writing summary.txt / moe.json / moe.tgz over everything there so far. Split it as:
-#   call 1: tests/gpu/moe/run.sh compile check            (~8 min)
-#   call 2: tests/gpu/moe/run.sh check_big                (~8 min: the two 64 GB fp32-weight defs)
-#   call 3: tests/gpu/moe/run.sh check_ds bench           (~8 min)
+#   call 1: tests/gpu/moe/run.sh compile check1      (~1.5 min compile + ~5 min)
+#   call 2: tests/gpu/moe/run.sh check2 check_ds     (~5 + ~3 min)
+#   call 3: tests/gpu/moe/run.sh check_big           (~6 min: the two 60 GiB fp32-weight defs)
+#   call 4: tests/gpu/moe/run.sh bench               (~4 min)
 # (a step run on a fresh machine works alone too: check compiles what it needs).
 #   compile    NVRTC for the device's arch, every moe definition (registers / spills in
 #              compile.jsonl), and sm_80 (the fallback without fp8 tensor cores).
-#   check      12 definitions of at most ~17 GB of weights, synthesized inputs: seq_len 1, 7, 300;
-#              --inputs-profile one_expert (all tokens to one expert) and half_empty (experts with
-#              no tokens) at seq_len 300; no_local (DeepSeek: nothing local) at seq_len 7. Two
-#              concurrent groups (host / device memory: at most ~20 GB of weights at once).
-#   check_big  the two Llama-4 definitions with 128 x (16384 + 8192) x 5120 fp32 weights (64 GB):
-#              one at a time on the device, seq_len 1 / 7 / 300 and one_expert.
-#   check_ds   the dataset workloads of the DeepSeek EP definition (19, seq_len 1 .. 14107).
+#   check1     DeepSeek (EP 8 and all 384 local), the fp8 renorm and fp8 per-tensor definitions;
+#   check2     the fp4 (fp32-weight) renorm and routed definitions and kjit's own (definitions/moe);
+#              synthesized inputs at seq_len 1, 7, 300, --inputs-profile one_expert (all tokens
+#              to one expert) and half_empty (experts with no tokens) at seq_len 300, no_local
+#              (DeepSeek EP: no local pick, output zero) at seq_len 7. Two concurrent groups per
+#              step (at most ~17 GiB of weights each, host and device).
+#   check_big  the two Llama-4 definitions with 128 x (16384 + 8192) x 5120 fp32 weights (60 GiB):
+#              one at a time, seq_len 1 / 300 and one_expert at 300.
+#   check_ds   the 19 dataset workloads of the DeepSeek EP definition (seq_len 1 .. 14107).
 #   bench      decode (seq_len 1, 8) and prefill (4096) medians with the perf model's bytes /
-#              flops; copy bandwidth and torch._scaled_mm fp8 rate for the ratios (bench_ref.py).
-#   summary    tests/gpu/moe/summarize.py over everything (also run after every other step).
+#              flops and the copy bandwidth; torch._scaled_mm's fp8 rate for the ratio (bench_ref.py).
+# The summary (tests/gpu/moe/summarize.py) runs at the end of every call.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 final=${OUT:-moe-out}
 out=/tmp/kjit-moe
 mkdir -p "$final"
-steps=${*:-compile check check_big check_ds bench}
+steps=${*:-compile check1 check2 check_ds check_big bench}
 has() { [[ " $steps " == *" $1 "* ]]; }
 has compile && rm -rf "$out"
 mkdir -p "$out"
@@ -47,12 +50,18 @@ FP8T="trtllm_fp8_per_tensor_scale_moe_topk1_e128_h5120_i8192 trtllm_fp8_per_tens
 BIG="trtllm_fp4_block_scale_moe_topk1_e128_h5120_i8192 trtllm_fp4_block_scale_routed_moe_topk1_e128_h5120_i8192"
 OWN="moe_fp8_block_scale_ds_routing_topk8_ng8_kg4_e256_h7168_i2048 moe_fp8_block_scale_renorm_topk8_e128_h2048_i384"
 t0=$(date +%s)
+# Every command's timeout is cut to what is left of MOE_BUDGET_S (default 500 s) since this
+# call started, and commands past it are skipped (logged), so the summary and the archive
+# are always written before a 9-minute device call ends.
+budget=${MOE_BUDGET_S:-500}
 stamp() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
+# within T: prints min(T, seconds left), or nothing (status 1) when under 15 s are left.
+within() { local left=$(( budget - ($(date +%s) - t0) )); (( left >= 15 )) || return 1; echo $(( $1 < left ? $1 : left )); }
 
 # chk TAG TIMEOUT ARGS...: one kjit check; JSON lines to check_TAG.jsonl, arguments to checks.tsv.
 # KC picks the definition set (default: the dataset).
 chk() {
-  local tag=$1 t=$2; shift 2
+  local tag=$1 t; t=$(within "$2") || { echo "  check $1 skipped: budget spent"; return 0; }; shift 2
   printf '%s\t%s\n' "$tag" "$*" >> "$out/checks.tsv"
   timeout "$t" ${KC:-$K} check "$@" --json --trace "$out/trace_$tag.jsonl" > "$out/check_$tag.jsonl" 2>> "$out/check_$tag.err"
   local rc=$?
@@ -70,21 +79,26 @@ cases() {
 if has compile; then
   stamp compile
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$out/gpu.txt" 2>&1; cat "$out/gpu.txt"
-  timeout 400 $K compile $DS_EP $DS_ALL $RENORM $FP4 $ROUTED $FP8T $BIG --json > "$out/compile.jsonl" 2>> "$out/compile.err"
+  timeout "$(within 300 || echo 1)" $K compile $DS_EP $DS_ALL $RENORM $FP4 $ROUTED $FP8T $BIG --json > "$out/compile.jsonl" 2>> "$out/compile.err"
   echo "  compile rc=$?"
-  timeout 200 $O compile $OWN --json >> "$out/compile.jsonl" 2>> "$out/compile.err"; echo "  compile own rc=$?"
-  timeout 400 $K compile $DS_EP $RENORM $FP4 $FP8T --arch sm_80 --json > "$out/compile_sm80.jsonl" 2>> "$out/compile.err"
+  timeout "$(within 120 || echo 1)" $O compile $OWN --json >> "$out/compile.jsonl" 2>> "$out/compile.err"; echo "  compile own rc=$?"
+  timeout "$(within 200 || echo 1)" $K compile $DS_EP $RENORM $FP4 $FP8T --arch sm_80 --json > "$out/compile_sm80.jsonl" 2>> "$out/compile.err"
   echo "  compile sm_80 rc=$?"
   cut -c1-200 "$out/compile.jsonl"
 fi
 
-if has check; then
-  stamp "check (2 concurrent groups)"
+if has check1; then
+  stamp "check1 (2 concurrent groups)"
   ( cases ds_ep $DS_EP; chk ds_ep_no_local 300 $DS_EP --axes seq_len=7 --inputs-profile no_local
-    cases renorm $RENORM; cases fp8t $FP8T
-    KC=$O cases own $OWN ) &
-  ( cases ds_all $DS_ALL
-    cases fp4 $FP4; cases routed $ROUTED ) &
+    cases fp8t $FP8T ) &
+  ( cases ds_all $DS_ALL; cases renorm $RENORM ) &
+  wait
+fi
+
+if has check2; then
+  stamp "check2 (2 concurrent groups)"
+  ( cases fp4 $FP4; KC=$O cases own $OWN ) &
+  ( cases routed $ROUTED ) &
   wait
 fi
 
@@ -92,8 +106,8 @@ if has check_big; then
   stamp "check_big (serial)"
   for d in $BIG; do
     tag=big_${d#trtllm_fp4_block_scale_}; tag=${tag%%_e128_h5120_i8192}
-    for s in 1 7 300; do chk ${tag}_s$s 240 $d --axes seq_len=$s; done
-    chk ${tag}_one_expert 240 $d --axes seq_len=300 --inputs-profile one_expert
+    for s in 1 300; do chk ${tag}_s$s 200 $d --axes seq_len=$s; done
+    chk ${tag}_one_expert 200 $d --axes seq_len=300 --inputs-profile one_expert
   done
 fi
 
@@ -105,7 +119,7 @@ fi
 if has bench; then
   stamp "bench (serial)"
   bn() {
-    local tag=$1 t=$2 k=$3; shift 3
+    local tag=$1 t k=$3; t=$(within "$2") || { echo "  bench $1 skipped: budget spent"; return 0; }; shift 3
     printf '%s\t%s\n' "$tag" "$*" >> "$out/benches.tsv"
     timeout "$t" $k bench "$@" --json > "$out/bench_$tag.jsonl" 2>> "$out/bench_$tag.err"
     echo "  [$(( $(date +%s) - t0 ))s] bench $tag rc=$?"; cut -c1-260 "$out/bench_$tag.jsonl"
@@ -113,7 +127,7 @@ if has bench; then
   for s in 1 8; do bn decode_s$s 240 "$K" $DS_EP $DS_ALL $RENORM $FP8T --axes seq_len=$s --iters 50; done
   bn prefill_s4096 300 "$K" $DS_EP $RENORM --axes seq_len=4096 --iters 10
   bn own_decode_s1 120 "$O" $OWN --axes seq_len=1 --iters 50
-  timeout 120 python3 tests/gpu/moe/bench_ref.py --json "$out/bench_ref.json" > "$out/bench_ref.txt" 2>&1
+  timeout "$(within 120 || echo 1)" python3 tests/gpu/moe/bench_ref.py --json "$out/bench_ref.json" > "$out/bench_ref.txt" 2>&1
   echo "  bench_ref rc=$?"; cat "$out/bench_ref.txt"
 fi
 
