@@ -60,8 +60,10 @@ TEST(MoeInputProfilesTest, OneExpertIsInEveryTokensPicks) {
       std::set_intersection(common.begin(), common.end(), mine.begin(), mine.end(), std::inserter(both, both.end()));
       common = both;
     }
-    ASSERT_EQ(common.size(), 1u) << name;
-    if (std::string(name).find("_ds_") != std::string::npos) EXPECT_LT(*common.begin(), 8) << "not a local expert";
+    // (Another expert may be common by chance: DeepSeek's bias dominates its N(0, 1) logits.)
+    ASSERT_GE(common.size(), 1u) << name;
+    if (std::string(name).find("_ds_") != std::string::npos)
+      EXPECT_LT(*common.begin(), 8) << "no local expert common to every token";
   }
 }
 
