@@ -8,6 +8,8 @@
 # Usage: tools/gpu_sweep.sh [STEP...]   steps: info warmup check extremes bad gtests bench torch fidelity (default: all)
 #        and sampling (not in the default: sampling + rope checks, benches and baselines, tests/gpu/sampling/run.sh)
 #        and gdn (not in the default: gdn / mamba_ssu checks, benches and ratios, tests/gpu/gdn/run.sh, ~15-25 min)
+#        and moe (not in the default: fused MoE checks, benches and ratios, tests/gpu/moe/run.sh, ~25 min; for
+#        9-minute device calls run its steps directly, as its header says)
 #        plus, on request (each fits one 10-minute device call; results under $OUT/python):
 #          python       every served dataset definition through the Python package vs its torch reference
 #          python_api   torch.compile, CUDA graphs, the C/C++ examples, README GPU snippets, KJIT_LOGLEVEL=5
@@ -200,5 +202,7 @@ if has python_bench; then
 fi
 # gdn / mamba_ssu (issue 22): checks, benches and ratios of their own (tests/gpu/gdn/run.sh).
 if has gdn; then stamp gdn; OUT="$out/gdn" timeout ${GDN_T:-1500} tests/gpu/gdn/run.sh; echo "gdn rc=$?"; fi
+# fused MoE (issue 21): tests/gpu/moe/run.sh, every step in one go (its per-call budget lifted).
+if has moe; then stamp moe; OUT="$out/moe" MOE_BUDGET_S=${MOE_T:-1800} timeout ${MOE_T:-1800} tests/gpu/moe/run.sh; echo "moe rc=$?"; fi
 stamp done
 tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"
