@@ -85,7 +85,9 @@ def main():
     print("== checks")
     counts = {}
     per_def = {}
-    for tag, args in tsv(os.path.join(o, "checks.tsv")):
+    # A step run again appends its tags again: each tag once, with its last arguments.
+    checks = dict(tsv(os.path.join(o, "checks.tsv")))
+    for tag, args in checks.items():
         rows = jsonl(os.path.join(o, f"check_{tag}.jsonl"))
         if not rows:
             msg = last_line(os.path.join(o, f"check_{tag}.err"))
@@ -139,7 +141,7 @@ def main():
         fp8_rate = next((r["tflops"] for r in ref.get("scaled_mm", []) if r["name"] == "ds_gemm1_1024rows"), None)
 
     print("== benches")
-    for tag, args in tsv(os.path.join(o, "benches.tsv")):
+    for tag, args in dict(tsv(os.path.join(o, "benches.tsv"))).items():
         rows = jsonl(os.path.join(o, f"bench_{tag}.jsonl"))
         if not rows:
             print(f"  {tag:22s} NO RESULT  {last_line(os.path.join(o, f'bench_{tag}.err'))[:160]}")
