@@ -8,7 +8,7 @@
 # Each step fits one device call of at most 9 minutes; raw output accumulates in /tmp/kjit-moe
 # (kept between calls on a warm machine; `compile` starts it afresh), and every call ends by
 # writing summary.txt / moe.json / moe.tgz over everything there so far. Split it as:
-#   call 1: tests/gpu/moe/run.sh compile check1      (~1.5 min compile + ~5 min)
+#   call 1: tests/gpu/moe/run.sh compile check_small check1   (~1.5 + ~1 + ~5 min)
 #   call 2: tests/gpu/moe/run.sh check2              (~5 min)
 #   call 3: tests/gpu/moe/run.sh check_big           (~6 min: the two 60 GiB fp32-weight defs)
 #   call 4: tests/gpu/moe/run.sh check_ds bench      (~3 + ~4 min; performance is secondary)
@@ -17,6 +17,9 @@
 # (a step run on a fresh machine works alone too: check compiles what it needs).
 #   compile    NVRTC for the device's arch, every moe definition (registers / spills in
 #              compile.jsonl), and sm_80 (the fallback without fp8 tensor cores).
+#   check_small  kjit's small test definitions (tests/gpu/definitions/moe: hidden 256, every
+#              template variant) at seq_len 1 / 7 / 300 (small and wide tiles) and the profiles:
+#              seconds each, and they localize a failure of the big ones.
 #   check1     DeepSeek (EP 8 and all 384 local), the fp8 renorm and fp8 per-tensor definitions;
 #   check2     the fp4 (fp32-weight) renorm and routed definitions and kjit's own (definitions/moe);
 #              synthesized inputs at seq_len 1, 7, 300, --inputs-profile one_expert (all tokens
@@ -34,7 +37,7 @@ cd "$(dirname "$0")/../../.."
 final=${OUT:-moe-out}
 out=/tmp/kjit-moe
 mkdir -p "$final"
-steps=${*:-compile check1 check2 check_ds check_big bench}
+steps=${*:-compile check_small check1 check2 check_ds check_big bench}
 has() { [[ " $steps " == *" $1 "* ]]; }
 has compile && rm -rf "$out"
 mkdir -p "$out"
@@ -43,6 +46,10 @@ D=.device/shared/flashinfer-trace/definitions
 export KJIT_CACHE_DIR=/tmp/kjit-moe-cache KJIT_TEMPLATES=$PWD/templates PYTHONUNBUFFERED=1
 K="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $D"
 O="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $PWD/definitions/moe"  # kjit's own
+T="env -u KJIT_DEFINITIONS $B/kjit --no-builtin-definitions --definitions $PWD/tests/gpu/definitions/moe"  # small
+SMALL="moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 moetest_fp8_block_renorm_topk4_e8 moetest_fp8_tensor_llama4_topk1_e8
+  moetest_fp8_tensor_renorm_topk4_e8 moetest_fp4_renorm_topk4_e8 moetest_fp4_llama4_topk1_e8 moetest_fp4_routed_topk4_e8
+  moetest_fp4_routed_topk1_e8"
 DS_EP=moe_fp8_block_scale_ds_routing_topk8_ng8_kg4_e32_h7168_i2048
 DS_ALL=moe_fp8_block_scale_ds_routing_topk8_ng1_kg1_e384_h7168_i2048
 RENORM="moe_fp8_block_scale_renorm_topk8_e128_h2048_i768 moe_fp8_block_scale_renorm_topk8_e128_h4096_i1536"
@@ -89,9 +96,17 @@ if has compile; then
   timeout "$(within 300 || echo 1)" $K compile $DS_EP $DS_ALL $RENORM $FP4 $ROUTED $FP8T $BIG --json > "$out/compile.jsonl" 2>> "$out/compile.err"
   echo "  compile rc=$?"
   timeout "$(within 120 || echo 1)" $O compile $OWN --json >> "$out/compile.jsonl" 2>> "$out/compile.err"; echo "  compile own rc=$?"
+  timeout "$(within 120 || echo 1)" $T compile $SMALL --json >> "$out/compile.jsonl" 2>> "$out/compile.err"; echo "  compile small rc=$?"
   timeout "$(within 200 || echo 1)" $K compile $DS_EP $RENORM $FP4 $FP8T --arch sm_80 --json > "$out/compile_sm80.jsonl" 2>> "$out/compile.err"
   echo "  compile sm_80 rc=$?"
   cut -c1-200 "$out/compile.jsonl"
+fi
+
+if has check_small; then
+  stamp "check_small"
+  KC=$T cases small $SMALL
+  KC=$T chk small_s2000 120 $SMALL --axes seq_len=2000
+  KC=$T chk small_ds_no_local 60 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=7 --inputs-profile no_local
 fi
 
 if has check1; then
