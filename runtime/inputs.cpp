@@ -421,6 +421,7 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
       set.inputs.emplace_back(spec.name, HostTensor::make_scalar(spec.dtype, value));
       continue;
     }
+    if (options.float_tensors == FloatTensors::skip && jit::dtype_is_float(spec.dtype)) continue;
     const auto shape = KJIT_TRY(resolve_shape(spec, axes, def.name));
     if (given && given->kind == WorkloadInput::Kind::safetensors) {
       const auto path = resolve_blob_path(*given, options.blob_root);

@@ -63,11 +63,17 @@
 
 namespace kjit::runtime {
 
+// Whether make_inputs builds floating-point tensors (`skip`: they are left out of the set, for
+// callers that only need the axes, scalars and integer tensors, like `kjit export`'s host
+// example; a fused MoE's weights alone can be tens of GB).
+enum class FloatTensors { make, skip };
+
 struct InputOptions {
   std::uint64_t seed = 0;
   SequenceOptions sequences;
   std::filesystem::path blob_root;  // resolves a workload's relative blob paths
   std::string profile;              // input profile (input_profiles.h); empty: none
+  FloatTensors float_tensors = FloatTensors::make;  // Default: make
 };
 
 struct AxisBinding {
