@@ -18,7 +18,8 @@ name=${1:?usage: run_emu.sh NAME [args...]}
 shift
 emu_dir=${EMU_DIR:-/tmp/kjit-emu}
 build=${EMU_BUILD:-build}
-work=$emu_dir/$name
+# One work folder per definition and arguments: ctest runs several cases of one definition at once.
+work=$emu_dir/$name-$(printf '%s ' "$@" | md5sum | cut -c1-8)
 mkdir -p "$work"
 def=$(find ../shared/flashinfer-trace/definitions definitions tests/gpu/definitions -name "$name.json" 2>/dev/null | head -1)
 if [ -z "$def" ]; then
