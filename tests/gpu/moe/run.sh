@@ -8,7 +8,7 @@
 # Each step fits one device call of at most 9 minutes; raw output accumulates in /tmp/kjit-moe
 # (kept between calls on a warm machine; `compile` starts it afresh), and every call ends by
 # writing summary.txt / moe.json / moe.tgz over everything there so far. Split it as:
-#   call 1: tests/gpu/moe/run.sh compile check_small check1   (~1.5 + ~1 + ~5 min)
+#   call 1: tests/gpu/moe/run.sh compile check_small sanitize check1   (~1.5 + ~1 + ~1 + ~5 min)
 #   call 2: tests/gpu/moe/run.sh check2              (~5 min)
 #   call 3: tests/gpu/moe/run.sh check_big           (~6 min: the two 60 GiB fp32-weight defs)
 #   call 4: tests/gpu/moe/run.sh check_ds bench      (~3 + ~4 min; performance is secondary)
@@ -20,6 +20,8 @@
 #   check_small  kjit's small test definitions (tests/gpu/definitions/moe: hidden 256, every
 #              template variant) at seq_len 1 / 7 / 300 (small and wide tiles) and the profiles:
 #              seconds each, and they localize a failure of the big ones.
+#   sanitize   compute-sanitizer memcheck (seq_len 7 and 300) and racecheck (seq_len 7) over the
+#              small definitions: out-of-bounds accesses and shared-memory races on real hardware.
 #   check1     DeepSeek (EP 8 and all 384 local), the fp8 renorm and fp8 per-tensor definitions;
 #   check2     the fp4 (fp32-weight) renorm and routed definitions and kjit's own (definitions/moe);
 #              synthesized inputs at seq_len 1, 7, 300, --inputs-profile one_expert (all tokens
@@ -37,7 +39,7 @@ cd "$(dirname "$0")/../../.."
 final=${OUT:-moe-out}
 out=/tmp/kjit-moe
 mkdir -p "$final"
-steps=${*:-compile check_small check1 check2 check_ds check_big bench}
+steps=${*:-compile check_small sanitize check1 check2 check_ds check_big bench}
 has() { [[ " $steps " == *" $1 "* ]]; }
 has compile && rm -rf "$out"
 mkdir -p "$out"
@@ -107,6 +109,21 @@ if has check_small; then
   KC=$T cases small $SMALL
   KC=$T chk small_s2000 120 $SMALL --axes seq_len=2000
   KC=$T chk small_ds_no_local 60 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=7 --inputs-profile no_local
+fi
+
+if has sanitize; then
+  stamp "sanitize (compute-sanitizer on the small definitions)"
+  CS=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+  san() {  # san TAG TOOL ARGS...: one kjit check under compute-sanitizer; the log's last lines
+    local tag=$1 tool=$2 t; shift 2
+    t=$(within 150) || { echo "  sanitize $tag skipped: budget spent" | tee "$out/sanitize_$tag.txt"; return 0; }
+    timeout "$t" "$CS" --tool "$tool" --target-processes all --print-limit 20 $T check "$@" \
+      > "$out/sanitize_$tag.txt" 2>&1
+    echo "  [$(( $(date +%s) - t0 ))s] sanitize $tag rc=$?: $(grep -m1 'ERROR SUMMARY' "$out/sanitize_$tag.txt")"
+  }
+  san memcheck_s7 memcheck $SMALL --axes seq_len=7
+  san memcheck_s300 memcheck $SMALL --axes seq_len=300
+  san racecheck_s7 racecheck $SMALL --axes seq_len=7
 fi
 
 if has check1; then

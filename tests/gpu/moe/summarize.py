@@ -82,6 +82,16 @@ def main():
             print(f"  {r.get('name', '?'):58s} {r.get('status', '?'):9s} regs {r.get('registers')} "
                   f"spills {r.get('spill_bytes')} {str(r.get('error', ''))[:120]}")
 
+    sans = sorted(f for f in os.listdir(o) if f.startswith("sanitize_") and f.endswith(".txt")) if os.path.isdir(o) else []
+    if sans:
+        print("== compute-sanitizer (small definitions)")
+    report["sanitize"] = []
+    for f in sans:
+        text = open(os.path.join(o, f), errors="replace").read()
+        summary = next((l.strip() for l in text.splitlines() if "ERROR SUMMARY" in l), "no ERROR SUMMARY line")
+        report["sanitize"].append({"tag": f[len("sanitize_"):-4], "summary": summary})
+        print(f"  {f[len('sanitize_'):-4]:20s} {summary}")
+
     print("== checks")
     counts = {}
     per_def = {}
