@@ -70,10 +70,10 @@ Result<void> AtomicFile::write(std::span<const std::uint8_t> data) {
   return r;
 }
 
-Result<void> AtomicFile::commit() {
+Result<void> AtomicFile::commit(Durability durability) {
   if (m_done) return fail(ErrorCode::internal, "AtomicFile::commit twice for '" + m_target.string() + "'");
   auto step = [&]() -> Result<void> {
-    KJIT_TRY_VOID(m_file->sync());
+    if (durability == Durability::durable) KJIT_TRY_VOID(m_file->sync());
     KJIT_TRY_VOID(m_file->close());
     return m_env->rename_file(m_temp, m_target);
   };
@@ -84,6 +84,7 @@ Result<void> AtomicFile::commit() {
   m_done = true;
   m_file.reset();
   // Makes the rename durable before anyone (the index) points at the target.
+  if (durability == Durability::cached) return {};
   return m_env->sync_dir(folder_of(m_target));
 }
 

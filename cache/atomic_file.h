@@ -16,6 +16,15 @@
 
 namespace kjit::cache {
 
+// durable: commit() fsyncs the file and its folder (the default: the cache's
+// own copy of a compile is the only one). cached: no fsyncs, for bytes that
+// are kept durably elsewhere (a remote tier's value, cache_remote.cpp): still
+// atomic for readers (temp + rename); after a power loss the file may be
+// empty or torn, which the blob store's hash check on every read turns into
+// a miss (quarantined, counted) and so a fetch again. Why: two fsyncs per
+// blob are ~1-4 ms each on a loaded VM disk, most of a remote hit.
+enum class Durability { durable, cached };
+
 class AtomicFile {
  public:
   // Creates the temp file beside `target` (any form: bare name, relative,
@@ -29,9 +38,10 @@ class AtomicFile {
   ~AtomicFile();
 
   Result<void> write(std::span<const std::uint8_t> data);
-  // fsync, close, rename over the target, fsync the folder. After an error
-  // the temp file is removed and the target is untouched.
-  Result<void> commit();
+  // fsync, close, rename over the target, fsync the folder (no fsyncs with
+  // Durability::cached). After an error the temp file is removed and the
+  // target is untouched.
+  Result<void> commit(Durability durability = Durability::durable);
 
   const std::filesystem::path& target() const { return m_target; }
   const std::filesystem::path& temp_path() const { return m_temp; }

@@ -8,7 +8,7 @@
 
 namespace kjit::cache {
 
-Result<BlobRef> BlobStore::put(std::span<const std::uint8_t> data) {
+Result<BlobRef> BlobStore::put(std::span<const std::uint8_t> data, Durability durability) {
   BlobRef ref{xxh3_128_hex(data), data.size()};
   auto existing = get(ref.hash, ref.size);
   if (existing) return ref;
@@ -16,7 +16,7 @@ Result<BlobRef> BlobStore::put(std::span<const std::uint8_t> data) {
   KJIT_TRY_VOID(m_env->create_dirs(m_paths->object_shard(ref.hash)));
   auto file = KJIT_TRY(AtomicFile::create(*m_env, m_paths->object(ref.hash)));
   KJIT_TRY_VOID(file.write(data));
-  KJIT_TRY_VOID(file.commit());
+  KJIT_TRY_VOID(file.commit(durability));
   return ref;
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/atomic_file.h"
 #include "cache/env.h"
 #include "cache/paths.h"
 
@@ -38,8 +39,9 @@ class BlobStore {
  public:
   BlobStore(Env& env, const CachePaths& paths) : m_env(&env), m_paths(&paths) {}
 
-  // Stores `data` (durably) and returns its address.
-  Result<BlobRef> put(std::span<const std::uint8_t> data);
+  // Stores `data` (durably unless Durability::cached: atomic_file.h) and
+  // returns its address.
+  Result<BlobRef> put(std::span<const std::uint8_t> data, Durability durability = Durability::durable);
   // The verified bytes: not_found when missing, corruption when the bytes do
   // not hash to `hash` (or the size differs from `expected_size`).
   Result<std::vector<std::uint8_t>> get(const std::string& hash, std::uint64_t expected_size) const;

@@ -6,14 +6,7 @@
 //   bundle   := header entry* trailer signature?
 //   header   := "KJITBNDL" u32(version = 2)
 //   entry    := 'E' u64(payload_len) payload xxh3(payload)
-//   payload  := u32(meta_len) meta u64(cubin_len) cubin u64(source_len) source
-//   meta     := JSON object: {"key", "definition", "op_type", "arch",
-//               "nvrtc_version", "options", "lowered_names", "launch_plan",
-//               "resources" (these four are JSON texts kept as strings, so they
-//               round-trip byte for byte), "log", "compile_ms",
-//               "dependencies": [{"file", "content_hash"}...],
-//               "key_inputs" (JSON text, Entry::key_inputs_json),
-//               "cubin_xxh3", "source_xxh3" (hex of the blob hashes)}
+//   payload  := an entry (grammar: entry_codec.cpp)
 //   trailer  := 'T' u64(entry_count) xxh3(every byte before this digest)
 //   signature := 'S' hmac_sha256(key, every byte before the 'S')   (32 bytes)
 //
@@ -37,74 +30,16 @@
 
 #include <cstring>
 
-#include <nlohmann/json.hpp>
 
 #include "jit/util/str_cat.h"
 
+#include "cache/entry_codec.h"
 #include "cache/paths.h"
 
 namespace kjit::cache {
 namespace {
 
 constexpr char k_magic[8] = {'K', 'J', 'I', 'T', 'B', 'N', 'D', 'L'};
-
-template <class T>
-void put_le(std::vector<std::uint8_t>& out, T v) {
-  for (std::size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
-void put_bytes(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> b) { out.insert(out.end(), b.begin(), b.end()); }
-
-std::span<const std::uint8_t> as_bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
-// A bounds-checked little-endian reader over a byte span.
-class Reader {
- public:
-  explicit Reader(std::span<const std::uint8_t> b) : m_b(b) {}
-  bool take(std::size_t n, std::span<const std::uint8_t>& out) {
-    if (m_b.size() - m_pos < n) return false;
-    out = m_b.subspan(m_pos, n);
-    m_pos += n;
-    return true;
-  }
-  template <class T>
-  bool le(T& v) {
-    std::span<const std::uint8_t> s;
-    if (!take(sizeof(T), s)) return false;
-    v = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(s[i]) << (8 * i);
-    return true;
-  }
-  std::size_t pos() const { return m_pos; }
-  bool done() const { return m_pos == m_b.size(); }
-
- private:
-  std::span<const std::uint8_t> m_b;
-  std::size_t m_pos = 0;
-};
-
-std::string meta_of(const Entry& e) {
-  nlohmann::ordered_json j;
-  j["key"] = e.key;
-  j["definition"] = e.definition;
-  j["op_type"] = e.op_type;
-  j["arch"] = e.arch;
-  j["nvrtc_version"] = e.nvrtc_version;
-  j["options"] = e.options_json;
-  j["lowered_names"] = e.lowered_names_json;
-  j["launch_plan"] = e.launch_plan_json;
-  j["resources"] = e.resources_json;
-  j["log"] = e.log;
-  j["compile_ms"] = e.compile_ms;
-  j["dependencies"] = nlohmann::json::array();
-  for (const auto& d : e.dependencies) j["dependencies"].push_back({{"file", d.file}, {"content_hash", d.content_hash}});
-  j["key_inputs"] = e.key_inputs_json;
-  j["cubin_xxh3"] = xxh3_128_hex(e.cubin);
-  j["source_xxh3"] = xxh3_128_hex(e.source);
-  return j.dump();
-}
 
 }  // namespace
 
@@ -158,15 +93,7 @@ Result<void> BundleWriter::write(std::span<const std::uint8_t> bytes) {
 }
 
 Result<void> BundleWriter::add(const Entry& e) {
-  std::string meta = meta_of(e);
-  std::vector<std::uint8_t> payload;
-  payload.reserve(meta.size() + e.cubin.size() + e.source.size() + 20);
-  put_le(payload, static_cast<std::uint32_t>(meta.size()));
-  put_bytes(payload, as_bytes(meta));
-  put_le(payload, static_cast<std::uint64_t>(e.cubin.size()));
-  put_bytes(payload, e.cubin);
-  put_le(payload, static_cast<std::uint64_t>(e.source.size()));
-  put_bytes(payload, as_bytes(e.source));
+  std::vector<std::uint8_t> payload = encode_entry(e);
   std::vector<std::uint8_t> head{'E'};
   put_le(head, static_cast<std::uint64_t>(payload.size()));
   auto digest = xxh3_128_bytes(payload);
@@ -203,7 +130,7 @@ Result<ParsedBundle> parse_bundle(std::span<const std::uint8_t> bytes, const std
   auto corrupt = [&](std::string what) {
     return fail(ErrorCode::corruption, str_cat("bundle '", name, "' is corrupt or not a kjit bundle: ", what, "; nothing was imported"));
   };
-  Reader r(bytes);
+  ByteReader r(bytes);
   std::span<const std::uint8_t> magic;
   std::uint32_t version = 0;
   if (!r.take(8, magic) || std::memcmp(magic.data(), k_magic, 8) != 0) return corrupt("bad magic");
@@ -227,40 +154,9 @@ Result<ParsedBundle> parse_bundle(std::span<const std::uint8_t> bytes, const std
     auto want = xxh3_128_bytes(payload);
     if (std::memcmp(want.data(), digest.data(), 16) != 0)
       return corrupt(str_cat("entry ", out.size(), " fails its checksum"));
-    Reader p(payload);
-    std::uint32_t meta_len = 0;
-    std::uint64_t cubin_len = 0, source_len = 0;
-    std::span<const std::uint8_t> meta, cubin, source;
-    if (!p.le(meta_len) || !p.take(meta_len, meta) || !p.le(cubin_len) || !p.take(cubin_len, cubin) ||
-        !p.le(source_len) || !p.take(source_len, source) || !p.done())
-      return corrupt(str_cat("entry ", out.size(), " has bad lengths"));
-    Entry e;
-    try {
-      auto j = nlohmann::json::parse(meta.begin(), meta.end());
-      e.key = j.at("key").get<std::string>();
-      e.definition = j.at("definition").get<std::string>();
-      e.op_type = j.at("op_type").get<std::string>();
-      e.arch = j.at("arch").get<std::string>();
-      e.nvrtc_version = j.at("nvrtc_version").get<std::string>();
-      e.options_json = j.at("options").get<std::string>();
-      e.lowered_names_json = j.at("lowered_names").get<std::string>();
-      e.launch_plan_json = j.at("launch_plan").get<std::string>();
-      e.resources_json = j.at("resources").get<std::string>();
-      e.log = j.at("log").get<std::string>();
-      e.compile_ms = j.at("compile_ms").get<double>();
-      e.key_inputs_json = j.at("key_inputs").get<std::string>();
-      for (const auto& d : j.at("dependencies"))
-        e.dependencies.push_back({d.at("file").get<std::string>(), d.at("content_hash").get<std::string>()});
-      e.cubin.assign(cubin.begin(), cubin.end());
-      e.source.assign(source.begin(), source.end());
-      if (j.at("cubin_xxh3").get<std::string>() != xxh3_128_hex(e.cubin) ||
-          j.at("source_xxh3").get<std::string>() != xxh3_128_hex(e.source))
-        return corrupt(str_cat("entry ", out.size(), " (", e.key, ") has a blob that does not match its hash"));
-    } catch (const nlohmann::json::exception& ex) {
-      return corrupt(str_cat("entry ", out.size(), " has bad metadata: ", ex.what()));
-    }
-    if (!is_valid_key(e.key)) return corrupt(str_cat("entry ", out.size(), " has an invalid key '", e.key, "'"));
-    out.push_back(std::move(e));
+    auto e = decode_entry(payload);
+    if (!e) return corrupt(str_cat("entry ", out.size(), " ", e.error().message));
+    out.push_back(std::move(*e));
   }
   std::uint64_t count = 0;
   std::span<const std::uint8_t> digest;

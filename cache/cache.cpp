@@ -82,7 +82,8 @@ Cache::Cache(Env& env, const CacheOptions& options, std::unique_ptr<Index> index
       m_blobs(env, m_paths),
       m_locks(env, m_paths),
       m_index(std::move(index)),
-      m_verifier(options.verifier) {}
+      m_verifier(options.verifier),
+      m_remote(options.remote) {}
 
 Cache::~Cache() { flush_stats(); }
 
@@ -143,9 +144,9 @@ void Cache::note_hit(const std::string& key) {
   if (m_pending_since_ms == 0) m_pending_since_ms = now;
 }
 
-void Cache::note_counter(Counter counter) {
+void Cache::note_counter(Counter counter, std::int64_t n) {
   std::lock_guard lock(m_stats_mutex);
-  ++m_pending_counters[static_cast<std::size_t>(counter)];
+  m_pending_counters[static_cast<std::size_t>(counter)] += n;
   if (m_pending_since_ms == 0) m_pending_since_ms = m_env->now_ms();
 }
 
@@ -239,11 +240,11 @@ Result<void> Cache::drop_bad_entry(const KernelRow& row, CountMiss count_miss) {
 
 Result<void> Cache::insert(const Entry& entry) { return insert_impl(entry); }
 
-Result<void> Cache::insert_impl(const Entry& entry) {
+Result<void> Cache::insert_impl(const Entry& entry, Durability durability) {
   if (!is_valid_key(entry.key)) return bad_key(entry.key);
   KJIT_TRY_VOID(require_writable("store an entry"));
-  BlobRef cubin = KJIT_TRY(m_blobs.put(entry.cubin));
-  BlobRef source = KJIT_TRY(m_blobs.put(bytes_of(entry.source)));
+  BlobRef cubin = KJIT_TRY(m_blobs.put(entry.cubin, durability));
+  BlobRef source = KJIT_TRY(m_blobs.put(bytes_of(entry.source), durability));
   KJIT_TRY_VOID(m_env->checkpoint("insert.blobs_written"));
   KernelRow row{entry.key, entry.definition, entry.op_type, entry.arch, entry.nvrtc_version,
                 entry.options_json, entry.lowered_names_json, entry.launch_plan_json, entry.resources_json,
@@ -256,8 +257,8 @@ Result<void> Cache::insert_impl(const Entry& entry) {
     // gc or eviction elsewhere may have removed a blob we share between our
     // write and now; deleters only unlink under this same write lock, so a
     // blob seen here stays until we commit.
-    if (!m_blobs.exists(cubin.hash)) KJIT_TRY(m_blobs.put(entry.cubin));
-    if (!m_blobs.exists(source.hash)) KJIT_TRY(m_blobs.put(bytes_of(entry.source)));
+    if (!m_blobs.exists(cubin.hash)) KJIT_TRY(m_blobs.put(entry.cubin, durability));
+    if (!m_blobs.exists(source.hash)) KJIT_TRY(m_blobs.put(bytes_of(entry.source), durability));
     KJIT_TRY_VOID(m_index->put(row, entry.dependencies));
     KJIT_TRY_VOID(txn.commit());
     total = KJIT_TRY(m_index->total_bytes());
@@ -287,10 +288,13 @@ Result<GetResult> Cache::get_or_compile(const std::string& key, const std::funct
   } else if (!is_valid_key(key)) {
     return bad_key(key);
   }
+  if (m_remote && force == Force::no)
+    if (auto got = remote_fetch(key, CountMiss::yes)) return GetResult{std::move(*got), Outcome::remote_hit};
   if (m_read_only) {
     // Compiled into memory: no lock files, no row, no remembered failure.
     Entry entry = KJIT_TRY(compile());
     if (entry.key.empty()) entry.key = key;
+    if (entry.key == key) remote_put(entry);
     return GetResult{std::move(entry), Outcome::compiled};
   }
   auto guard = KJIT_TRY(m_locks.acquire(key));
@@ -299,6 +303,10 @@ Result<GetResult> Cache::get_or_compile(const std::string& key, const std::funct
     if (auto hit = KJIT_TRY(lookup_impl(key, CountMiss::no))) return GetResult{std::move(*hit), Outcome::hit};
     if (auto err = KJIT_TRY(remembered())) return std::unexpected(std::move(*err));
   }
+  // Held until the value is written remotely (destroyed after `entry`'s put).
+  std::unique_ptr<RemoteLease> remote_lease;
+  if (m_remote && force == Force::no)
+    if (auto got = remote_single_flight(key, &remote_lease)) return GetResult{std::move(*got), Outcome::remote_hit};
   auto compiled = compile();
   if (!compiled) {
     std::lock_guard lock(m_db_mutex);
@@ -318,6 +326,7 @@ Result<GetResult> Cache::get_or_compile(const std::string& key, const std::funct
     KJIT_TRY_VOID(m_index->bump(Counter::compiles));
   }
   KJIT_TRY_VOID(insert_impl(entry));  // eviction skips `key`: we hold its lock
+  remote_put(entry);
   return GetResult{std::move(entry), Outcome::compiled};
 }
 

@@ -40,6 +40,17 @@
 // cubin's ELF header and the plan); without one, a structural check (the
 // plan, lowered names, resources and key inputs parse as JSON).
 //
+// Remote tier (issue #25; remote_tier.h, cache_remote.cpp): with
+// `CacheOptions::remote`, a local miss asks the remote; a remote value is
+// verified (the verifier above; a damaged or foreign one is dropped, deleted
+// remotely when writable, and counted), published locally by the normal write
+// protocol and served (Outcome::remote_hit). On a remote miss, the local key
+// lock is taken, then the key's remote lock (cross-machine single flight: a
+// holder's peers poll for its value, bounded by RemoteLockPolicy::wait, then
+// compile on their own); the compile is stored locally, then written remotely
+// (first writer wins). Remote failures are counted (remote_errors) and never
+// fail a get.
+//
 // Errors: an unusable cache directory (cannot be created, or not writable)
 // makes `open()` fail with `io_error` naming the path and saying to set
 // KJIT_CACHE_DIR (--cache-dir) to a writable directory; kjit does not fall
@@ -67,6 +78,7 @@
 #include "cache/env.h"
 #include "cache/key_lock.h"
 #include "cache/paths.h"
+#include "cache/remote_tier.h"
 
 namespace kjit::cache {
 
@@ -82,6 +94,7 @@ struct CacheOptions {
   Env* env = nullptr;                     // Default: Env::posix(); must outlive the Cache
   bool read_only = false;                 // Default: false, but detected (see above). KJIT_CACHE_READONLY, --read-only
   EntryVerifier verifier = {};            // Default: the structural check (see above)
+  std::shared_ptr<RemoteTier> remote = {};  // Default: none (KJIT_REMOTE_CACHE, --remote-cache)
 };
 
 // Bundle signing (HMAC-SHA256, format in bundle.cpp).
@@ -163,23 +176,37 @@ class Cache {
   Result<std::optional<DirectRow>> find_direct(const std::string& direct_key);
   bool put_direct(const DirectRow& row);
 
+  // Warm-up with a remote tier: writes the local entry of `key` to the
+  // remote unless it holds one already (first writer wins). True when
+  // written; false without a remote, a local entry, or when the remote had
+  // it; a remote failure is counted, not returned.
+  Result<bool> share(const std::string& key);
+
   // Writes the noted statistics now (best-effort, see above).
   void flush_stats();
 
   const CachePaths& paths() const { return m_paths; }
   std::uint64_t max_size() const { return m_max_size; }
   bool read_only() const { return m_read_only; }
+  // The remote tier, or null.
+  RemoteTier* remote() const { return m_remote.get(); }
 
  private:
   enum class CountMiss { no, yes };
   Cache(Env& env, const CacheOptions& options, std::unique_ptr<Index> index);
   Result<std::optional<Entry>> lookup_impl(const std::string& key, CountMiss count_miss);
-  Result<void> insert_impl(const Entry& entry);
+  Result<void> insert_impl(const Entry& entry, Durability durability = Durability::durable);
   Result<void> drop_bad_entry(const KernelRow& row, CountMiss count_miss);
   Result<void> verify_one(const Entry& entry) const;
   Result<void> require_writable(std::string_view what) const;
   void note_hit(const std::string& key);
-  void note_counter(Counter counter);
+  void note_counter(Counter counter, std::int64_t n = 1);
+  // Remote tier steps (cache_remote.cpp); none fails: a remote failure is
+  // counted and the caller goes on locally.
+  std::optional<Entry> remote_fetch(const std::string& key, CountMiss count_miss);
+  std::optional<Entry> remote_single_flight(const std::string& key, std::unique_ptr<RemoteLease>* lease);
+  // True when written (counted in remote_puts).
+  bool remote_put(const Entry& entry);
   // REQUIRES: m_db_mutex held.
   void flush_stats_locked();
   void maybe_flush_stats();
@@ -199,6 +226,7 @@ class Cache {
   std::map<std::string, int> m_pins;  // guarded by m_pin_mutex
   bool m_read_only = false;
   EntryVerifier m_verifier;
+  std::shared_ptr<RemoteTier> m_remote;
 
   // Statistics noted by lookups, written by flush_stats (best-effort).
   struct PendingHit {

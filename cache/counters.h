@@ -13,7 +13,23 @@
 
 namespace kjit::cache {
 
-enum class Counter : std::uint8_t { hits, misses, compiles, compile_failures, corrupt_detected, evictions };
+enum class Counter : std::uint8_t {
+  hits,
+  misses,
+  compiles,
+  compile_failures,
+  corrupt_detected,
+  evictions,
+  remote_hits,
+  remote_misses,
+  remote_errors,
+  remote_verify_failures,
+  remote_bytes_in,
+  remote_bytes_out,
+  remote_puts,
+  remote_lock_waits,
+  remote_lock_timeouts,
+};
 
 struct CounterInfo {
   Counter id;
@@ -29,6 +45,20 @@ inline constexpr std::array k_counters = {
     CounterInfo{Counter::corrupt_detected, "corrupt_detected",
                 "Blobs found corrupt or missing on read or by verify (quarantined)."},
     CounterInfo{Counter::evictions, "evictions", "Entries evicted to stay under the size cap."},
+    // The remote tier (cache/remote_tier.h, KJIT_REMOTE_CACHE); all zero without one.
+    CounterInfo{Counter::remote_hits, "remote_hits", "Local misses served by the remote tier (verified, then stored locally)."},
+    CounterInfo{Counter::remote_misses, "remote_misses", "Local misses for which the remote tier held no value."},
+    CounterInfo{Counter::remote_errors, "remote_errors",
+                "Remote operations that failed (down, timeout, out of memory, refused); the cache went on locally."},
+    CounterInfo{Counter::remote_verify_failures, "remote_verify_failures",
+                "Remote values dropped because they were damaged or did not belong to their key."},
+    CounterInfo{Counter::remote_bytes_in, "remote_bytes_in", "Bytes of remote values read."},
+    CounterInfo{Counter::remote_bytes_out, "remote_bytes_out", "Bytes of values written to the remote tier."},
+    CounterInfo{Counter::remote_puts, "remote_puts", "Values written to the remote tier (first writer wins)."},
+    CounterInfo{Counter::remote_lock_waits, "remote_lock_waits",
+                "Compiles that waited for another machine holding the key's remote lock."},
+    CounterInfo{Counter::remote_lock_timeouts, "remote_lock_timeouts",
+                "Lock waits that ran out (or whose holder left no value) and compiled here."},
 };
 inline constexpr std::size_t k_counter_count = k_counters.size();
 

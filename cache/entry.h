@@ -43,7 +43,8 @@ struct Entry {
 
 // `Force::yes` skips the cached entry and any remembered failure: compile now.
 enum class Force { no, yes };
-enum class Outcome { hit, compiled, failed };
+// remote_hit: a local miss served by the remote tier (cache/remote_tier.h).
+enum class Outcome { hit, compiled, failed, remote_hit };
 
 struct GetResult {
   Entry entry;

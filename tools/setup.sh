@@ -30,7 +30,7 @@ done
 
 packages=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev libsqlite3-dev
           libxxhash-dev libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev python3
-          python3-jinja2 python3-dev libdlpack-dev curl)
+          python3-jinja2 python3-dev libdlpack-dev curl libhiredis-dev redis-server)
 if [ "$fuzz_deps" = 1 ]; then packages+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "cache/remote/remote_spec.h"
+
 #ifndef KJIT_SOURCE_DIR
 #define KJIT_SOURCE_DIR "."
 #endif
@@ -28,6 +30,10 @@ const std::vector<Setting>& settings() {
        "serve hits from a pre-warmed cache without writing to it; misses compile into memory (1/0)"},
       {"--sign-key FILE (cache export/import)", "KJIT_BUNDLE_KEY", "(none)",
        "file with the HMAC-SHA256 key: export signs bundles, import requires and checks the signature"},
+      {"--remote-cache URLS", "KJIT_REMOTE_CACHE", "(none)",
+       "fleet-wide cache on Redis behind the local one: `redis://[[user]:pass@]host[:port][/db]` or "
+       "`redis+unix:///path`, space-separated to shard, each followed by bar-separated attributes: read-only, "
+       "connect-timeout=100ms, op-timeout=2s, ttl=30d, lock-ttl=10s, lock-wait=60s (docs/design.md, Remote tier)"},
       {"-j N", "KJIT_JOBS", "number of cores", "parallel compile jobs for warmup"},
       {"(none)", "KJIT_NVRTC_LIBRARY", "found: LD_LIBRARY_PATH, then <cuda>/lib64",
        "the libnvrtc.so.13 file to use (loaded on the first compile only)"},
@@ -61,6 +67,7 @@ Config Config::from_env() {
   if (auto s = parse_size(env_or("KJIT_CACHE_MAX_SIZE", ""))) c.cache_max_size = *s;
   if (auto b = parse_bool(env_or("KJIT_CACHE_READONLY", ""))) c.cache_read_only = *b;
   c.bundle_key_file = env_or("KJIT_BUNDLE_KEY", "");
+  c.remote_cache = env_or("KJIT_REMOTE_CACHE", "");
   c.jobs = std::atoi(env_or("KJIT_JOBS", "0").c_str());
   c.log = env_or("KJIT_LOG", "warn");
   return c;
@@ -109,6 +116,8 @@ std::vector<std::string> Config::check_env() {
                        "' is not a boolean: use 1 or 0 (true/false, yes/no, on/off)");
   if (const char* v = std::getenv("KJIT_CACHE_READONLY"); v && *v && !parse_bool(v))
     problems.push_back(std::string("KJIT_CACHE_READONLY='") + v + "' is not a boolean: use 1 or 0 (true/false, yes/no, on/off)");
+  if (const char* v = std::getenv("KJIT_REMOTE_CACHE"); v && *v)
+    if (auto r = cache::remote::parse_remote_spec(v); !r) problems.push_back("KJIT_REMOTE_CACHE: " + r.error().message);
   if (const char* v = std::getenv("KJIT_JOBS"); v && *v) {
     std::string s = v;
     if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 6)

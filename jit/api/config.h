@@ -47,6 +47,10 @@ struct Config {
   // Default: empty = bundles are neither signed nor checked. A file holding
   // the HMAC-SHA256 key of signed bundles (KJIT_BUNDLE_KEY, --sign-key).
   std::filesystem::path bundle_key_file;
+  // Default: empty = no remote tier. A fleet-wide cache on Redis
+  // (KJIT_REMOTE_CACHE, --remote-cache): URLs with attributes, grammar in
+  // cache/remote/remote_spec.h; validated by check_env / Jit::open.
+  std::string remote_cache;
   // Default: 0 = number of cores.
   int jobs = 0;
   // Default: "warn" (error|warn|info|debug).

@@ -18,6 +18,8 @@
 //     `.entry` in PTX). This is what refuses another definition's cubin
 //     under this key: the key is a hash of the *inputs*, and the binary is the
 //     compile's output, so only its content can tell.
+//   - its definition and op_type are valid names (jit/definition/names.h):
+//     they are not part of the key, and listings print them;
 //   - its launch plan parses as a LaunchPlan, its lowered names are a JSON
 //     object of non-empty strings with one for every launch entry, and its
 //     resources are JSON.

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "cache/cache.h"
+#include "cache/remote/redis_tier.h"
 #include "jit/api/direct.h"
 #include "jit/api/entry_verify.h"
 #include "jit/codegen/codegen.h"
@@ -141,7 +142,9 @@ Result<std::shared_ptr<const Artifact>> Jit::Impl::build(const Definition& def, 
   }
   (void)direct_record(*cache, config, {def.name, arch, options.options}, stamps, def, kernel, key.hex);
   artifact->definition = &def;
-  *status = got.outcome == cache::Outcome::hit ? GetStatus::hit : GetStatus::compiled;
+  *status = got.outcome == cache::Outcome::hit          ? GetStatus::hit
+            : got.outcome == cache::Outcome::remote_hit ? GetStatus::remote_hit
+                                                        : GetStatus::compiled;
   return std::shared_ptr<const Artifact>(std::move(artifact));
 }
 
@@ -156,8 +159,7 @@ Result<std::unique_ptr<Jit>> Jit::open(const Config& config) {
   impl->definition_list = impl->definitions.all();
   impl->env = std::make_unique<Environment>(std::vector<std::filesystem::path>{config.templates_dir});
   impl->registry = std::make_shared<const TemplateRegistry>(KJIT_TRY(TemplateRegistry::load(config.templates_dir)));
-  impl->cache = KJIT_TRY(
-      cache::Cache::open({config.cache_dir, config.cache_max_size, nullptr, config.cache_read_only, &verify_entry}));
+  impl->cache = KJIT_TRY(cache::Cache::open(KJIT_TRY(cache_options(config))));
   // The NVRTC identity (part of every key) is remembered in the cache folder:
   // without it a cold process spends ~35 ms per run finding it (nvrtc_version.h).
   set_nvrtc_identity_memo(std::filesystem::path(config.cache_dir) / "nvrtc_identity");
@@ -226,6 +228,17 @@ std::string Jit::compiler_version() const { return m_impl->compiler->version(); 
 cache::Cache& Jit::cache() { return *m_impl->cache; }
 
 const Config& Jit::config() const { return m_impl->config; }
+
+Result<cache::CacheOptions> cache_options(const Config& config) {
+  cache::CacheOptions options{config.cache_dir, config.cache_max_size, nullptr, config.cache_read_only, &verify_entry, {}};
+  if (!config.remote_cache.empty()) {
+    auto tier = cache::remote::open_remote_tier(config.remote_cache);
+    if (!tier)
+      return fail(ErrorCode::invalid_argument, "KJIT_REMOTE_CACHE / --remote-cache: " + tier.error().message);
+    options.remote = std::move(*tier);
+  }
+  return options;
+}
 
 std::string default_arch(const Config& config, bool* defaulted) {
   if (defaulted) *defaulted = false;

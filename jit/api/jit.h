@@ -22,6 +22,7 @@
 
 namespace kjit::cache {
 class Cache;
+struct CacheOptions;
 }
 namespace kjit::runtime {
 class Kernel;
@@ -31,7 +32,8 @@ namespace kjit::jit {
 
 struct KernelOptions;  // jit/api/kernel.h
 
-enum class GetStatus { memory_hit, hit, compiled };
+// remote_hit: a local miss served by the remote tier (KJIT_REMOTE_CACHE).
+enum class GetStatus { memory_hit, hit, compiled, remote_hit };
 
 struct GetOptions {
   bool force = false;            // recompile even if cached (also clears a remembered failure)
@@ -79,6 +81,12 @@ class Jit {
   explicit Jit(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> m_impl;
 };
+
+// The cache settings of `config`: folder, size cap, read-only, the entry
+// verifier (entry_verify.h) and the remote tier (KJIT_REMOTE_CACHE; opened
+// lazily: no connection until a local miss). `invalid_argument` for a bad
+// remote setting.
+Result<cache::CacheOptions> cache_options(const Config& config);
 
 // The arch to use when none is given: KJIT_ARCH / --arch, else the device's,
 // else "sm_90a" (`*defaulted` set so the CLI can say so once).

@@ -92,7 +92,7 @@ int kjit_list_json(kjit_handle* handle, char** out);
 int kjit_definition_json(kjit_handle* handle, const char* name, char** out);
 void kjit_free(void* p);
 
-/* {"name", "key", "arch", "status": "compiled"|"hit"|"memory_hit", "template",
+/* {"name", "key", "arch", "status": "compiled"|"hit"|"memory_hit"|"remote_hit", "template",
  *  "compile_ms", "cubin_bytes", "registers", "spill_bytes", "resources": [...]}.
  * Valid while the kernel lives. */
 const char* kjit_kernel_info_json(const kjit_kernel* kernel);

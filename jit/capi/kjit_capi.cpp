@@ -68,6 +68,7 @@ std::string status_text(jit::GetStatus s) {
     case jit::GetStatus::memory_hit: return "memory_hit";
     case jit::GetStatus::hit: return "hit";
     case jit::GetStatus::compiled: return "compiled";
+    case jit::GetStatus::remote_hit: return "remote_hit";
   }
   return "compiled";
 }

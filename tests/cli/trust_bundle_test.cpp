@@ -140,14 +140,9 @@ TEST(TrustBundleTest, SignaturesAreRequiredWithAKey) {
   // line is `env -u ... kjit ARGS REDIRECT`: the variable goes first).
   const std::string cmd = "KJIT_BUNDLE_KEY='" + k1.string() + "' '" + std::string(KJIT_BINARY) + "' --cache-dir '" +
                           (k.dir.path / "fleet2").string() + "' cache import '" + k.bundle.string() + "' 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 2) << out;
-  EXPECT_NE(out.find("is not signed"), std::string::npos) << out;
+  const auto unsigned_run = kjit::testing::run_shell(cmd);
+  EXPECT_EQ(unsigned_run.exit_code, 2) << unsigned_run.out;
+  EXPECT_NE(unsigned_run.out.find("is not signed"), std::string::npos) << unsigned_run.out;
   r = k.import(signed_bundle, "--sign-key '" + k1.string() + "' --require-signature");
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }

@@ -20,16 +20,7 @@ namespace {
 using namespace flows_test;
 using nlohmann::json;
 
-CliRun sh(const std::string& command) {
-  CliRun r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CliRun sh(const std::string& command) { return kjit::testing::run_shell(command + " 2>&1"); }
 
 std::string kjit_cmd(const std::string& env, const fs::path& cache, const std::string& args) {
   return "env -u KJIT_DEFINITIONS -u KJIT_ARCH " + env + " '" + std::string(KJIT_BINARY) + "' --cache-dir '" +

@@ -74,15 +74,10 @@ struct DirectFixture {
     std::string cmd = (env.empty() ? "" : "env " + env + " ") + std::string("env -u KJIT_DEFINITIONS -u KJIT_ARCH '") +
                       KJIT_BINARY + "' " + args() + "compile direct_scale --arch sm_90a --json " + extra + " 2>'" +
                       err_file.string() + "'";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-    int status = ::pclose(pipe);
+    const auto [exit_code, out] = kjit::testing::run_shell(cmd);
     Run r;
     r.err = read_text(err_file);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out << r.err;
+    EXPECT_EQ(exit_code, 0) << out << r.err;
     try {
       r.result = json::parse(out);
     } catch (const json::exception&) {
@@ -193,12 +188,7 @@ TEST(TrustDirectTest, BuildIdentityIsTheBinarysBuildId) {
   EXPECT_NE(version.out.find("kjit (build "), std::string::npos) << version.out;
   // This test binary's own ID, as readelf reports it for the file.
   std::string cmd = "readelf -n '" + fs::read_symlink("/proc/self/exe").string() + "' | sed -n 's/.*Build ID: //p'";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 256> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  ::pclose(pipe);
+  std::string out = kjit::testing::run_shell(cmd).out;
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   if (out.empty()) GTEST_SKIP() << "readelf not available";
   EXPECT_EQ(id, "build-id " + out);

@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/shell.h"
+
 #include <gtest/gtest.h>
 
 namespace kjit::tools::flows_test {
@@ -41,25 +43,14 @@ struct TempDir {
   }
 };
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
+using CliRun = kjit::testing::ShellRun;
 
 // Runs `kjit ARGS` (KJIT_DEFINITIONS unset); `redirect` is appended (e.g.
 // "2>&1" or "2>/dev/null"); in folder `cwd` when given.
 inline CliRun run_kjit(const std::string& args, const std::string& redirect = "2>&1", const fs::path& cwd = {}) {
   std::string cmd = "env -u KJIT_DEFINITIONS -u KJIT_ARCH '" + std::string(KJIT_BINARY) + "' " + args + " " + redirect;
   if (!cwd.empty()) cmd = "cd '" + cwd.string() + "' && " + cmd;
-  CliRun r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return kjit::testing::run_shell(cmd);
 }
 
 inline std::string read_text(const fs::path& p) {

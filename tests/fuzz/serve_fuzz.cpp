@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jit/compiler/options.h"
-#include "jit/definition/parse.h"
+#include "tests/fakes/fake_backend.h"
 #include "tools/cli/http_api.h"
 #include "tools/cli/http_head.h"
 
@@ -23,44 +23,7 @@ namespace {
 
 using namespace kjit;
 using namespace kjit::tools;
-
-class FakeBackend final : public KernelBackend {
- public:
-  FakeBackend() {
-    auto doc = nlohmann::ordered_json::parse(R"({
-      "name": "toy_norm", "op_type": "rmsnorm",
-      "axes": {"rows": {"type": "var"}, "width": {"type": "const", "value": 8}},
-      "inputs": {"x": {"shape": ["rows", "width"], "dtype": "bfloat16"}},
-      "outputs": {"y": {"shape": ["rows", "width"], "dtype": "bfloat16"}},
-      "reference": "def run(x):\n    return x\n"})");
-    m_def = *jit::parse_definition(doc, "toy_norm.json");
-    auto art = std::make_shared<jit::Artifact>();
-    art->name = "toy_norm";
-    art->arch = "sm_90a";
-    art->key = std::string(32, 'a');
-    art->cubin = {'C', 'U', 'B', 'I', 'N'};
-    art->plan = *jit::LaunchPlan::from_json(nlohmann::json::parse(R"({"launches": [{"entry": "k"}]})"));
-    m_artifact = art;
-  }
-  std::string compiler_version() const override { return "nvrtc"; }
-  std::vector<const jit::Definition*> definitions() const override { return {&m_def}; }
-  const jit::Definition* find(std::string_view name) const override { return name == m_def.name ? &m_def : nullptr; }
-  std::string served_by(const jit::Definition&) const override { return "rmsnorm/rmsnorm"; }
-  std::string default_arch() const override { return "sm_90a"; }
-  Result<jit::GetResult> get(const std::string& name, const std::string& arch, const jit::GetOptions& o) override {
-    // What reaches the compiler must have passed the allow-list.
-    if (!jit::check_request_options(o.options)) __builtin_trap();
-    if (name != m_def.name) return fail(ErrorCode::not_found, "unknown definition '" + name + "'");
-    if (arch != "sm_90a") return fail(ErrorCode::invalid_argument, "invalid arch '" + arch + "'");
-    return jit::GetResult{m_artifact, jit::GetStatus::hit};
-  }
-  Result<nlohmann::ordered_json> cache_stats() override { return nlohmann::ordered_json{{"entries", 1}}; }
-  std::string metrics_text() override { return "kjit_up 1\n"; }
-
- private:
-  jit::Definition m_def;
-  std::shared_ptr<const jit::Artifact> m_artifact;
-};
+using kjit::testing::FakeBackend;
 
 // Splits at the next '\n' (the rest when none).
 std::string_view take_line(std::string_view& in) {
@@ -95,7 +58,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   req.authorization = std::string(take_line(rest));
   req.body = std::string(rest);
   for (HttpApi* api : {&open_api, &token_api}) {
+    backend.last_options.clear();
     HttpResponse res = api->handle(req);
+    // What reached the compiler must have passed the allow-list.
+    if (!backend.last_options.empty() && !jit::check_request_options(backend.last_options)) __builtin_trap();
     if (res.status < 200 || res.status > 599) __builtin_trap();
     if (res.content_type == "application/json" && nlohmann::json::parse(res.body, nullptr, false).is_discarded())
       __builtin_trap();

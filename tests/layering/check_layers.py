@@ -8,6 +8,7 @@ The layers, lowest first (docs/design.md, "Layers"):
     jit/codegen, jit/compiler     definition -> context/plan/artifact; NVRTC + key
     jit/model                     Hugging Face config -> the definitions a model needs
     cache, runtime                content-addressed store; driver, launches, runner
+    cache/remote                  the cache's remote tier (Redis), behind cache/remote_tier.h
     jit/api                       the Jit facade and the configuration table
     jit/capi, tools/cli           the C API; the kjit CLI
     jit/python                    the Python package's C extension (a client of the C API only)
@@ -35,14 +36,15 @@ ALLOWED = {
     "jit/codegen": {"jit/util", "jit/definition", "jit/template"},
     "jit/compiler": {"jit/util"},
     "cache": {"jit/util"},
+    "cache/remote": {"jit/util", "cache"},
     "runtime": {"jit/util", "jit/definition", "jit/codegen"},
     "jit/model": {"jit/util", "jit/definition", "jit/codegen"},
-    "jit/api": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
-                "jit/model"},
+    "jit/api": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "cache/remote",
+                "runtime", "jit/model"},
     "jit/capi": {"jit/util", "jit/definition", "jit/codegen", "jit/compiler", "jit/api", "runtime", "cache"},
     "jit/python": {"jit/capi"},
-    "tools/cli": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "runtime",
-                  "jit/model", "jit/api"},
+    "tools/cli": {"jit/util", "jit/definition", "jit/template", "jit/codegen", "jit/compiler", "cache", "cache/remote",
+                  "runtime", "jit/model", "jit/api"},
 }
 # Sub-folders that belong to a layer's folder (same rules, same target).
 ALIASES = {"runtime/reference": "runtime"}

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jit/model/architectures.h"
+#include "tests/common/shell.h"
 #include "jit/model/derive.h"
 #include "jit/model/hf_config.h"
 
@@ -97,24 +98,13 @@ inline bool dataset_present_or_skip_message(std::string* message) {
   return false;
 }
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
+using CliRun = kjit::testing::ShellRun;
 
 // Runs `kjit ARGS` with KJIT_DEFINITIONS and KJIT_ARCH unset; `redirect` is
 // appended ("2>&1", "2>/dev/null").
 inline CliRun run_kjit(const std::string& args, const std::string& redirect = "2>&1") {
-  std::string cmd = "env -u KJIT_DEFINITIONS -u KJIT_ARCH '" + std::string(KJIT_BINARY) + "' " + args + " " + redirect;
-  CliRun r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return kjit::testing::run_shell("env -u KJIT_DEFINITIONS -u KJIT_ARCH '" + std::string(KJIT_BINARY) + "' " + args +
+                                  " " + redirect);
 }
 
 }  // namespace kjit::jit::model_test

@@ -5,54 +5,14 @@
 
 #include <gtest/gtest.h>
 
-#include "jit/definition/parse.h"
+#include "tests/fakes/fake_backend.h"
 
 namespace kjit::tools {
 namespace {
 
 using nlohmann::json;
 
-class FakeBackend final : public KernelBackend {
- public:
-  FakeBackend() {
-    auto doc = nlohmann::ordered_json::parse(R"({
-      "name": "toy_norm", "op_type": "rmsnorm",
-      "axes": {"rows": {"type": "var"}, "width": {"type": "const", "value": 8}},
-      "inputs": {"x": {"shape": ["rows", "width"], "dtype": "bfloat16"}},
-      "outputs": {"y": {"shape": ["rows", "width"], "dtype": "bfloat16"}},
-      "reference": "def run(x):\n    return x\n"})");
-    m_def = *jit::parse_definition(doc, "toy_norm.json");
-    auto art = std::make_shared<jit::Artifact>();
-    art->name = "toy_norm";
-    art->arch = "sm_90a";
-    art->key = std::string(32, 'a');
-    art->cubin = {'C', 'U', 'B', 'I', 'N'};
-    art->plan = *jit::LaunchPlan::from_json(json::parse(R"({"launches": [{"entry": "k", "args": ["x", "y"]}]})"));
-    art->log = "ptxas info";
-    m_artifact = art;
-  }
-  std::string compiler_version() const override { return "nvrtc 13.0"; }
-  std::vector<const jit::Definition*> definitions() const override { return {&m_def}; }
-  const jit::Definition* find(std::string_view name) const override { return name == m_def.name ? &m_def : nullptr; }
-  std::string served_by(const jit::Definition&) const override { return "rmsnorm/rmsnorm"; }
-  std::string default_arch() const override { return "sm_90a"; }
-  Result<jit::GetResult> get(const std::string& name, const std::string& arch, const jit::GetOptions& options) override {
-    ++gets;
-    last_options = options.options;
-    if (name != m_def.name) return fail(ErrorCode::not_found, "unknown definition '" + name + "'");
-    if (arch != "sm_90a") return fail(ErrorCode::invalid_argument, "invalid arch '" + arch + "'");
-    return jit::GetResult{m_artifact, jit::GetStatus::compiled};
-  }
-  Result<nlohmann::ordered_json> cache_stats() override { return nlohmann::ordered_json{{"entries", 1}}; }
-  std::string metrics_text() override { return "kjit_up 1\n"; }
-
-  int gets = 0;
-  std::vector<std::string> last_options;
-
- private:
-  jit::Definition m_def;
-  std::shared_ptr<const jit::Artifact> m_artifact;
-};
+using kjit::testing::FakeBackend;
 
 HttpRequest request(std::string method, std::string path, std::string body = {}) {
   HttpRequest r;

@@ -1,5 +1,6 @@
 // `kjit cache stats|ls|gc|verify|export FILE|import FILE|clear [--json]`:
-// inspect and maintain the on-disk kernel cache (design.md, "Cache layout").
+// inspect and maintain the on-disk kernel cache (design.md, "Cache layout");
+// `kjit cache remote ping|stats|ls [--json]`: the remote tier (remote_admin.h).
 // The directory comes from --cache-dir / KJIT_CACHE_DIR, the size cap from
 // KJIT_CACHE_MAX_SIZE (used by eviction after imports).
 //
@@ -23,9 +24,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.h"
-#include "jit/api/entry_verify.h"
 #include "tools/cli/command.h"
 #include "tools/cli/jit_session.h"
+#include "tools/cli/remote_admin.h"
 
 namespace kjit::tools {
 namespace {
@@ -187,7 +188,12 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       {"verify", "re-hash every blob; quarantine corrupt ones (exit 1 when any)"},
       {"export", "write every entry to one bundle FILE"},
       {"import", "add the entries of bundle FILE (verified whole first; existing entries kept)"},
-      {"clear", "remove every entry, blob and remembered failure; zero the counters"}});
+      {"clear", "remove every entry, blob and remembered failure; zero the counters"},
+      {"remote", "the remote tier (KJIT_REMOTE_CACHE): ping, stats, ls"}});
+  auto remote_actions = std::make_shared<std::vector<Action>>(std::vector<Action>{
+      {"ping", "is each server reachable, and how fast (exit 1 when one is not)"},
+      {"stats", "each server's memory, evictions and kjit values; this cache's remote counters"},
+      {"ls", "every kjit value: key, definition, arch, size, time to live, server"}});
   for (auto& act : *actions) {
     act.app = sub.add_subcommand(act.name, act.help);
     act.app->add_flag("--json", args->json, "print JSON");
@@ -201,16 +207,24 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     if (n == "import")
       act.app->add_flag("--require-signature", args->require_signature,
                         "refuse to import without a key to check the signature with (--sign-key / KJIT_BUNDLE_KEY)");
+    if (n == "remote") {
+      act.app->require_subcommand(1);
+      for (auto& ra : *remote_actions) {
+        ra.app = act.app->add_subcommand(ra.name, ra.help);
+        ra.app->add_flag("--json", args->json, "print JSON");
+      }
+    }
     if (n == "ls") {
       act.app->add_option("--definition", args->filter.definition_glob, "definition name glob, e.g. 'rmsnorm_*'");
       act.app->add_option("--template", args->filter.template_file,
                           "entries built from this template or include file (path or path suffix)");
     }
   }
-  return [&globals, args, actions]() -> int {
+  return [&globals, args, actions, remote_actions]() -> int {
     Config config = globals.config();
-    auto opened = cache::Cache::open(
-        {config.cache_dir, config.cache_max_size, nullptr, config.cache_read_only, &jit::verify_entry});
+    auto options = jit::cache_options(config);
+    if (!options) return report(options.error());
+    auto opened = cache::Cache::open(*options);
     if (!opened) return report(opened.error());
     cache::Cache& c = **opened;
     for (const auto& act : *actions) {
@@ -223,12 +237,25 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       if (n == "export") return run_bundle(c, *args, config, true);
       if (n == "import") return run_bundle(c, *args, config, false);
       if (n == "clear") return run_clear(c, *args);
+      if (n == "remote") {
+        auto tier = std::dynamic_pointer_cast<cache::remote::RedisTier>(options->remote);
+        if (!tier)
+          return report(Error{ErrorCode::invalid_argument,
+                              "no remote cache is configured: set KJIT_REMOTE_CACHE or pass --remote-cache URL", ""});
+        for (const auto& ra : *remote_actions) {
+          if (!ra.app->parsed()) continue;
+          std::string r = ra.name;
+          if (r == "ping") return remote_ping(*tier, args->json);
+          if (r == "stats") return remote_stats(*tier, c, args->json);
+          if (r == "ls") return remote_ls(*tier, args->json);
+        }
+      }
     }
     return 2;
   };
 }
 
-const CommandRegistrar registrar{{"cache", "inspect and maintain the kernel cache (stats, ls, gc, verify, export, import, clear)", setup, 700}};
+const CommandRegistrar registrar{{"cache", "inspect and maintain the kernel cache (stats, ls, gc, verify, export, import, clear, remote)", setup, 700}};
 
 }  // namespace
 }  // namespace kjit::tools

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cache/remote/remote_spec.h"
 #include "tools/cli/command.h"
 
 namespace kjit::tools {
@@ -32,6 +33,15 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
     j["cache_max_size"] = c.cache_max_size;
     j["cache_read_only"] = c.cache_read_only;
     j["bundle_key_file"] = c.bundle_key_file.string();
+    // The remote setting as parsed, passwords hidden (a bad one is refused
+    // at start-up, check_env, or when the flag is used: here).
+    if (c.remote_cache.empty()) {
+      j["remote_cache"] = "";
+    } else {
+      auto servers = cache::remote::parse_remote_spec(c.remote_cache);
+      if (!servers) return report(Error{ErrorCode::invalid_argument, "--remote-cache: " + servers.error().message, ""});
+      j["remote_cache"] = cache::remote::describe_remote_spec(*servers);
+    }
     j["jobs"] = c.jobs;
     j["log"] = c.log;
     if (*json) {

@@ -36,14 +36,21 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       status = got->status;
     }
     const auto& art = *artifact;
-    if (auto w = write_file_atomic(a->out, std::string_view(reinterpret_cast<const char*>(art.cubin.data()), art.cubin.size())); !w) return report(w.error());
+    // The files are copies of a cache entry, which is durable: no fsyncs (two per file were the
+    // largest part of a direct-mode hit's I/O). A miss compiled into a read-only cache has no
+    // other copy, so its files are made durable.
+    const auto durability = status != jit::GetStatus::hit && globals.config().cache_read_only
+                                ? cache::Durability::durable
+                                : cache::Durability::cached;
+    const std::string_view cubin(reinterpret_cast<const char*>(art.cubin.data()), art.cubin.size());
+    if (auto w = write_file_atomic(a->out, cubin, durability); !w) return report(w.error());
     if (!a->plan.empty()) {
       nlohmann::ordered_json j = art.plan.to_json();
       j["key"] = art.key;
       j["arch"] = art.arch;
       j["definition"] = art.name;
       std::string text = j.dump(2) + "\n";
-      if (auto w = write_file_atomic(a->plan, text); !w) return report(w.error());
+      if (auto w = write_file_atomic(a->plan, text, durability); !w) return report(w.error());
     }
     std::fprintf(stderr, "kjit: %s %s (%s, %zu bytes) -> %s\n", art.name.c_str(), status_name(status),
                  art.key.c_str(), art.cubin.size(), a->out.c_str());

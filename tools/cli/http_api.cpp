@@ -228,7 +228,9 @@ HttpResponse HttpApi::compile(const std::string& name, const std::string& body) 
     registers = std::max(registers, r.registers);
     spill_bytes += r.spill_bytes;
   }
-  const char* status = got->status == jit::GetStatus::compiled ? "compiled" : "hit";
+  const char* status = got->status == jit::GetStatus::compiled     ? "compiled"
+                       : got->status == jit::GetStatus::remote_hit ? "remote_hit"
+                                                                   : "hit";
   return json_response(200, {{"name", name},
                              {"key", art.key},
                              {"arch", art.arch},

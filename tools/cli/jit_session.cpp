@@ -49,6 +49,7 @@ const char* status_name(jit::GetStatus status) {
     case jit::GetStatus::memory_hit:
     case jit::GetStatus::hit: return "hit";
     case jit::GetStatus::compiled: return "compiled";
+    case jit::GetStatus::remote_hit: return "remote_hit";
   }
   return "compiled";
 }

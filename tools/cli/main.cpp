@@ -21,6 +21,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "cache/remote/remote_spec.h"
 #include "jit/api/build_identity.h"
 #include "tools/cli/command.h"
 
@@ -40,6 +41,7 @@ Config Globals::config() const {
   if (!cache_dir.empty()) c.cache_dir = cache_dir;
   if (no_builtin) c.builtin_definitions_dir.clear();
   if (read_only) c.cache_read_only = true;
+  if (remote_cache_given) c.remote_cache = remote_cache;  // --remote-cache "" overrides KJIT_REMOTE_CACHE
   if (verbosity == 1) c.log = "info";
   if (verbosity >= 2) c.log = "debug";
   return c;
@@ -67,7 +69,7 @@ namespace {
 // The subcommand named on the command line (the first word that is not a
 // global option or its value), or "" when there is none.
 std::string_view named_subcommand(int argc, char** argv) {
-  static constexpr const char* k_valued[] = {"--definitions", "--templates", "--cache-dir"};
+  static constexpr const char* k_valued[] = {"--definitions", "--templates", "--cache-dir", "--remote-cache"};
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--") return {};
@@ -132,6 +134,10 @@ int main(int argc, char** argv) {
                "a dataset's definitions whose names kjit's own shadow)");
   app.add_flag("--read-only", globals.read_only,
                "serve from the cache without writing to it; misses compile into memory (env KJIT_CACHE_READONLY)");
+  CLI::Option* remote_option =
+      app.add_option("--remote-cache", globals.remote_cache,
+                     "fleet-wide cache on Redis behind the local one: URLs with |attributes (env KJIT_REMOTE_CACHE; "
+                     "see `kjit config`); \"\" turns it off for this command");
   app.add_flag("-v,--verbose", globals.verbosity, "more logging (-vv for debug)");
   app.set_version_flag("--version", "kjit (build " + kjit::jit::kjit_build_short() + ")");
 
@@ -148,6 +154,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  globals.remote_cache_given = remote_option->count() > 0;
+  // A bad --remote-cache is a usage error even for commands that would not
+  // reach the remote (a direct-mode hit); KJIT_REMOTE_CACHE: check_env above.
+  if (!globals.remote_cache.empty()) {
+    if (auto r = kjit::cache::remote::parse_remote_spec(globals.remote_cache); !r) {
+      std::fprintf(stderr, "kjit: --remote-cache: %s\n", r.error().message.c_str());
+      return 2;
+    }
   }
   for (auto& [sub, run] : runs) {
     if (sub->parsed()) {

@@ -18,7 +18,8 @@ using nlohmann::ordered_json;
 
 struct Item {
   std::string name, arch, op_type;
-  std::string status;  // compiled | hit | failed | skipped
+  std::string status;  // compiled | hit | remote_hit | failed | skipped
+  bool shared = false; // a local hit written to the remote tier (it lacked it)
   double ms = 0;
   std::string key;
   int registers = 0, spill_bytes = 0;
@@ -28,6 +29,7 @@ struct Item {
 ordered_json item_json(const Item& it) {
   ordered_json j{{"name", it.name}, {"arch", it.arch}, {"status", it.status}, {"ms", it.ms},
                  {"key", it.key},   {"registers", it.registers}, {"spill_bytes", it.spill_bytes}};
+  if (it.shared) j["shared"] = true;
   if (!it.error.empty()) j["error"] = it.error;
   return j;
 }
@@ -106,6 +108,12 @@ Result<WarmupOutcome> warm_definitions(const Globals& globals, jit::Jit& jit,
         const auto& art = *got->artifact;
         it.status = status_name(got->status);
         it.key = art.key;
+        // A fleet warm-up fills the remote tier: compiles are written there
+        // by the cache; local hits it may lack are written here.
+        if (got->status == jit::GetStatus::hit && jit.cache().remote()) {
+          auto shared = jit.cache().share(art.key);
+          it.shared = shared && *shared;
+        }
         ResourceSummary s = summarize(art);
         it.registers = s.registers;
         it.spill_bytes = s.spill_bytes;
@@ -125,11 +133,13 @@ Result<WarmupOutcome> warm_definitions(const Globals& globals, jit::Jit& jit,
   double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
   std::map<std::string, std::pair<int, double>> by_status;  // count, ms
-  for (const char* s : {"compiled", "hit", "failed", "skipped"}) by_status[s] = {0, 0.0};
+  for (const char* s : {"compiled", "hit", "remote_hit", "failed", "skipped"}) by_status[s] = {0, 0.0};
+  int shared = 0;
   ordered_json arr = ordered_json::array();
   for (const auto& it : items) {
     by_status[it.status].first++;
     by_status[it.status].second += it.ms;
+    shared += it.shared ? 1 : 0;
     arr.push_back(item_json(it));
   }
   for (const auto& it : skipped) {
@@ -139,6 +149,8 @@ Result<WarmupOutcome> warm_definitions(const Globals& globals, jit::Jit& jit,
   ordered_json totals{{"items", items.size() + skipped.size()},
                       {"compiled", by_status["compiled"].first},
                       {"hit", by_status["hit"].first},
+                      {"remote_hit", by_status["remote_hit"].first},
+                      {"shared", shared},
                       {"failed", by_status["failed"].first},
                       {"skipped", by_status["skipped"].first},
                       {"compile_ms", by_status["compiled"].second},
@@ -154,7 +166,7 @@ Result<WarmupOutcome> warm_definitions(const Globals& globals, jit::Jit& jit,
     std::printf("%s\n", outcome.report.dump().c_str());
   } else if (options.print == WarmupOptions::Print::table) {
     std::printf("%-10s %6s %12s\n", "STATUS", "ITEMS", "TIME");
-    for (const char* s : {"compiled", "hit", "failed", "skipped"})
+    for (const char* s : {"compiled", "hit", "remote_hit", "failed", "skipped"})
       std::printf("%-10s %6d %9.1f ms\n", s, by_status[s].first, by_status[s].second);
     std::printf("%-10s %6zu %9.1f ms  wall, %d jobs, shard %llu/%llu\n", "total", items.size() + skipped.size(),
                 wall_ms, jobs, static_cast<unsigned long long>(shard.index),

@@ -53,7 +53,7 @@ case "$target" in
   serve) srcs=("${common[@]}" "${definition[@]}" jit/codegen/launch_plan.cpp jit/compiler/options.cpp
                jit/compiler/arch.cpp jit/compiler/nvrtc_version.cpp jit/compiler/nvrtc_library.cpp tools/cli/http_api.cpp
                tools/cli/http_head.cpp) ;;
-  bundle) srcs=("${common[@]}" cache/bundle.cpp cache/atomic_file.cpp cache/paths.cpp cache/posix_env.cpp) ;;
+  bundle) srcs=("${common[@]}" cache/bundle.cpp cache/entry_codec.cpp cache/atomic_file.cpp cache/paths.cpp cache/posix_env.cpp) ;;
   *) echo "fuzz.sh: unknown target '$target' (definition, launch_plan, serve, bundle, all)" >&2; exit 2 ;;
 esac
 srcs+=("tests/fuzz/${target}_fuzz.cpp")

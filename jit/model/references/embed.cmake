@@ -1,6 +1,9 @@
 # Embeds jit/model/references/*.py into one C++ source (the reference
 # templates of derived definitions; see jit/model/references.h).
 # Usage: cmake -DDIR=<references folder> -DOUT=<file.cpp> -P embed.cmake
+# A line `# kjit-part: NAME` is replaced by parts/NAME.py, so code several
+# references share (routing, the expert loop, the delta rule) is written once
+# while every emitted reference stays one self-contained program.
 # The output is rewritten only when its text changes, so an unchanged set of
 # templates does not relink kjit_model.
 file(GLOB files "${DIR}/*.py")
@@ -9,6 +12,15 @@ set(entries "")
 foreach(f IN LISTS files)
   get_filename_component(name "${f}" NAME_WE)
   file(READ "${f}" text)
+  string(REGEX MATCHALL "# kjit-part: [a-z0-9_]+\n" directives "${text}")
+  foreach(directive IN LISTS directives)
+    string(REGEX REPLACE "# kjit-part: ([a-z0-9_]+)\n" "\\1" part "${directive}")
+    if(NOT EXISTS "${DIR}/parts/${part}.py")
+      message(FATAL_ERROR "${f}: no part ${DIR}/parts/${part}.py")
+    endif()
+    file(READ "${DIR}/parts/${part}.py" part_text)
+    string(REPLACE "${directive}" "${part_text}" text "${text}")
+  endforeach()
   string(FIND "${text}" ")kjit_reference\"" clash)
   if(NOT clash EQUAL -1)
     message(FATAL_ERROR "${f}: contains the raw-string terminator )kjit_reference\"; reword it")

@@ -9,11 +9,10 @@ PAGE_SIZE = {{PAGE_SIZE}}
 QUERY_TILE = 256  # queries per step, to bound the memory of the logits
 
 
-def kv_rows(cache, pages, last_page_len):
-    # The token rows of one sequence: all slots of its pages but the last one,
-    # then the first `last_page_len` slots of the last page.
-    rows = cache[pages].reshape(-1, *cache.shape[2:])
-    return rows[: (pages.numel() - 1) * PAGE_SIZE + last_page_len].float()
+# kjit-part: paged_kv
+
+
+# kjit-part: causal_attention
 
 
 @torch.no_grad()
@@ -36,14 +35,5 @@ def run(q, k_cache, v_cache, qo_indptr, kv_indptr, kv_indices{{LAST_PAGE_PARAM}}
         last_page_len = {{LAST_PAGE_LEN}}
         k = kv_rows(k_cache, pages, last_page_len).repeat_interleave(group, dim=1)  # [L, H, D]
         v = kv_rows(v_cache, pages, last_page_len).repeat_interleave(group, dim=1)
-        num_q, num_kv = q_end - q_begin, k.shape[0]
-        for t0 in range(0, num_q, QUERY_TILE):
-            t1 = min(t0 + QUERY_TILE, num_q)
-            logits = torch.einsum("qhd,lhd->hql", q[q_begin + t0:q_begin + t1].float(), k) * sm_scale
-            position = torch.arange(t0, t1, device=q.device)[:, None] + (num_kv - num_q)
-            hidden = torch.arange(num_kv, device=q.device)[None, :] > position
-            logits = logits.masked_fill(hidden, -math.inf)
-            lse[q_begin + t0:q_begin + t1] = (torch.logsumexp(logits, dim=-1) / math.log(2.0)).t()
-            probs = torch.softmax(logits, dim=-1).nan_to_num(0.0)
-            output[q_begin + t0:q_begin + t1] = torch.einsum("hql,lhd->qhd", probs, v).to(torch.bfloat16)
+        causal_attention(q[q_begin:q_end], k, v, sm_scale, output[q_begin:q_end], lse[q_begin:q_end])
     return output, lse

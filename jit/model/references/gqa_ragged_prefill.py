@@ -8,6 +8,9 @@ HEAD_DIM = {{HEAD_DIM}}
 QUERY_TILE = 256  # queries per step, to bound the memory of the logits
 
 
+# kjit-part: causal_attention
+
+
 @torch.no_grad()
 def run(q, k, v, qo_indptr, kv_indptr, sm_scale):
     # Causal attention over contiguous (ragged) K/V rows per sequence, aligned
@@ -24,14 +27,5 @@ def run(q, k, v, qo_indptr, kv_indptr, sm_scale):
             continue
         keys = k[kv_begin:kv_end].float().repeat_interleave(group, dim=1)  # [L, H, D]
         values = v[kv_begin:kv_end].float().repeat_interleave(group, dim=1)
-        num_q, num_kv = q_end - q_begin, kv_end - kv_begin
-        for t0 in range(0, num_q, QUERY_TILE):
-            t1 = min(t0 + QUERY_TILE, num_q)
-            logits = torch.einsum("qhd,lhd->hql", q[q_begin + t0:q_begin + t1].float(), keys) * sm_scale
-            position = torch.arange(t0, t1, device=q.device)[:, None] + (num_kv - num_q)
-            hidden = torch.arange(num_kv, device=q.device)[None, :] > position
-            logits = logits.masked_fill(hidden, -math.inf)
-            lse[q_begin + t0:q_begin + t1] = (torch.logsumexp(logits, dim=-1) / math.log(2.0)).t()
-            probs = torch.softmax(logits, dim=-1).nan_to_num(0.0)
-            output[q_begin + t0:q_begin + t1] = torch.einsum("hql,lhd->qhd", probs, values).to(torch.bfloat16)
+        causal_attention(q[q_begin:q_end], keys, values, sm_scale, output[q_begin:q_end], lse[q_begin:q_end])
     return output, lse

@@ -8,6 +8,9 @@ VO_DIM = {{VO_DIM}}
 QUERY_TILE = 256  # queries per step, to bound the memory of the logits
 
 
+# kjit-part: causal_attention
+
+
 @torch.no_grad()
 def run(q, k, v, qo_indptr, kv_indptr, sm_scale):
     # MLA prefill in the non-absorbed form: per-head keys of QK_DIM (nope + rope
@@ -24,14 +27,5 @@ def run(q, k, v, qo_indptr, kv_indptr, sm_scale):
         if q_begin >= q_end or kv_begin >= kv_end:
             continue
         keys, values = k[kv_begin:kv_end].float(), v[kv_begin:kv_end].float()
-        num_q, num_kv = q_end - q_begin, kv_end - kv_begin
-        for t0 in range(0, num_q, QUERY_TILE):
-            t1 = min(t0 + QUERY_TILE, num_q)
-            logits = torch.einsum("qhd,lhd->hql", q[q_begin + t0:q_begin + t1].float(), keys) * sm_scale
-            position = torch.arange(t0, t1, device=q.device)[:, None] + (num_kv - num_q)
-            hidden = torch.arange(num_kv, device=q.device)[None, :] > position
-            logits = logits.masked_fill(hidden, -math.inf)
-            lse[q_begin + t0:q_begin + t1] = (torch.logsumexp(logits, dim=-1) / math.log(2.0)).t()
-            probs = torch.softmax(logits, dim=-1).nan_to_num(0.0)
-            output[q_begin + t0:q_begin + t1] = torch.einsum("hql,lhd->qhd", probs, values).to(torch.bfloat16)
+        causal_attention(q[q_begin:q_end], keys, values, sm_scale, output[q_begin:q_end], lse[q_begin:q_end])
     return output, lse

@@ -7,13 +7,10 @@ INTERMEDIATE_SIZE = {{INTERMEDIATE_SIZE}}
 TOP_K = {{TOP_K}}
 N_GROUP = {{N_GROUP}}
 TOPK_GROUP = {{TOPK_GROUP}}
-BLOCK = 128  # FP8 scale block edge along every scaled dimension
+# kjit-part: fp8_block
 
 
-def dequantize(values, scales):
-    # values [..., R, C] times one scale per BLOCK x BLOCK tile ([..., R/BLOCK, C/BLOCK]).
-    scale = scales.float().repeat_interleave(BLOCK, dim=-2).repeat_interleave(BLOCK, dim=-1)
-    return values.float() * scale
+# kjit-part: moe_experts
 
 
 def route(routing_logits, routing_bias, routed_scaling_factor):
@@ -42,18 +39,9 @@ def run(routing_logits, routing_bias, hidden_states, hidden_states_scale, gemm1_
     # SwiGLU experts (up is the first half of W13's output) and adds their
     # weighted outputs. Activations carry one scale per 128 hidden columns.
     T = hidden_states.shape[0]
-    I = INTERMEDIATE_SIZE
     assert routing_logits.shape == (T, NUM_EXPERTS) and gemm1_weights.shape[0] == NUM_LOCAL_EXPERTS
     experts, weights = route(routing_logits, routing_bias, float(routed_scaling_factor))
-    x = hidden_states.float() * hidden_states_scale.float().t().repeat_interleave(BLOCK, dim=1)
+    x = dequantize_activations(hidden_states, hidden_states_scale)
     w13 = dequantize(gemm1_weights, gemm1_weights_scale)
     w2 = dequantize(gemm2_weights, gemm2_weights_scale)
-    output = torch.zeros(T, HIDDEN_SIZE, dtype=torch.float32, device=hidden_states.device)
-    for local in range(NUM_LOCAL_EXPERTS):
-        tokens, slot = torch.nonzero(experts == int(local_expert_offset) + local, as_tuple=True)
-        if tokens.numel() == 0:
-            continue
-        h = x[tokens] @ w13[local].t()
-        y = (torch.nn.functional.silu(h[:, I:]) * h[:, :I]) @ w2[local].t()
-        output.index_add_(0, tokens, y * weights[tokens, slot].unsqueeze(1))
-    return output.to(torch.bfloat16)
+    return swiglu_experts(x, experts, weights, w13, w2, first_expert=int(local_expert_offset))

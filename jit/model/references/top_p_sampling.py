@@ -3,6 +3,9 @@ import torch
 VOCAB_SIZE = {{VOCAB_SIZE}}
 
 
+# kjit-part: sampling_filters
+
+
 @torch.no_grad()
 def run(probs, top_p):
     # Per row (nucleus sampling): sort by probability, keep the shortest prefix
@@ -11,15 +14,11 @@ def run(probs, top_p):
     assert probs.shape[-1] == VOCAB_SIZE
     samples = torch.empty(probs.shape[0], dtype=torch.int64, device=probs.device)
     for i in range(probs.shape[0]):
-        row = probs[i].float()
-        p = float(top_p[i])
+        row, p = probs[i].float(), float(top_p[i])
         if p <= 0.0:
             samples[i] = torch.argmax(row)
             continue
         if p < 1.0:
-            values, order = torch.sort(row, descending=True)
-            mass_before = torch.cumsum(values, dim=0) - values
-            kept = order[mass_before < p * row.sum()]
-            row = torch.zeros_like(row).index_copy_(0, kept, row[kept])
+            row = keep_top_p(row, p)
         samples[i] = torch.multinomial(row / row.sum(), 1, replacement=True)[0]
     return samples

@@ -106,7 +106,7 @@ def kernel(name, arch=None):
 
 def compile(name, arch=None):  # noqa: A001 (mirrors `kjit compile`)
     """Compiles `name` for `arch` (or takes it from the cache) and returns
-    {"name", "key", "arch", "status": "compiled"|"hit"|"memory_hit", "compile_ms",
+    {"name", "key", "arch", "status": "compiled"|"hit"|"memory_hit"|"remote_hit", "compile_ms",
     "registers", "spill_bytes", "template", ...}."""
     return Kernel(_handle(), name, arch).info
 
