@@ -8,10 +8,10 @@
 # Each step fits one device call of at most 9 minutes; raw output accumulates in /tmp/kjit-moe
 # (kept between calls on a warm machine; `compile` starts it afresh), and every call ends by
 # writing summary.txt / moe.json / moe.tgz over everything there so far. Split it as:
-#   call 1: tests/gpu/moe/run.sh compile check_small sanitize check1   (~1.5 + ~1 + ~1 + ~5 min)
-#   call 2: tests/gpu/moe/run.sh check2              (~5 min)
-#   call 3: tests/gpu/moe/run.sh check_big           (~6 min: the two 60 GiB fp32-weight defs)
-#   call 4: tests/gpu/moe/run.sh check_ds bench      (~3 + ~4 min; performance is secondary)
+#   call 1: tests/gpu/moe/run.sh compile check_small check1   (~1.5 + ~1 + ~5 min)
+#   call 2: tests/gpu/moe/run.sh sanitize check2              (~2 + ~5 min)
+#   call 3: tests/gpu/moe/run.sh check_big                    (~6 min: the two 60 GiB fp32-weight defs)
+#   call 4: tests/gpu/moe/run.sh check_ds bench               (~3 + ~4 min; performance is secondary)
 # (estimates: not yet run on a GPU.) A check the budget cut off is listed as NO RESULT with
 # "skipped: ... budget" in the summary; run its step again (a warm machine keeps what ran).
 # (a step run on a fresh machine works alone too: check compiles what it needs).
