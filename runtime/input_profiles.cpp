@@ -8,6 +8,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "runtime/input_profiles_moe.h"
+
 namespace kjit::runtime {
 namespace {
 
@@ -173,6 +175,7 @@ bool is_dsa_indexer(const jit::Definition& def) {
 
 std::vector<std::string> input_profiles(const jit::Definition& def) {
   if (is_dsa_indexer(def)) return {"ties"};
+  if (def.op_type == "moe") return moe_input_profiles(def);
   if (def.op_type != "sampling") return {};
   std::vector<std::string> names = sampling_cases();
   names.push_back("edge");
@@ -190,6 +193,7 @@ Result<void> apply_input_profile(const jit::Definition& def, std::string_view pr
   }
   if (def.op_type == "sampling") return apply_sampling(def, profile, set, rng);
   if (is_dsa_indexer(def)) return apply_dsa_ties(def, set);
+  if (def.op_type == "moe") return apply_moe_input_profile(def, profile, set, rng);
   return {};
 }
 

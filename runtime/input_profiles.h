@@ -23,6 +23,7 @@
 //               bytes and scale): a row's scores take at most 4 values, so
 //               the topk-th score of a row longer than topk is tied with
 //               many others (any of them may be selected)
+// moe (routing edge cases: one_expert, half_empty, no_local): input_profiles_moe.h.
 //
 // Thread safety: functions only.
 #pragma once

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "runtime/inputs_moe.h"
 #include "runtime/input_profiles.h"
 #include "runtime/recurrent_inputs.h"
 #include "runtime/safetensors.h"
@@ -425,6 +426,7 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
       set.inputs.emplace_back(spec.name, HostTensor::make_scalar(spec.dtype, value));
       continue;
     }
+    if (options.float_tensors == FloatTensors::skip && jit::dtype_is_float(spec.dtype)) continue;
     const auto shape = KJIT_TRY(resolve_shape(spec, axes, def.name));
     if (given && given->kind == WorkloadInput::Kind::safetensors) {
       const auto path = resolve_blob_path(*given, options.blob_root);
@@ -453,6 +455,12 @@ Result<InputSet> make_inputs(const jit::Definition& def, const Workload* workloa
     }
     if (set.binding.plan && is_index_name(spec.name)) {
       set.inputs.emplace_back(spec.name, *build_index_tensor(*set.binding.plan, spec.name, spec.dtype, shape));
+      continue;
+    }
+    std::string moe_note;
+    if (auto made = make_moe_input(def, spec, shape, stream_seed(options.seed, k), moe_note)) {
+      set.notes.push_back(moe_note);
+      set.inputs.emplace_back(spec.name, std::move(*made));
       continue;
     }
     if (auto made = KJIT_TRY(make_recurrent_input(def, spec, shape, axes, set.binding.seq_lens, options.sequences, rng))) {

@@ -33,6 +33,8 @@
 // mamba A and zeroed mtp intermediate states (recurrent_inputs.h).
 // dsa_paged: the FP8 key cache, seq_lens, block_table and sparse_indices come
 // from the DSA plan (dsa_inputs.h).
+// For op type "moe", fp8 tensors, scales, float32 expert weights and
+// topk_ids come from inputs_moe.h (valid scales, MxFP4 weights, packed ids).
 // An input profile (options.profile, input_profiles.h) then rewrites inputs.
 // Scalars: the workload's value; else sm_scale/scale from the first
 // "1/sqrt(EXPR)" in the input's description that evaluates over the axes
@@ -66,11 +68,17 @@
 
 namespace kjit::runtime {
 
+// Whether make_inputs builds floating-point tensors (`skip`: they are left out of the set, for
+// callers that only need the axes, scalars and integer tensors, like `kjit export`'s host
+// example; a fused MoE's weights alone can be tens of GB).
+enum class FloatTensors { make, skip };
+
 struct InputOptions {
   std::uint64_t seed = 0;
   SequenceOptions sequences;
   std::filesystem::path blob_root;  // resolves a workload's relative blob paths
   std::string profile;              // input profile (input_profiles.h); empty: none
+  FloatTensors float_tensors = FloatTensors::make;  // Default: make
 };
 
 struct AxisBinding {

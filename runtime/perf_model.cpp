@@ -91,6 +91,7 @@ std::int64_t causal_pairs(std::int64_t q, std::int64_t kv) {
 
 PerfCounts perf_counts(const jit::Definition& def, const AxisMap& axes, const std::map<std::string, HostTensor>& inputs) {
   if (auto dsa = dsa_perf_counts(def, axes, inputs)) return *dsa;  // gathered caches (dsa_perf.h)
+  if (def.op_type == "moe") return moe_perf_counts(def, axes, inputs);
   PerfCounts counts;
   for (const auto& spec : def.inputs) counts.bytes += tensor_bytes(spec, axes);
   for (const auto& spec : def.outputs) {

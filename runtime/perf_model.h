@@ -36,6 +36,11 @@
 //            (qo_indptr, kv_indptr, kv_last_page_len, page_size).
 //   dsa_paged: bytes and FLOPs of runtime/dsa_perf.h (gathered cache rows,
 //            the sequences' FP8 key bytes).
+//   moe      2 * pairs * 3 * I * H, pairs = routed (token, local expert)
+//            picks (perf_model_moe.cpp routes the workload with the
+//            reference's routing); its bytes count the expert weights (and
+//            their block scales) of the local experts that receive at least
+//            one token, not every expert's.
 //   gdn      6 * head_size^2 per token and value head (k.S, the rank-1
 //            update, q.S), tokens = batch_size * seq_len or total_seq_len.
 //   rope     3 per rotated element (2 multiplies and an add) of q and k:
@@ -68,5 +73,11 @@ PerfCounts perf_counts(const jit::Definition& def, const std::map<std::string, s
 // Causal (query row, key) pairs of one sequence with `q` queries and `kv`
 // keys, bottom-right aligned.
 std::int64_t causal_pairs(std::int64_t q, std::int64_t kv);
+
+// perf_counts for op_type "moe" (perf_model_moe.cpp): the routing inputs
+// (routing_logits, routing_bias, topk_ids, routed_scaling_factor,
+// local_expert_offset) must be in `inputs`; the weights need not be.
+PerfCounts moe_perf_counts(const jit::Definition& def, const std::map<std::string, std::int64_t>& axes,
+                           const std::map<std::string, HostTensor>& inputs);
 
 }  // namespace kjit::runtime

@@ -89,6 +89,8 @@ struct WorkloadResult {
   TraceRecord trace;
   std::string worst_tensor;                  // output with the largest error
   std::vector<std::int64_t> worst_index;
+  double matched_ratio = 1.0;                // lowest over outputs and trials
+  double required_matched_ratio = 1.0;       // flashinfer-bench's rule for the definition
   double reference_ms = 0;
   std::vector<std::string> notes;            // synthesized inputs, defaults
   std::string axes_text;                     // "batch_size=7"

@@ -210,8 +210,17 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       }
 
       // Reference in float64, rounded to each output's dtype.
+      // References that read raw views (moe) get the tensors' bytes, not a
+      // float64 copy (MoE weights: up to 17 G elements).
       reference::TensorMap ref_inputs;
-      for (const auto& [name, host] : set.inputs) ref_inputs[name] = reference::RefTensor{host.shape, host.to_doubles()};
+      const bool raw = reference::reads_raw_inputs(def);
+      for (const auto& [name, host] : set.inputs) {
+        if (raw && !host.scalar) {
+          ref_inputs[name] = reference::RefTensor{host.shape, {}, {host.bytes.data(), host.dtype, host.byte_size()}};
+        } else {
+          ref_inputs[name] = reference::RefTensor{host.shape, host.to_doubles(), {}};
+        }
+      }
       auto ref_start = Clock::now();
       auto ref = reference::run_reference(def, set.binding.values, ref_inputs, ref_options);
       wr.reference_ms = ms_since(ref_start);
@@ -267,6 +276,7 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
         }
         max_abs = nan_max(max_abs, report.max_abs_error);
         max_rel = nan_max(max_rel, report.max_rel_error);
+        wr.matched_ratio = std::min(wr.matched_ratio, report.matched_ratio);
         if (s != EvalStatus::passed || options.trials > 1)
           wr.notes.push_back(str_cat(label, ": ", report.message, trial > 0 ? str_cat(" (trial ", trial, ")") : ""));
         status = worse(status, s);
@@ -303,8 +313,12 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
     trace.max_absolute_error = max_abs;
     trace.max_relative_error = max_rel;
     trace.reference_latency_ms = wr.reference_ms;
+    wr.required_matched_ratio = tolerance.required_matched_ratio;
     if (!wr.worst_tensor.empty())
-      trace.correctness_extra = {{"worst_tensor", wr.worst_tensor}, {"worst_index", wr.worst_index}};
+      trace.correctness_extra = {{"worst_tensor", wr.worst_tensor},
+                                 {"worst_index", wr.worst_index},
+                                 {"matched_ratio", wr.matched_ratio},
+                                 {"required_matched_ratio", wr.required_matched_ratio}};
     if (!wr.rule.is_null()) trace.correctness_extra["rule"] = wr.rule;
     trace.uuid = workload && !workload->uuid.empty() ? workload->uuid
                                                       : detail::synthesized_uuid(def.name, wr.axes_text, options.seed);

@@ -10,6 +10,8 @@
 #        and gdn (not in the default: gdn / mamba_ssu checks, benches and ratios, tests/gpu/gdn/run.sh, ~15-25 min)
 #        and dsa (not in the default: DeepSeek sparse attention checks, benches, memcheck and ratios,
 #        tests/gpu/dsa/run.sh, ~10-13 min; split it over two calls as that script says)
+#        and moe (not in the default: fused MoE checks, benches and ratios, tests/gpu/moe/run.sh, ~25 min; for
+#        9-minute device calls run its steps directly, as its header says)
 #        plus, on request (each fits one 10-minute device call; results under $OUT/python):
 #          python       every served dataset definition through the Python package vs its torch reference
 #          python_api   torch.compile, CUDA graphs, the C/C++ examples, README GPU snippets, KJIT_LOGLEVEL=5
@@ -204,5 +206,7 @@ fi
 if has gdn; then stamp gdn; OUT="$out/gdn" timeout ${GDN_T:-1500} tests/gpu/gdn/run.sh; echo "gdn rc=$?"; fi
 # DeepSeek sparse attention (issue 23): tests/gpu/dsa/run.sh.
 if has dsa; then stamp dsa; OUT="$out/dsa" timeout ${DSA_T:-1000} tests/gpu/dsa/run.sh; echo "dsa rc=$?"; fi
+# fused MoE (issue 21): tests/gpu/moe/run.sh, every step in one go (its per-call budget lifted).
+if has moe; then stamp moe; OUT="$out/moe" MOE_BUDGET_S=${MOE_T:-1800} timeout ${MOE_T:-1800} tests/gpu/moe/run.sh; echo "moe rc=$?"; fi
 stamp done
 tar czf "$final/sweep.tgz" -C "$(dirname "$out")" "$(basename "$out")"

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "runtime/dtype_convert.h"
+
 namespace kjit::runtime::reference::detail {
 
 const kjit::jit::TensorSpec* find_spec(const std::vector<kjit::jit::TensorSpec>& specs, std::string_view name) {
@@ -50,7 +52,7 @@ std::string shape_string(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
-Result<void> check_inputs(const Call& call) {
+Result<void> check_inputs(const Call& call, bool raw_ok) {
   for (const auto& spec : call.def.inputs) {
     auto it = call.inputs.find(spec.name);
     if (it == call.inputs.end()) {
@@ -60,6 +62,20 @@ Result<void> check_inputs(const Call& call) {
     }
     const RefTensor& tensor = it->second;
     auto expected = KJIT_TRY(resolve_shape(call, spec));
+    if (tensor.is_raw()) {
+      if (!raw_ok || spec.is_scalar()) {
+        return fail(ErrorCode::invalid_argument,
+                    str_cat("reference for '", call.def.name, "': input '", spec.name, "' is passed as a raw view, which this reference does not read"));
+      }
+      if (tensor.shape != expected || tensor.raw.dtype != spec.dtype ||
+          tensor.raw.byte_size != storage_bytes(spec.dtype, element_count(expected))) {
+        return fail(ErrorCode::invalid_argument,
+                    str_cat("reference for '", call.def.name, "': raw input '", spec.name, "' is ", tensor.raw.byte_size, " bytes of ",
+                            kjit::jit::dtype_name(tensor.raw.dtype), " shaped ", shape_string(tensor.shape), "; the definition and axes give ",
+                            kjit::jit::dtype_name(spec.dtype), " ", shape_string(expected)));
+      }
+      continue;
+    }
     if (spec.is_scalar()) {
       if (tensor.data.size() != 1) {
         return fail(ErrorCode::invalid_argument,

@@ -38,8 +38,9 @@ Result<std::int64_t> axis(const Call& call, std::string_view name);
 Result<std::vector<std::int64_t>> resolve_shape(const Call& call, const kjit::jit::TensorSpec& spec);
 
 // Checks every declared input: present unless optional, shaped as declared,
-// `data` sized to the shape.
-Result<void> check_inputs(const Call& call);
+// `data` sized to the shape, or (when `raw_ok`) a RawView of exactly the
+// shape's storage bytes.
+Result<void> check_inputs(const Call& call, bool raw_ok = false);
 
 // The tensor given for declared input `name` (checked by check_inputs).
 // REQUIRES: `name` is a declared input of call.def (an internal error otherwise).

@@ -24,6 +24,11 @@ Result<TensorMap> run_mla_paged(const Call& call);
 // (dsa_indexer.cpp) and the sparse MLA attention (dsa_sparse_attention.cpp).
 Result<TensorMap> run_dsa_indexer(const Call& call);
 Result<TensorMap> run_dsa_sparse_attention(const Call& call);
+// Fused MoE: routing, per-expert GEMM1 -> SwiGLU -> GEMM2, weighted sum
+// (moe.cpp; structure in moe_structure.h).
+Result<TensorMap> run_moe(const Call& call);
+// Why run_moe cannot serve `def` (moe_structure's message); empty when it can.
+std::string moe_why_not(const kjit::jit::Definition& def);
 // Gated Delta Net decode, multi-token (mtp) and prefill (gdn.cpp).
 Result<TensorMap> run_gdn(const Call& call);
 // Mamba2 selective state update (mamba.cpp).

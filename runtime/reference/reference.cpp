@@ -28,6 +28,7 @@ struct OpEntry {
   Result<TensorMap> (*run)(const Call&) = nullptr;
   // Why the op cannot serve `def` beyond its inputs and outputs (empty: it can); may be null.
   std::string (*why_not)(const kjit::jit::Definition&) = nullptr;
+  bool reads_raw = false;                           // accepts RawView inputs (moe)
 };
 
 std::string rope_why_not(const kjit::jit::Definition& def) {
@@ -113,6 +114,19 @@ const std::vector<OpEntry>& op_table() {
        detail::run_mamba_ssu},
       {"sampling", {"probs"}, {"top_k", "top_p"}, {"samples"}, {}, false, detail::run_sampling},
       {"rope", {"q", "k", "cos_sin_cache", "positions"}, {}, {"q_out", "k_out"}, {}, false, detail::run_rope, rope_why_not},
+      // moe: every input form of moe_structure.h; the structure check there
+      // refuses inconsistent combinations with a specific message.
+      {"moe",
+       {"hidden_states", "gemm1_weights", "gemm2_weights"},
+       {"routing_logits", "routing_bias", "topk_ids", "hidden_states_scale", "gemm1_weights_scale",
+        "gemm2_weights_scale", "output1_scales_scalar", "output1_scales_gate_scalar", "output2_scales_scalar",
+        "local_expert_offset", "routed_scaling_factor"},
+       {"output"},
+       {},
+       false,
+       detail::run_moe,
+       detail::moe_why_not,
+       true},
   };
   return table;
 }
@@ -170,6 +184,11 @@ bool has_reference(const kjit::jit::Definition& def) {
   return entry && mismatch(*entry, def).empty();
 }
 
+bool reads_raw_inputs(const kjit::jit::Definition& def) {
+  const OpEntry* entry = find_entry(def.op_type);
+  return entry && entry->reads_raw;
+}
+
 Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map<std::string, std::int64_t>& axes,
                                 const TensorMap& inputs, const Options& options) {
   const OpEntry* entry = find_entry(def);
@@ -183,7 +202,7 @@ Result<TensorMap> run_reference(const kjit::jit::Definition& def, const std::map
                 str_cat("no C++ reference for definition '", def.name, "' of op_type '", def.op_type, "': ", why));
   }
   Call call{def, axes, inputs, resolve_threads(options.threads)};
-  KJIT_TRY_VOID(detail::check_inputs(call));
+  KJIT_TRY_VOID(detail::check_inputs(call, entry->reads_raw));
   return entry->run(call);
 }
 

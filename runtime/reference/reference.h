@@ -1,7 +1,7 @@
 // C++ CPU reference math for the flashinfer-trace op types kjit checks
 // kernels against: rmsnorm (incl. fused add), gemm, gqa_paged, gqa_ragged,
 // mla_paged, mla_ragged, dsa_paged (indexer, sparse attention), sampling (as distributions,
-// sampling.h), rope, gdn (decode, mtp, prefill), mamba_ssu. Each op reproduces the semantics of the
+// sampling.h), rope, gdn (decode, mtp, prefill), mamba_ssu, moe. Each op reproduces the semantics of the
 // definitions' PyTorch `reference` code, computed in float64.
 //
 // Values travel as float64 in `RefTensor`s decoupled from the runtime's
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jit/util/error.h"
@@ -23,10 +24,29 @@
 
 namespace kjit::runtime::reference {
 
+// A borrowed, undecoded view of an input's storage (row-major elements of
+// `dtype`, fp4 packed two per byte): the runner passes large inputs this way
+// to references that read it (reads_raw_inputs), instead of copying them to
+// doubles; DeepSeek-V3's MoE weights alone are 1.4 G elements. The storage
+// must outlive the run_reference call.
+struct RawView {
+  const std::uint8_t* bytes = nullptr;  // null: no view
+  kjit::jit::Dtype dtype = kjit::jit::Dtype::float32;
+  std::int64_t byte_size = 0;
+};
+
 // A row-major float64 tensor; a scalar has an empty shape and one value.
+// Either `data` holds the values, or `raw` views them (data then empty).
 struct RefTensor {
+  RefTensor() = default;
+  RefTensor(std::vector<std::int64_t> shape_, std::vector<double> data_, RawView raw_ = {})
+      : shape(std::move(shape_)), data(std::move(data_)), raw(raw_) {}
+
   std::vector<std::int64_t> shape;
   std::vector<double> data;
+  RawView raw;
+
+  bool is_raw() const { return raw.bytes != nullptr; }
 };
 
 using TensorMap = std::map<std::string, RefTensor>;
@@ -53,5 +73,9 @@ struct Options {
 
 // Whether `run_reference` serves `def` (by op_type and input structure).
 bool has_reference(const kjit::jit::Definition& def);
+
+// Whether the reference for `def` accepts RawView inputs (moe); for every
+// other op each input must carry `data`.
+bool reads_raw_inputs(const kjit::jit::Definition& def);
 
 }  // namespace kjit::runtime::reference

@@ -40,7 +40,7 @@ TEST(CliDefinitionTest, LintJsonCountsTheDataset) {
 TEST(CliDefinitionTest, LintWithoutArgumentsChecksKjitsOwnDefinitions) {
   CliResult r = run_kjit("lint");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("20 valid, 0 invalid\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("22 valid, 0 invalid\n"), std::string::npos) << r.out;
 }
 
 // kjit's own definitions shadow same-named dataset ones; --no-builtin-definitions
@@ -108,8 +108,9 @@ TEST(CliDefinitionTest, ListIncludesExtraFolders) {
   if (!fs::is_directory(k_dataset)) GTEST_SKIP() << "public dataset not found at " << k_dataset << "; skipping";
   CliResult r = run_kjit("--definitions " + k_dataset + " list --json");
   ASSERT_EQ(r.exit_code, 0);
-  // 20 own + 118 dataset - 17 names both define (kjit's own come first; its 3 gdn definitions are its own).
-  EXPECT_EQ(nlohmann::json::parse(r.out).size(), 121u);
+  // 22 own + 118 dataset - 17 names both define (kjit's own come first; its 3 gdn and 2 moe
+  // definitions are its own).
+  EXPECT_EQ(nlohmann::json::parse(r.out).size(), 123u);
 }
 
 TEST(CliDefinitionTest, ShowPrintsEverything) {

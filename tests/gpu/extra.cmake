@@ -38,3 +38,23 @@ kjit_emu_test_sm80(sparse_ps64_random dsa_sparse_attention_h16_ckv512_kpe64_topk
 kjit_emu_test_sm80(sparse_ps1_one_key dsa_sparse_attention_h16_ckv512_kpe64_topk2048_ps1 --axes num_tokens=3 --kv-len 1)
 kjit_emu_test_sm80(sparse_h20_long dsatest_sparse_attention_h20_ckv512_kpe64_topk2048_ps64 --axes num_tokens=2 --kv-len 5000)
 kjit_emu_test_sm80(sparse_h128_short dsatest_sparse_attention_h128_ckv512_kpe64_topk2048_ps1 --axes num_tokens=1 --kv-len 700)
+
+# CPU emulation of the fused-MoE kernels (templates/moe) on kjit's small moe test definitions
+# (tests/gpu/definitions/moe: hidden 256, intermediate 128): every template variant, the decode
+# (small) and prefill (wide) tile paths, and the routing edge-case input profiles. Label `emu`.
+function(kjit_moe_emu_test tag def)
+  add_test(NAME moe_emu_${tag} COMMAND ${CMAKE_SOURCE_DIR}/tests/gpu/gdn/emu/run_emu.sh ${def} ${ARGN}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(moe_emu_${tag} PROPERTIES LABELS "emu" TIMEOUT 1200 SKIP_RETURN_CODE 77
+      ENVIRONMENT "EMU_BUILD=${CMAKE_BINARY_DIR};EMU_DIR=${CMAKE_BINARY_DIR}/emu")
+endfunction()
+kjit_moe_emu_test(ds_s7 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=7)
+kjit_moe_emu_test(ds_wide moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=128)
+kjit_moe_emu_test(ds_no_local moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile no_local)
+kjit_moe_emu_test(fp8_block_renorm_s1 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1)
+kjit_moe_emu_test(fp8_tensor_llama4_one_expert moetest_fp8_tensor_llama4_topk1_e8 --axes seq_len=20 --inputs-profile one_expert)
+kjit_moe_emu_test(fp8_tensor_renorm_s7 moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=7)
+kjit_moe_emu_test(float_renorm_wide moetest_fp4_renorm_topk4_e8 --axes seq_len=64)
+kjit_moe_emu_test(float_llama4_s7 moetest_fp4_llama4_topk1_e8 --axes seq_len=7)
+kjit_moe_emu_test(float_routed_half_empty moetest_fp4_routed_topk4_e8 --axes seq_len=20 --inputs-profile half_empty)
+kjit_moe_emu_test(float_routed_topk1 moetest_fp4_routed_topk1_e8 --axes seq_len=7)

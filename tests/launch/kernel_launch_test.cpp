@@ -151,6 +151,33 @@ TEST_F(LaunchTest, DecodeUsesOneStreamWorkspaceAndProgrammaticLaunch) {
   EXPECT_NE(fake->launch(10).param[11], part_o);
 }
 
+TEST_F(LaunchTest, MoeRunsFiveKernelsWithAZeroedWorkspaceAndIntScalars) {
+  // kjit's own DeepSeek-V3 definition: local_expert_offset is an int32 scalar (an `int`
+  // parameter), routed_scaling_factor a float; decode takes the small GEMM tiles (the wide
+  // launches are skipped), prefill the wide ones.
+  auto k = kernel("moe_fp8_block_scale_ds_routing_topk8_ng8_kg4_e256_h7168_i2048");
+  for (std::int64_t seq : {5, 1200}) {
+    fake->reset(1);
+    Call c(*k, {{"seq_len", seq}});
+    ASSERT_TRUE(k->launch(c.tensors, c.scalars, nullptr));
+    auto r = k->resolve(c.tensors, c.scalars);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(fake->recorded(), 5) << "seq_len " << seq;
+    const std::string wide = seq >= 1024 ? "_wide" : "_small";
+    for (int i = 2; i < 4; ++i) EXPECT_NE(std::string(fake->launch(i).entry).find(wide), std::string::npos) << fake->launch(i).entry;
+    std::uint64_t ws = 0;
+    for (const auto& w : r->workspace) ws += w.bytes;
+    EXPECT_GE(ws, static_cast<std::uint64_t>(seq * 8) * (2048 + 7168) * 4) << "C and Y, fp32, one row per pick";
+    ResolveOptions ro;
+    // route (logits, bias, offset, scaling, pick tables x3, counts, seq_len): `counts` is the
+    // first workspace buffer (offset 0).
+    ro.workspace = fake->launch(0).param[7];
+    auto same = k->resolve(c.tensors, c.scalars, ro);
+    ASSERT_TRUE(same);
+    expect_same(*same);
+  }
+}
+
 TEST_F(LaunchTest, CallerWorkspaceMustBeLargeEnough) {
   auto k = kernel("gqa_paged_decode_h32_kv8_d128_ps64");
   Call c(*k, {{"batch_size", 3}, {"num_pages", 40}, {"len_indptr", 4}, {"num_kv_indices", 30}});

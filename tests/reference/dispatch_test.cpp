@@ -14,12 +14,22 @@ namespace {
 using namespace testing;
 
 TEST(ReferenceDispatchTest, UnsupportedOpTypeIsRefusedByName) {
-  auto def = make_definition("moe_x", "moe", {}, {}, {});
+  auto def = make_definition("made_up_x", "made_up_op", {}, {}, {});
   EXPECT_FALSE(has_reference(def));
   auto out = run_reference(def, {}, {});
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, ErrorCode::invalid_argument);
-  EXPECT_EQ(out.error().message.rfind("no C++ reference for op_type 'moe'", 0), 0u) << out.error().message;
+  EXPECT_EQ(out.error().message.rfind("no C++ reference for op_type 'made_up_op'", 0), 0u) << out.error().message;
+  EXPECT_NE(out.error().message.find("moe"), std::string::npos) << "the known op types are listed";
+}
+
+TEST(ReferenceDispatchTest, MoeWithoutItsInputsIsRefusedByStructure) {
+  auto def = make_definition("moe_x", "moe", {}, {}, {});
+  EXPECT_FALSE(has_reference(def));
+  auto out = run_reference(def, {}, {});
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().message.rfind("no C++ reference for definition 'moe_x' of op_type 'moe'", 0), 0u)
+      << out.error().message;
 }
 
 TEST(ReferenceDispatchTest, UnknownExtraInputIsRefusedNotIgnored) {

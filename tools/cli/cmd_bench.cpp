@@ -38,7 +38,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_option("--arch", a->arch, "target arch (default: the device's)");
   sub.add_option("--seed", a->seed, "random input seed");
   sub.add_option("--inputs-profile", a->inputs_profile,
-                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge; dsa_paged indexer: ties)");
+                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge; dsa_paged indexer: ties; moe: one_expert, half_empty, no_local)");
   a->sequences.add_to(sub);
   a->alias.add_to(sub);
   return [&globals, a]() {

@@ -58,6 +58,8 @@ nlohmann::ordered_json definition_json(const runtime::DefinitionResult& r) {
                              {"max_relative_error", runtime::json_number(w.trace.max_relative_error)},
                              {"worst_tensor", w.worst_tensor},
                              {"worst_index", w.worst_index},
+                             {"matched_ratio", w.matched_ratio},
+                             {"required_matched_ratio", w.required_matched_ratio},
                              {"latency_ms", w.trace.latency_ms ? nlohmann::ordered_json(*w.trace.latency_ms) : nullptr},
                              {"reference_ms", w.reference_ms}};
     if (!w.rule.is_null()) j["rule"] = w.rule;  // a family rule's figures (DSA evaluators)
@@ -90,7 +92,7 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
   sub.add_flag("--all-workloads", a->all_workloads, "every workload of each definition");
   sub.add_option("--seed", a->seed, "random input seed (sampling: also the kernels' Philox seed)");
   sub.add_option("--inputs-profile", a->inputs_profile,
-                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge; dsa_paged indexer: ties)");
+                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge; dsa_paged indexer: ties; moe: one_expert, half_empty, no_local)");
   sub.add_option("--sampling-rows", a->sampling_rows,
                  "sampling: rows per workload whose distribution is tested (0 = all; every row is mask-checked)")
       ->check(CLI::NonNegativeNumber);
@@ -194,6 +196,8 @@ RunFn setup(CLI::App& sub, const Globals& globals) {
       }
       if (a->json) return;
       std::string lat = w.trace.latency_ms ? fmt_error(*w.trace.latency_ms) + " ms" : "";
+      // A definition judged by a matched ratio (moe: 0.95) shows the ratio reached.
+      if (w.required_matched_ratio < 1.0) lat = "matched " + fmt_error(w.matched_ratio) + (lat.empty() ? "" : " ") + lat;
       if (w.trace.correctness_extra.is_object() && w.trace.correctness_extra.contains("sampling")) {
         const auto& sm = w.trace.correctness_extra["sampling"];
         lat += " tvd " + fmt_error(sm.value("tvd_pooled_max", 0.0)) + " (noise " + fmt_error(sm.value("noise_pooled_max", 0.0)) +

@@ -77,6 +77,7 @@ Result<std::string> build_artifact(jit::Jit& jit, const std::string& name, const
   auto workload = first_workload(*def, &root);
   runtime::InputOptions options;
   options.blob_root = root;
+  options.float_tensors = runtime::FloatTensors::skip;  // the example draws float data itself
   auto inputs = KJIT_TRY(runtime::make_inputs(*def, workload ? &*workload : nullptr, {}, options));
   HostExampleSpec spec;
   spec.definition = def;

@@ -334,7 +334,10 @@ Result<std::string> generate_host_example(const HostExampleSpec& spec) {
         std::ostringstream num;
         num.precision(9);
         num << v;
-        o << "  float s_" << id << " = " << num.str() << "f;\n";
+        std::string text = num.str();
+        // "1" + "f" is no C++ literal: keep a decimal point (1.0f) where the number has none.
+        if (text.find_first_of(".eEnN") == std::string::npos) text += ".0";
+        o << "  float s_" << id << " = " << text << "f;\n";
       } else if (const char* ic = int_ctype(spec_in.dtype)) {
         o << "  " << ic << " s_" << id << " = " << (t ? t->get_int(0) : 0) << ";\n";
       } else {  // 16-bit or narrower float scalar: its exact bits

@@ -42,6 +42,7 @@ inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, 4); retu
 inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline float __expf(float x) { return std::exp(x); }
 
 #define __global__
 #define __device__
@@ -50,7 +51,10 @@ inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 #define __launch_bounds__(...)
 #define __restrict__ __restrict
 #define __align__(n) __attribute__((aligned(n)))
-#define __shared__ static  // static (non-extern) shared arrays: one per program, CTAs run one at a time
+// Static __shared__ arrays: one object for every fiber; CTAs run one after another, so it is
+// the CTA's shared memory (uninitialized between CTAs, as on the GPU). Dynamic shared memory
+// (extern __shared__) is rewritten by run_emu.sh to emu::dyn_smem().
+#define __shared__ static
 
 namespace emu {
 
@@ -236,3 +240,4 @@ inline int __popc(unsigned v) { return __builtin_popcount(v); }
 // One OS thread runs every fiber and a fiber yields only at barriers: plain read-modify-write.
 template <class T> T atomicAdd(T* p, T v) { const T old = *p; *p = old + v; return old; }
 template <class T> T __ldg(const T* p) { return *p; }
+inline void __syncwarp(unsigned = 0xffffffffu) { ::emu::warp_barrier(); }

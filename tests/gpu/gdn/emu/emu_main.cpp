@@ -92,9 +92,9 @@ int main(int argc, char** argv) {
 
   // "Device" buffers: inputs copied, outputs poisoned with 0xFF (NaN) unless aliased.
   std::map<std::string, Buffer> buffers;
-  std::map<std::string, float> scalars;
+  std::map<std::string, double> scalars;
   for (const auto& [name, host] : set->inputs) {
-    if (host.scalar) { scalars[name] = static_cast<float>(host.get(0)); continue; }
+    if (host.scalar) { scalars[name] = host.get(0); continue; }
     Buffer b = make_buffer(host.bytes.size(), 0);
     std::memcpy(b.data(), host.bytes.data(), host.bytes.size());
     buffers[name] = std::move(b);
@@ -132,7 +132,10 @@ int main(int argc, char** argv) {
     for (const auto& name : launch.args) {
       emu::Arg a;
       if (buffers.contains(name) || alias_of.contains(name)) a.ptr = pointer(name);
-      else if (scalars.contains(name)) a.f32 = scalars.at(name);
+      else if (scalars.contains(name)) {  // float or int parameter (gen_entries.py picks the member)
+        a.f32 = static_cast<float>(scalars.at(name));
+        a.i64 = static_cast<long long>(scalars.at(name));
+      }
       else if (resolved->values.contains(name)) a.i64 = resolved->values.at(name);
       else if (set->find(name) == nullptr && def->find_input(name)) a.ptr = nullptr;  // absent optional input
       else return fail("plan argument '" + name + "' has no value");

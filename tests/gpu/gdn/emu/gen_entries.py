@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Appends to a rendered kjit CUDA source (prepared for the host), for every
 `extern "C" __global__ void NAME(...)`, a wrapper `emu_call_NAME(const emu::Arg*)` that passes
-each argument as a pointer, an int64 or a float by the parameter's C type, and the table
+each argument as a pointer, an int64 (or int) or a float by the parameter's C type, and the table
 `emu::entry_table()` from NAME to its wrapper (declared in cuda_emu.h, used by emu_main.cpp).
 Usage: gen_entries.py SOURCE.cu"""
 import re
@@ -40,6 +40,8 @@ def main():
                     calls.append(f"a[{k}].f32")
                 elif ty in ("long long", "int64_t", "kjit::index_t"):
                     calls.append(f"a[{k}].i64")
+                elif ty == "int":
+                    calls.append(f"static_cast<int>(a[{k}].i64)")
                 else:
                     raise SystemExit(f"{path}: {name}: parameter '{p}' has a type the emulation cannot pass")
             wrappers.append(f'extern "C" void emu_call_{name}(const emu::Arg* a) {{ {name}({", ".join(calls)}); }}')

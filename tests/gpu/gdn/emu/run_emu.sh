@@ -21,7 +21,8 @@ shift
 emu_dir=${EMU_DIR:-/tmp/kjit-emu}
 build=${EMU_BUILD:-build}
 arch=${EMU_ARCH:-sm_90a}
-work=$emu_dir/$name-$arch
+# One work folder per definition, arch and arguments: ctest runs several cases of one definition at once.
+work=$emu_dir/$name-$arch-$(printf '%s ' "$@" | md5sum | cut -c1-8)
 mkdir -p "$work"
 def=$(find ../shared/flashinfer-trace/definitions definitions tests/gpu/definitions -name "$name.json" 2>/dev/null | head -1)
 if [ -z "$def" ]; then
