@@ -185,7 +185,7 @@ bool has_reference(const kjit::jit::Definition& def) {
 }
 
 bool reads_raw_inputs(const kjit::jit::Definition& def) {
-  const OpEntry* entry = find_entry(def.op_type);
+  const OpEntry* entry = find_entry(def);
   return entry && entry->reads_raw;
 }
 
