@@ -16,27 +16,13 @@ import argparse
 import json
 import os
 import re
+import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from results import read_jsonl, read_tsv  # noqa: E402
 
-def jsonl(path):
-    rows = []
-    if not os.path.exists(path):
-        return rows
-    for line in open(path, errors="replace"):
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            pass
-    return rows
-
-
-def tsv(path):
-    if not os.path.exists(path):
-        return []
-    return [line.rstrip("\n").split("\t", 1) for line in open(path) if "\t" in line]
+jsonl = read_jsonl
+tsv = read_tsv
 
 
 def kv_len(args):

@@ -18,16 +18,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from results import read_jsonl  # noqa: E402
+from results import read_jsonl, read_tsv  # noqa: E402
 
 
 jsonl = read_jsonl
-
-
-def tsv(path):
-    if not os.path.exists(path):
-        return []
-    return [line.rstrip("\n").split("\t", 1) for line in open(path) if "\t" in line]
+tsv = read_tsv
 
 
 def state_bytes(name, ax):

@@ -16,6 +16,14 @@ Usage: summarize.py OUT_DIR [--json FILE]
 import argparse
 import json
 import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from results import last_line, read_jsonl, read_tsv  # noqa: E402
+
+jsonl = read_jsonl
+tsv = read_tsv
+
 
 DATASET = [
     "moe_fp8_block_scale_ds_routing_topk8_ng1_kg1_e384_h7168_i2048",
@@ -33,34 +41,6 @@ DATASET = [
     "trtllm_fp8_per_tensor_scale_moe_topk1_e128_h5120_i8192",
     "trtllm_fp8_per_tensor_scale_moe_topk8_e128_h2048_i768",
 ]
-
-
-def jsonl(path):
-    rows = []
-    if not os.path.exists(path):
-        return rows
-    for line in open(path, errors="replace"):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            pass
-    return rows
-
-
-def tsv(path):
-    if not os.path.exists(path):
-        return []
-    return [line.rstrip("\n").split("\t", 1) for line in open(path) if "\t" in line]
-
-
-def last_line(path):
-    if not os.path.exists(path):
-        return ""
-    lines = [x for x in open(path, errors="replace").read().strip().splitlines() if x.strip()]
-    return lines[-1] if lines else ""
 
 
 def main():
