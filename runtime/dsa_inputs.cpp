@@ -119,19 +119,22 @@ Result<DsaPlan> plan_dsa(const jit::Definition& def, DsaPlan::Kind kind, AxisVal
   if (!lookup(axes, rows_axis)) plan.notes.push_back(str_cat("axis ", rows_axis, "=", rows, " (default)"));
   axes[rows_axis] = rows;
 
-  const auto bound_max_pages = indexer ? lookup(axes, "max_num_pages") : std::nullopt;
+  // The indexer's page-table width when the caller bound it (-1: free). A plain integer, not an
+  // optional: GCC 12 reports a conditional optional as maybe-uninitialized.
+  const std::int64_t bound = indexer ? lookup(axes, "max_num_pages").value_or(-1) : -1;
+  const bool bounded = bound >= 0;
   plan.lens.assign(static_cast<std::size_t>(rows), 0);
   for (std::int64_t b = 0; b < rows; ++b) {
     std::int64_t& len = plan.lens[static_cast<std::size_t>(b)];
     if (options.include_empty && b == 0) continue;
     if (options.kv_len) {
       len = *options.kv_len;
-      if (bound_max_pages && len > *bound_max_pages * ps) {
+      if (bounded && len > bound * ps) {
         return fail(ErrorCode::invalid_argument,
-                    str_cat(def.name, ": --kv-len ", len, " needs ", ceil_div(len, ps), " pages but max_num_pages = ", *bound_max_pages));
+                    str_cat(def.name, ": --kv-len ", len, " needs ", ceil_div(len, ps), " pages but max_num_pages = ", bound));
       }
-    } else if (bound_max_pages) {
-      len = *bound_max_pages > 0 ? rng.uniform_int(1, *bound_max_pages * ps) : 0;
+    } else if (bounded) {
+      len = bound > 0 ? rng.uniform_int(1, bound * ps) : 0;
     } else {
       len = rng.uniform_int(1, 2 * plan.topk);
     }
@@ -166,12 +169,12 @@ Result<DsaPlan> plan_dsa(const jit::Definition& def, DsaPlan::Kind kind, AxisVal
   }
   axes["num_pages"] = plan.num_pages;
   if (indexer) {
-    if (bound_max_pages) {
-      if (*bound_max_pages < widest) {
+    if (bounded) {
+      if (bound < widest) {
         return fail(ErrorCode::invalid_argument,
-                    str_cat(def.name, ": max_num_pages = ", *bound_max_pages, " is below the ", widest, " pages of the longest sequence"));
+                    str_cat(def.name, ": max_num_pages = ", bound, " is below the ", widest, " pages of the longest sequence"));
       }
-      plan.max_pages = *bound_max_pages;
+      plan.max_pages = bound;
     } else {
       plan.max_pages = std::max(widest, ceil_div(plan.topk, ps));
       axes["max_num_pages"] = plan.max_pages;
