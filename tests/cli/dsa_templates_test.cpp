@@ -31,19 +31,12 @@ TEST(DsaTemplatesTest, DefinitionsLintAndAreServedByStructure) {
   if (!dataset_present()) GTEST_SKIP() << "public dataset not found at " << k_dataset;
   CliRun lint = run_kjit("lint '" + k_dataset + "/dsa_paged' '" + k_variants + "' --json", "2>/dev/null");
   EXPECT_EQ(lint.exit_code, 0) << lint.out;
-  CliRun list = run_kjit("--no-builtin-definitions --definitions '" + k_dataset + "' --definitions '" + k_variants + "' list --json",
-                         "2>/dev/null");
-  ASSERT_EQ(list.exit_code, 0) << list.out;
-  std::set<std::string> served;
-  for (const auto& d : json::parse(list.out)) {
-    if (d["op_type"] != "dsa_paged") continue;
-    const std::string name = d["name"];
-    const std::string tmpl = d["template"].is_string() ? d["template"].get<std::string>() : "(none)";
+  const auto served = served_templates({k_variants}, {"dsa_paged"});
+  for (const auto& [name, tmpl] : served) {
     const bool indexer = name.find("topk_indexer") != std::string::npos;
     EXPECT_EQ(tmpl, indexer ? "dsa_paged/indexer" : "dsa_paged/sparse_attention") << name;
-    served.insert(name);
   }
-  EXPECT_EQ(served.size(), 6u) << list.out;  // 3 dataset, 3 variants
+  EXPECT_EQ(served.size(), 6u);  // 3 dataset, 3 variants
 }
 
 TEST(DsaTemplatesTest, EveryDefinitionCompilesForSm90aAndSm80) {

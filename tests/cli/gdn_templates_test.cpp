@@ -28,20 +28,13 @@ TEST(GdnTemplatesTest, DefinitionsLintAndAreServed) {
   const std::string own = std::string(KJIT_SOURCE_DIR) + "/definitions/gdn";
   CliRun lint = run_kjit("lint '" + k_dataset + "/gdn' '" + k_dataset + "/mamba_ssu' '" + own + "' --json", "2>/dev/null");
   EXPECT_EQ(lint.exit_code, 0) << lint.out;
-  CliRun list = run_kjit("--no-builtin-definitions --definitions '" + k_dataset + "' --definitions '" + own + "' list --json",
-                         "2>/dev/null");
-  ASSERT_EQ(list.exit_code, 0) << list.out;
-  std::set<std::string> served;
-  for (const auto& d : json::parse(list.out)) {
-    const std::string name = d["name"], op = d["op_type"];
-    if (op != "gdn" && op != "mamba_ssu") continue;
-    const std::string tmpl = d["template"].is_string() ? d["template"].get<std::string>() : "(none)";
+  const auto served = served_templates({own}, {"gdn", "mamba_ssu"});
+  for (const auto& [name, tmpl] : served) {
     const std::string stage = name.substr(0, name.find('_', name.find('_') + 1));  // gdn_decode, mamba_ssu, ...
-    const std::string want = op == "mamba_ssu" ? "mamba_ssu/decode" : "gdn/" + stage.substr(4);
+    const std::string want = stage == "mamba_ssu" ? "mamba_ssu/decode" : "gdn/" + stage.substr(4);
     EXPECT_EQ(tmpl, want) << name;
-    served.insert(name);
   }
-  EXPECT_EQ(served.size(), 10u) << list.out;  // 6 + 1 dataset, 3 kjit's own
+  EXPECT_EQ(served.size(), 10u);  // 6 + 1 dataset, 3 kjit's own
 }
 
 TEST(GdnTemplatesTest, EveryDefinitionCompilesForSm90aAndSm80WithoutSpillsPrefillSm90Only) {

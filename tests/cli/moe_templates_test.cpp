@@ -38,18 +38,9 @@ TEST(MoeTemplatesTest, DefinitionsLintAndAreServed) {
   const std::string own = std::string(KJIT_SOURCE_DIR) + "/definitions/moe";
   CliRun lint = run_kjit("lint '" + k_dataset + "/moe' '" + own + "' --json", "2>/dev/null");
   EXPECT_EQ(lint.exit_code, 0) << lint.out;
-  CliRun list = run_kjit("--no-builtin-definitions --definitions '" + k_dataset + "' --definitions '" + own + "' list --json",
-                         "2>/dev/null");
-  ASSERT_EQ(list.exit_code, 0) << list.out;
-  std::set<std::string> served;
-  for (const auto& d : json::parse(list.out)) {
-    const std::string name = d["name"], op = d["op_type"];
-    if (op != "moe") continue;
-    const std::string tmpl = d["template"].is_string() ? d["template"].get<std::string>() : "(none)";
-    EXPECT_EQ(tmpl, expected_template(name)) << name;
-    served.insert(name);
-  }
-  EXPECT_EQ(served.size(), 16u) << list.out;  // 14 dataset, 2 kjit's own
+  const auto served = served_templates({own}, {"moe"});
+  for (const auto& [name, tmpl] : served) EXPECT_EQ(tmpl, expected_template(name)) << name;
+  EXPECT_EQ(served.size(), 16u);  // 14 dataset, 2 kjit's own
 }
 
 TEST(MoeTemplatesTest, EveryDefinitionCompilesForSm90aAndSm80WithoutSpills) {

@@ -13,9 +13,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -80,6 +83,24 @@ inline fs::path served_source(const fs::path& templates, const std::string& name
   } catch (const nlohmann::json::exception&) {
     return {};
   }
+}
+
+// The template serving each definition of `op_types` that `kjit list` finds with the dataset and
+// `extra` folders on the search path (kjit's own definitions off): name -> template id, "(none)"
+// when no template serves it. Fails the test (and returns {}) when `kjit list` fails.
+inline std::map<std::string, std::string> served_templates(const std::vector<std::string>& extra,
+                                                           const std::set<std::string>& op_types) {
+  std::string args = "--no-builtin-definitions --definitions '" + k_dataset + "'";
+  for (const auto& dir : extra) args += " --definitions '" + dir + "'";
+  CliRun list = run_kjit(args + " list --json", "2>/dev/null");
+  EXPECT_EQ(list.exit_code, 0) << list.out;
+  std::map<std::string, std::string> served;
+  if (list.exit_code != 0) return served;
+  for (const auto& d : nlohmann::json::parse(list.out)) {
+    if (!op_types.contains(d["op_type"].get<std::string>())) continue;
+    served[d["name"].get<std::string>()] = d["template"].is_string() ? d["template"].get<std::string>() : "(none)";
+  }
+  return served;
 }
 
 }  // namespace kjit::tools::flows_test
