@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <numeric>
-#include <unordered_set>
 
 #include "jit/util/str_cat.h"
 #include "runtime/dtype_convert.h"
@@ -16,26 +14,6 @@ namespace kjit::runtime {
 namespace {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-
-// `count` distinct ids in [0, pool) in random order. REQUIRES: count <= pool.
-std::vector<std::int64_t> distinct_ids(std::int64_t count, std::int64_t pool, Rng& rng) {
-  std::vector<std::int64_t> out;
-  if (count <= 0) return out;
-  if (pool <= 4 * count) {
-    std::vector<std::int64_t> all(static_cast<std::size_t>(pool));
-    std::iota(all.begin(), all.end(), 0);
-    for (std::int64_t i = 0; i < count; ++i)  // partial Fisher-Yates
-      std::swap(all[static_cast<std::size_t>(i)], all[static_cast<std::size_t>(rng.uniform_int(i, pool - 1))]);
-    all.resize(static_cast<std::size_t>(count));
-    return all;
-  }
-  std::unordered_set<std::int64_t> seen;
-  while (static_cast<std::int64_t>(out.size()) < count) {
-    const std::int64_t id = rng.uniform_int(0, pool - 1);
-    if (seen.insert(id).second) out.push_back(id);
-  }
-  return out;
-}
 
 std::optional<std::int64_t> lookup(const AxisValues& axes, const std::string& name) {
   const auto it = axes.find(name);

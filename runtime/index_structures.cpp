@@ -30,6 +30,11 @@ Result<void> bind_axis(const jit::Definition& def, AxisValues& axes, const std::
   return {};
 }
 
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
 std::vector<std::int64_t> distinct_ids(std::int64_t count, std::int64_t pool, Rng& rng) {
   std::vector<std::int64_t> out;
   if (count <= 0) return out;
@@ -50,10 +55,6 @@ std::vector<std::int64_t> distinct_ids(std::int64_t count, std::int64_t pool, Rn
   }
   return out;
 }
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-
-}  // namespace
 
 std::int64_t SequencePlan::total_q() const { return std::accumulate(q_lens.begin(), q_lens.end(), std::int64_t{0}); }
 std::int64_t SequencePlan::total_kv() const { return std::accumulate(kv_lens.begin(), kv_lens.end(), std::int64_t{0}); }

@@ -90,6 +90,10 @@ Result<SequencePlan> plan_sequences(const jit::Definition& definition, const Ind
 std::optional<HostTensor> build_index_tensor(const SequencePlan& plan, std::string_view name,
                                              Dtype dtype, const std::vector<std::int64_t>& shape);
 
+// `count` distinct ids in [0, pool) in random order (empty when count <= 0).
+// REQUIRES: count <= pool.
+std::vector<std::int64_t> distinct_ids(std::int64_t count, std::int64_t pool, Rng& rng);
+
 // Splits `total` into `parts` non-negative parts at random, each >= `min_each`
 // when total allows (else as even as possible).
 std::vector<std::int64_t> random_split(std::int64_t total, std::int64_t parts, std::int64_t min_each,
