@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""tools/tune/dsa/harness.py — tuning harness of the DeepSeek sparse attention kernels
+(templates/dsa_paged/): runs kjit bench / check on the shipped kernels and on variants
+(definition copies with "kjit-tune:KEY=VALUE" tags) through the tuning template root
+(templates/ + tools/tune/overlay/). Common options: tools/tune/tunelib.py.
+
+Knobs the overlay reads (definition tags; measurements in docs/perf/dsa.md):
+  indexer (dsa_topk_indexer_*): tile (nt shipped / kouter / hm: the score tile's mma
+    arrangement), cpsm (CTAs per SM), nw (math warps), stages (pages in flight per CTA),
+    topk (0: probe without the top-k launch, times the scoring kernel; wrong output).
+
+Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
+  # the indexer at the issue's size: shipped, two tile arrangements, the scoring kernel alone
+  tools/tune/dsa/harness.py bench --names dsa_topk_indexer_fp8_h64_d128_topk2048_ps64 \\
+      --variant ko:tile=kouter --variant hm:tile=hm --variant s0:topk=0 --axes batch_size=64 --kv-len 32768
+  # without a GPU: render and compile the variants (registers, spills)
+  tools/tune/dsa/harness.py render --names dsa_topk_indexer_fp8_h64_d128_topk2048_ps64 --variant hm:tile=hm
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import tunelib  # noqa: E402
+
+DEFAULT = ["dsa_topk_indexer_fp8_h64_d128_topk2048_ps64"]
+
+
+def main():
+    h = tunelib.Harness("dsa", __doc__, DEFAULT)
+    h.parse()
+    if not h.run_common():
+        h.parser.error(f"unknown command {h.a.command!r}")
+
+
+if __name__ == "__main__":
+    main()
