@@ -7,12 +7,18 @@
 Knobs the overlay reads (definition tags; measurements in docs/perf/dsa.md):
   indexer (dsa_topk_indexer_*): tile (nt shipped / kouter / hm: the score tile's mma
     arrangement), cpsm (CTAs per SM), nw (math warps), stages (pages in flight per CTA),
-    topk (0: probe without the top-k launch, times the scoring kernel; wrong output).
+    topk (0: probe without the top-k launch, times the scoring kernel; wrong output), pw (0/1 a
+    page per math warp).
+  sparse attention (dsa_sparse_attention_*): cpsm (CTAs per SM), stages (key tiles in flight),
+    sw (split waves: index splits aim at sw x the CTA slots).
 
 Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
   # the indexer at the issue's size: shipped, two tile arrangements, the scoring kernel alone
   tools/tune/dsa/harness.py bench --names dsa_topk_indexer_fp8_h64_d128_topk2048_ps64 \\
       --variant ko:tile=kouter --variant hm:tile=hm --variant s0:topk=0 --axes batch_size=64 --kv-len 32768
+  # sparse attention: a third stage at one CTA per SM, two split waves
+  tools/tune/dsa/harness.py bench --names dsa_sparse_attention_h16_ckv512_kpe64_topk2048_ps64 \\
+      --variant st3:cpsm=1,stages=3 --variant w2:sw=2 --axes num_tokens=64 --kv-len 4096
   # without a GPU: render and compile the variants (registers, spills)
   tools/tune/dsa/harness.py render --names dsa_topk_indexer_fp8_h64_d128_topk2048_ps64 --variant hm:tile=hm
 """
