@@ -10,6 +10,7 @@
 
 #include "cache/cache.h"
 #include "jit/api/jit.h"
+#include "tests/common/temp_dir.h"
 
 namespace kjit::jit {
 namespace {
@@ -19,9 +20,6 @@ namespace fs = std::filesystem;
 class JitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    m_root = fs::temp_directory_path() / ("kjit_jit_" + std::to_string(::getpid()) + "_" +
-                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(m_root);
     fs::create_directories(m_root / "templates/scale");
     fs::create_directories(m_root / "defs/scale");
     write("defs/scale/scale_h64.json", definition("scale_h64", 64));
@@ -38,10 +36,8 @@ class JitTest : public ::testing::Test {
     m_config.templates_dir = m_root / "templates";
     m_config.builtin_definitions_dir = m_root / "defs";
   }
-  void TearDown() override {
-    fs::permissions(m_root, fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(m_root);
-  }
+  // A test may make the root read-only; m_tmp removes it after this.
+  void TearDown() override { fs::permissions(m_root, fs::perms::owner_all, fs::perm_options::add); }
   static std::string definition(const std::string& name, int h) {
     return R"J({"name": ")J" + name + R"J(", "op_type": "scale", "axes": {"n": {"type": "var"},
       "hidden_size": {"type": "const", "value": )J" + std::to_string(h) + R"J(}},
@@ -49,10 +45,7 @@ class JitTest : public ::testing::Test {
       "outputs": {"y": {"shape": ["n", "hidden_size"], "dtype": "float32"}},
       "reference": "def run(x):\n    FACTOR = 3\n    return x * FACTOR"})J";
   }
-  void write(const std::string& rel, const std::string& text) {
-    fs::create_directories((m_root / rel).parent_path());
-    std::ofstream(m_root / rel) << text;
-  }
+  void write(const std::string& rel, const std::string& text) { m_tmp.write(rel, text); }
   void write_source(const std::string& body) {
     write("templates/scale/scale.cu.j2",
           "// scale kernel for {{ name }}\n"
@@ -67,7 +60,8 @@ class JitTest : public ::testing::Test {
     EXPECT_TRUE(j) << j.error().message;
     return j ? std::move(*j) : nullptr;
   }
-  fs::path m_root;
+  ::kjit::testing::TempDir m_tmp{"kjit_jit"};
+  fs::path m_root = m_tmp.path();
   Config m_config;
 };
 

@@ -22,38 +22,16 @@ std::string text(const json& j) { return j.is_string() ? j.get<std::string>() : 
 // template root serving it whose plan file says `block: [BLOCK, 1, 1]`.
 struct ScaleFixture {
   TempDir dir;
-  fs::path defs = dir.path / "defs", templates = dir.path / "templates", cache = dir.path / "cache";
+  ScaleOp op{"trust_scale", dir.path / "defs", dir.path / "templates", dir.path / "cache"};
 
   ScaleFixture() {
-    fs::create_directories(defs / "trust_scale");
-    fs::create_directories(templates / "trust_scale");
-    write_text(defs / "trust_scale" / "trust_scale.json", R"({
-  "name": "trust_scale", "op_type": "trust_scale", "description": "y = 2 x", "tags": [],
-  "axes": {"n": {"type": "var"}},
-  "inputs": {"x": {"shape": ["n"], "dtype": "float32"}},
-  "outputs": {"y": {"shape": ["n"], "dtype": "float32"}},
-  "reference": "import torch\ndef run(x):\n    return 2 * x\n"
-})");
-    write_text(templates / "trust_scale" / "scale.kjit.json", R"({
-  "description": "y = 2 x", "source": "scale.cu.j2", "plan": "scale.plan.j2", "priority": 0,
-  "serves": {"op_type": "trust_scale", "inputs": ["x"], "outputs": ["y"], "const_axes": [], "var_axes": ["n"]}
-})");
-    write_text(templates / "trust_scale" / "scale.cu.j2",
-               "extern \"C\" __global__ void {{ entry_prefix }}(const float* __restrict__ x, float* y, long long n) {\n"
-               "  long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;\n"
-               "  if (i < n) y[i] = 2.0f * x[i];\n}\n");
+    op.write_definition();
+    op.write_manifest();
+    op.write_source("  if (i < n) y[i] = 2.0f * x[i];\n");
     set_block(128);
   }
-  void set_block(int block) {
-    write_text(templates / "trust_scale" / "scale.plan.j2",
-               "{\"launches\": [{\"entry\": \"{{ entry_prefix }}\", \"grid\": [\"ceil_div(n, " + std::to_string(block) +
-                   ")\", 1, 1], \"block\": [" + std::to_string(block) + ", 1, 1], \"shared_bytes\": 0, "
-                   "\"args\": [\"x\", \"y\", \"n\"]}]}\n");
-  }
-  std::string args() const {
-    return "--no-builtin-definitions --definitions '" + defs.string() + "' --templates '" + templates.string() +
-           "' --cache-dir '" + cache.string() + "' ";
-  }
+  void set_block(int block) { op.write_plan(block); }
+  std::string args() const { return op.args(); }
   json compile() const {
     CliRun r = run_kjit(args() + "compile trust_scale --arch sm_90a --json", "2>/dev/null");
     EXPECT_EQ(r.exit_code, 0) << r.out;

@@ -4,7 +4,6 @@
 // sm_80 without register spills, except the prefill on sm_80: its 217024 bytes of shared memory
 // exceed sm_80's 163 KiB, so gdn/prefill requires sm >= 90 and warmup skips it there. Runs
 // build/kjit with a private cache; skips without the dataset outside CI.
-#include <cstdlib>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -17,17 +16,12 @@ namespace {
 using namespace flows_test;
 using nlohmann::json;
 
-bool dataset_present() {
-  if (fs::is_directory(k_dataset + "/gdn") && fs::is_directory(k_dataset + "/mamba_ssu")) return true;
-  if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") ADD_FAILURE() << "dataset missing in CI: " << k_dataset;
-  return false;
-}
+bool dataset_present() { return dataset_has({"gdn", "mamba_ssu"}); }
 
 TEST(GdnTemplatesTest, DefinitionsLintAndAreServed) {
   if (!dataset_present()) GTEST_SKIP() << "public dataset not found at " << k_dataset;
   const std::string own = std::string(KJIT_SOURCE_DIR) + "/definitions/gdn";
-  CliRun lint = run_kjit("lint '" + k_dataset + "/gdn' '" + k_dataset + "/mamba_ssu' '" + own + "' --json", "2>/dev/null");
-  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  expect_lint_clean({k_dataset + "/gdn", k_dataset + "/mamba_ssu", own});
   const auto served = served_templates({own}, {"gdn", "mamba_ssu"});
   for (const auto& [name, tmpl] : served) {
     const std::string stage = name.substr(0, name.find('_', name.find('_') + 1));  // gdn_decode, mamba_ssu, ...
@@ -39,32 +33,18 @@ TEST(GdnTemplatesTest, DefinitionsLintAndAreServed) {
 
 TEST(GdnTemplatesTest, EveryDefinitionCompilesForSm90aAndSm80WithoutSpillsPrefillSm90Only) {
   if (!dataset_present()) GTEST_SKIP() << "public dataset not found at " << k_dataset;
-  TempDir dir;
-  const std::string cache = "--cache-dir '" + (dir.path / "cache").string() + "' ";
-  struct Case {
-    std::string args;
-    std::size_t definitions;
-  } cases[] = {
+  const std::vector<WarmupCase> cases = {
       {"--no-builtin-definitions --definitions '" + k_dataset + "' warmup --filter 'gdn_*'", 6},
       {"--no-builtin-definitions --definitions '" + k_dataset + "' warmup --filter 'mamba_ssu_*'", 1},
       {"warmup --filter 'gdn_*'", 3},  // kjit's own (Qwen3-Next, 16 q/k heads, 32 value heads)
   };
-  for (const auto& c : cases) {
-    CliRun r = run_kjit(cache + c.args + " --arch sm_90a,sm_80 -j 2 --json", "2>/dev/null");
-    ASSERT_EQ(r.exit_code, 0) << r.out;
-    json doc = json::parse(r.out);
-    ASSERT_EQ(doc["items"].size(), 2 * c.definitions) << r.out;
-    for (const auto& it : doc["items"]) {
-      const std::string name = it["name"], arch = it["arch"];
-      if (name.find("_prefill_") != std::string::npos && arch == "sm_80") {
-        EXPECT_EQ(it["status"], "skipped") << it.dump();  // not served below sm_90 (shared memory)
-        continue;
-      }
-      EXPECT_TRUE(it["status"] == "compiled" || it["status"] == "hit") << it.dump();
-      EXPECT_EQ(it["spill_bytes"], 0) << it.dump();
-      EXPECT_GT(it["registers"].get<int>(), 0) << it.dump();
-    }
-  }
+  for_each_warmup_item(cases, [](const json& it) {
+    const std::string name = it["name"], arch = it["arch"];
+    if (name.find("_prefill_") != std::string::npos && arch == "sm_80")
+      EXPECT_EQ(it["status"], "skipped") << it.dump();  // not served below sm_90 (shared memory)
+    else
+      expect_compiled(it);
+  });
 }
 
 }  // namespace

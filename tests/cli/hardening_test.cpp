@@ -15,7 +15,7 @@
 
 #include <httplib.h>
 
-#include "tests/cli/workflows_test_util.h"
+#include "tests/cli/serve_process.h"
 
 namespace kjit::tools {
 namespace {
@@ -119,52 +119,11 @@ TEST(HardeningCliTest, RenderTemplateCannotReadOutsideItsFolder) {
   EXPECT_NE(deep.out.find("context JSON nested deeper than 256 levels"), std::string::npos) << deep.out;
 }
 
-// `kjit serve --listen 127.0.0.1:0` with a private cache; killed at the end.
-class Server {
- public:
-  explicit Server(const fs::path& cache, const std::string& extra = {}) {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ::unsetenv("KJIT_DEFINITIONS");
-      std::string cmd = "exec '" + std::string(KJIT_BINARY) + "' --cache-dir '" + cache.string() +
-                        "' serve --listen 127.0.0.1:0 " + extra;
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    FILE* out = ::fdopen(fds[0], "r");
-    char line[256] = {};
-    if (out && std::fgets(line, sizeof line, out)) {
-      std::string s = line;
-      auto colon = s.rfind(':');
-      if (colon != std::string::npos) m_port = std::atoi(s.c_str() + colon + 1);
-    }
-    if (out) std::fclose(out);
-  }
-  ~Server() {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGKILL);
-      ::waitpid(m_pid, nullptr, 0);
-    }
-  }
-  int port() const { return m_port; }
-
- private:
-  pid_t m_pid = -1;
-  int m_port = 0;
-};
-
 TEST(HardeningCliTest, ServeRefusesOptionInjectionDeepBodiesAndBadNames) {
   TempDir dir;
-  Server server(dir.path / "cache");
+  ServeProcess server(dir.path / "cache");
   ASSERT_GT(server.port(), 0);
-  httplib::Client c("127.0.0.1", server.port());
-  c.set_read_timeout(120, 0);
+  auto c = serve_client(server.port());
   auto res = c.Post("/v1/kernels/rmsnorm_h4096/compile",
                     R"({"arch":"sm_90a","options":["--pre-include=/etc/passwd"]})", "application/json");
   ASSERT_TRUE(res);
@@ -190,20 +149,15 @@ TEST(HardeningCliTest, ServeRefusesOptionInjectionDeepBodiesAndBadNames) {
 
 TEST(HardeningCliTest, ServeAnswersHealthUnderHundredIdleConnections) {
   TempDir dir;
-  Server server(dir.path / "cache");
+  ServeProcess server(dir.path / "cache");
   ASSERT_GT(server.port(), 0);
   std::vector<int> idle;
   for (int i = 0; i < 100; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(server.port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    int fd = connect_loopback(server.port());
+    ASSERT_GE(fd, 0);
     idle.push_back(fd);
   }
-  httplib::Client c("127.0.0.1", server.port());
-  c.set_read_timeout(30, 0);
+  auto c = serve_client(server.port(), 30);
   double worst = 0;
   for (int i = 0; i < 20; ++i) {
     auto start = std::chrono::steady_clock::now();

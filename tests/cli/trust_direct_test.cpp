@@ -25,45 +25,25 @@ using nlohmann::json;
 // source includes `inc/scale_body.cuh.j2`.
 struct DirectFixture {
   TempDir dir;
-  fs::path defs = dir.path / "defs", templates = dir.path / "templates", cache = dir.path / "cache";
+  ScaleOp op{"direct_scale", dir.path / "defs", dir.path / "templates", dir.path / "cache"};
+  fs::path defs = op.defs, templates = op.templates, cache = op.cache;
 
   DirectFixture() {
-    fs::create_directories(defs / "direct_scale");
-    fs::create_directories(templates / "direct_scale" / "inc");
     write_definition("y = 2 x");
-    write_text(templates / "direct_scale" / "scale.kjit.json", R"({
-  "description": "y = 2 x", "source": "scale.cu.j2", "plan": "scale.plan.j2", "priority": 0,
-  "serves": {"op_type": "direct_scale", "inputs": ["x"], "outputs": ["y"], "const_axes": [], "var_axes": ["n"]}
-})");
-    write_text(templates / "direct_scale" / "scale.cu.j2",
-               "extern \"C\" __global__ void {{ entry_prefix }}(const float* __restrict__ x, float* y, long long n) {\n"
-               "  long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;\n"
-               "{% include 'inc/scale_body.cuh.j2' %}}\n");
+    op.write_manifest();
+    op.write_source("{% include 'inc/scale_body.cuh.j2' %}");
     write_body("2.0f");
-    write_text(templates / "direct_scale" / "scale.plan.j2",
-               "{\"launches\": [{\"entry\": \"{{ entry_prefix }}\", \"grid\": [\"ceil_div(n, 128)\", 1, 1], "
-               "\"block\": [128, 1, 1], \"shared_bytes\": 0, \"args\": [\"x\", \"y\", \"n\"]}]}\n");
+    op.write_plan(128);
     settle();
   }
-  void write_definition(const std::string& description) {
-    write_text(defs / "direct_scale" / "direct_scale.json", R"({
-  "name": "direct_scale", "op_type": "direct_scale", "description": ")" + description + R"(", "tags": [],
-  "axes": {"n": {"type": "var"}},
-  "inputs": {"x": {"shape": ["n"], "dtype": "float32"}},
-  "outputs": {"y": {"shape": ["n"], "dtype": "float32"}},
-  "reference": "import torch\ndef run(x):\n    return 2 * x\n"
-})");
-  }
+  void write_definition(const std::string& description) { op.write_definition(description); }
   void write_body(const std::string& factor) {
     write_text(templates / "direct_scale" / "inc" / "scale_body.cuh.j2", "  if (i < n) y[i] = " + factor + " * x[i];\n");
   }
   // Files younger than k_direct_settle_ms are not trusted to record a row.
   static void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(1100)); }
 
-  std::string args() const {
-    return "--no-builtin-definitions --definitions '" + defs.string() + "' --templates '" + templates.string() +
-           "' --cache-dir '" + cache.string() + "' -v ";
-  }
+  std::string args() const { return op.args() + "-v "; }
   // `kjit compile direct_scale --json` (+ `extra`): the JSON line and stderr.
   struct Run {
     json result;
@@ -102,6 +82,16 @@ void warm(DirectFixture& f) {
   EXPECT_GT(second.result["registers"].get<int>(), 0);
 }
 
+// Compiles with `extra` options and expects the full path, for `reason` when given; returns the run.
+DirectFixture::Run expect_miss(const DirectFixture& f, const std::string& extra = "", const std::string& reason = "") {
+  auto r = f.compile(extra);
+  EXPECT_FALSE(direct_hit(r)) << r.err;
+  if (!reason.empty()) {
+    EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
+  }
+  return r;
+}
+
 TEST(TrustDirectTest, CachedRequestIsServedWithoutLoadingDefinitions) {
   DirectFixture f;
   warm(f);
@@ -118,9 +108,7 @@ TEST(TrustDirectTest, DefinitionEditMisses) {
   DirectFixture f;
   warm(f);
   f.write_definition("y = 2 x, edited");
-  auto r = f.compile();
-  EXPECT_FALSE(direct_hit(r));
-  EXPECT_NE(r.err.find("definition file or folder on the search path changed"), std::string::npos) << r.err;
+  expect_miss(f, "", "definition file or folder on the search path changed");
 }
 
 TEST(TrustDirectTest, NewDefinitionFileOnThePathMisses) {
@@ -128,7 +116,7 @@ TEST(TrustDirectTest, NewDefinitionFileOnThePathMisses) {
   warm(f);
   // A second file defining the same name, earlier in the sorted order, shadows the first.
   write_text(f.defs / "direct_scale" / "a_shadow.json", read_text(f.defs / "direct_scale" / "direct_scale.json"));
-  EXPECT_FALSE(direct_hit(f.compile()));
+  expect_miss(f);
 }
 
 TEST(TrustDirectTest, IncludedTemplateEditMissesAndRecompiles) {
@@ -136,9 +124,7 @@ TEST(TrustDirectTest, IncludedTemplateEditMissesAndRecompiles) {
   warm(f);
   const json before = f.compile().result;
   f.write_body("3.0f");
-  auto r = f.compile();
-  EXPECT_FALSE(direct_hit(r));
-  EXPECT_NE(r.err.find("scale_body.cuh.j2"), std::string::npos) << r.err;
+  auto r = expect_miss(f, "", "scale_body.cuh.j2");
   EXPECT_EQ(r.result["status"], "compiled");
   EXPECT_NE(r.result["key"], before["key"]);
 }
@@ -150,17 +136,13 @@ TEST(TrustDirectTest, ManifestEditMisses) {
   std::string text = read_text(manifest);
   text.replace(text.find("\"priority\": 0"), 13, "\"priority\": 1");
   write_text(manifest, text);
-  auto r = f.compile();
-  EXPECT_FALSE(direct_hit(r));
-  EXPECT_NE(r.err.find("template manifest or template folder changed"), std::string::npos) << r.err;
+  expect_miss(f, "", "template manifest or template folder changed");
 }
 
 TEST(TrustDirectTest, AnOptionMisses) {
   DirectFixture f;
   warm(f);
-  auto r = f.compile("-O -lineinfo");
-  EXPECT_FALSE(direct_hit(r));
-  EXPECT_EQ(r.result["status"], "compiled");
+  EXPECT_EQ(expect_miss(f, "-O -lineinfo").result["status"], "compiled");
 }
 
 // The toolkit's identity is part of the direct key: a different NVRTC (here
@@ -175,7 +157,7 @@ TEST(TrustDirectTest, AnotherToolkitIdentityMisses) {
   ASSERT_NE(at, std::string::npos) << text;
   text.insert(at + 7, "other-");
   write_text(memo, text);
-  EXPECT_FALSE(direct_hit(f.compile()));
+  expect_miss(f);
 }
 
 // kjit's own build is part of the direct key: it is the GNU build ID of the
@@ -198,9 +180,7 @@ TEST(TrustDirectTest, BuildIdentityIsTheBinarysBuildId) {
 TEST(TrustDirectTest, ForceBypassesDirectMode) {
   DirectFixture f;
   warm(f);
-  auto r = f.compile("--force");
-  EXPECT_FALSE(direct_hit(r));
-  EXPECT_EQ(r.result["status"], "compiled");
+  EXPECT_EQ(expect_miss(f, "--force").result["status"], "compiled");
 }
 
 }  // namespace

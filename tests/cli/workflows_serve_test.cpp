@@ -13,7 +13,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/cli/workflows_test_util.h"
+#include "tests/cli/serve_process.h"
 
 namespace kjit::tools {
 namespace {
@@ -21,69 +21,9 @@ namespace {
 using namespace flows_test;
 using nlohmann::json;
 
-// A `kjit serve --listen 127.0.0.1:0` child; killed at the end if still alive.
-class ServerProcess {
- public:
-  explicit ServerProcess(const fs::path& cache) {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ::unsetenv("KJIT_DEFINITIONS");
-      ::execl(KJIT_BINARY, KJIT_BINARY, "--cache-dir", cache.c_str(), "serve", "--listen", "127.0.0.1:0",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    FILE* out = ::fdopen(fds[0], "r");
-    char line[256] = {};
-    if (out && std::fgets(line, sizeof line, out)) {  // "kjit: listening on http://127.0.0.1:PORT"
-      std::string s = line;
-      auto colon = s.rfind(':');
-      if (colon != std::string::npos) m_port = std::atoi(s.c_str() + colon + 1);
-    }
-    if (out) std::fclose(out);
-  }
-  ~ServerProcess() {
-    if (m_pid > 0 && !m_reaped) {
-      ::kill(m_pid, SIGKILL);
-      ::waitpid(m_pid, nullptr, 0);
-    }
-  }
-  int port() const { return m_port; }
-  // Sends `sig` and waits up to `timeout` for the exit code (-1 on timeout).
-  int stop(int sig, std::chrono::seconds timeout) {
-    ::kill(m_pid, sig);
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_reaped = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-
- private:
-  pid_t m_pid = -1;
-  int m_port = 0;
-  bool m_reaped = false;
-};
-
-httplib::Client client(int port) {
-  httplib::Client c("127.0.0.1", port);
-  c.set_read_timeout(120, 0);
-  return c;
-}
-
 TEST(WorkflowsServeTest, ConcurrentColdRequestsCompileOnce) {
   TempDir dir;
-  ServerProcess server(dir.path / "cache");
+  ServeProcess server(dir.path / "cache");
   ASSERT_GT(server.port(), 0);
   constexpr int k_requests = 32;
   std::vector<int> status(k_requests);
@@ -93,7 +33,7 @@ TEST(WorkflowsServeTest, ConcurrentColdRequestsCompileOnce) {
     std::vector<std::jthread> threads;
     for (int i = 0; i < k_requests; ++i)
       threads.emplace_back([&, i] {
-        auto c = client(server.port());
+        auto c = serve_client(server.port());
         auto res = c.Get("/v1/kernels/rmsnorm_h4096?arch=sm_90a");
         if (!res) return;
         status[i] = res->status;
@@ -109,7 +49,7 @@ TEST(WorkflowsServeTest, ConcurrentColdRequestsCompileOnce) {
     EXPECT_GT(sizes[i], 0u);
     EXPECT_TRUE(json::parse(plans[i], nullptr, false).contains("launches")) << plans[i];
   }
-  auto c = client(server.port());
+  auto c = serve_client(server.port());
   auto stats = c.Get("/v1/cache/stats");
   ASSERT_TRUE(stats);
   json j = json::parse(stats->body);
@@ -126,9 +66,9 @@ TEST(WorkflowsServeTest, ConcurrentColdRequestsCompileOnce) {
 
 TEST(WorkflowsServeTest, ErrorsAndMalformedRequests) {
   TempDir dir;
-  ServerProcess server(dir.path / "cache");
+  ServeProcess server(dir.path / "cache");
   ASSERT_GT(server.port(), 0);
-  auto c = client(server.port());
+  auto c = serve_client(server.port());
   struct Case {
     std::string method, path, body;
     int status;
@@ -156,12 +96,8 @@ TEST(WorkflowsServeTest, ErrorsAndMalformedRequests) {
     }
   }
   // A request line that is not HTTP gets 400, and the server lives on.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(server.port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  int fd = connect_loopback(server.port());
+  ASSERT_GE(fd, 0);
   std::string junk = "THIS IS NOT HTTP\r\n\r\n";
   ASSERT_EQ(::send(fd, junk.data(), junk.size(), 0), static_cast<ssize_t>(junk.size()));
   char buf[256] = {};

@@ -10,6 +10,7 @@
 #include "jit/codegen/codegen.h"
 #include "jit/codegen/context.h"
 #include "jit/definition/parse.h"
+#include "tests/common/temp_dir.h"
 
 namespace kjit::jit {
 namespace {
@@ -35,16 +36,10 @@ Definition norm_def() {
 class CodegenTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    m_root = fs::temp_directory_path() / ("kjit_codegen_" + std::to_string(::getpid()) + "_" +
-                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(m_root);
     fs::create_directories(m_root / "rmsnorm");
     fs::create_directories(m_root / "include");
   }
-  void TearDown() override { fs::remove_all(m_root); }
-  void write(const std::string& rel, const std::string& text) {
-    std::ofstream(m_root / rel) << text;
-  }
+  void write(const std::string& rel, const std::string& text) { m_tmp.write(rel, text); }
   void write_norm_template(const std::string& require = "[]", int priority = 0, const std::string& variant = "n") {
     write("rmsnorm/" + variant + ".kjit.json",
           R"({"source": ")" + variant + R"(.cu.j2", "plan": ")" + variant + R"(.plan.j2", "priority": )" +
@@ -60,7 +55,8 @@ class CodegenTest : public ::testing::Test {
               "args": ["hidden_states", "weight", "scale", "output", "batch_size"]}]})");
     write("include/common.cuh.j2", "// common\n// line two\n");
   }
-  fs::path m_root;
+  ::kjit::testing::TempDir m_tmp{"kjit_codegen"};
+  fs::path m_root = m_tmp.path();
 };
 
 TEST_F(CodegenTest, ContextHasEveryDocumentedField) {

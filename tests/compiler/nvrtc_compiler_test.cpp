@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "jit/compiler/compiler.h"
 #include "jit/compiler/key.h"
 #include "jit/compiler/nvrtc_version.h"
+#include "tests/common/temp_dir.h"
 
 namespace kjit::jit {
 namespace {
@@ -154,29 +156,29 @@ extern "C" __global__ void half_it(__nv_bfloat16* y) { y[threadIdx.x] = __float2
 
 TEST(NvrtcCompilerTest, RejectsBadRequests) {
   auto compiler = make_nvrtc_compiler();
-  CompileRequest bad_arch = request_for(k_small_kernel);
-  bad_arch.arch = "sm_90x";
-  EXPECT_EQ(compiler->compile(bad_arch).error().code, ErrorCode::invalid_argument);
-
-  CompileRequest old_arch = request_for(k_small_kernel);
-  old_arch.arch = "sm_35";
-  auto old = compiler->compile(old_arch);
-  ASSERT_FALSE(old);
-  EXPECT_NE(old.error().message.find("not supported"), std::string::npos);
-
-  CompileRequest bad_option = request_for(k_small_kernel);
-  bad_option.extra_options = {"--no-such-option"};
-  auto rejected = compiler->compile(bad_option);
-  ASSERT_FALSE(rejected);
-  EXPECT_EQ(rejected.error().code, ErrorCode::invalid_argument);
-  EXPECT_NE(rejected.error().message.find("rejected the compile options"), std::string::npos);
-
-  CompileRequest bad_name = request_for(k_small_kernel);
-  bad_name.name_expressions = {"missing_kernel"};
-  auto missing = compiler->compile(bad_name);
-  ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, ErrorCode::compile_error);
-  EXPECT_NE(missing.error().message.find("missing_kernel"), std::string::npos) << missing.error().message;
+  struct Case {
+    const char* what;
+    void (*edit)(CompileRequest&);
+    std::optional<ErrorCode> code;  // unset: any code
+    const char* message;            // a part of the error message ("": any)
+  };
+  const Case cases[] = {
+      {"bad arch", [](CompileRequest& r) { r.arch = "sm_90x"; }, ErrorCode::invalid_argument, ""},
+      {"old arch", [](CompileRequest& r) { r.arch = "sm_35"; }, std::nullopt, "not supported"},
+      {"bad option", [](CompileRequest& r) { r.extra_options = {"--no-such-option"}; }, ErrorCode::invalid_argument,
+       "rejected the compile options"},
+      {"bad name", [](CompileRequest& r) { r.name_expressions = {"missing_kernel"}; }, ErrorCode::compile_error,
+       "missing_kernel"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    CompileRequest request = request_for(k_small_kernel);
+    c.edit(request);
+    auto r = compiler->compile(request);
+    ASSERT_FALSE(r);
+    if (c.code) EXPECT_EQ(r.error().code, *c.code);
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << r.error().message;
+  }
 }
 
 TEST(NvrtcCompilerTest, VersionNamesMajorMinorAndBuild) {
@@ -199,15 +201,6 @@ TEST(NvrtcCompilerTest, BuildIdFromPtxHeader) {
 // while its stamp matches the loaded libnvrtc, rewritten otherwise.
 class NvrtcIdentityMemoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = std::filesystem::temp_directory_path() /
-          ("kjit_nvrtc_memo_" + std::to_string(::getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    memo = dir / "nvrtc_identity";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
   void plant(const std::string& stamp, const std::string& identity, const std::string& archs = "75 80 90") {
     std::ofstream(memo, std::ios::trunc) << "kjit nvrtc identity v2\n" << stamp << "\n" << identity << "\n"
                                          << archs << "\n";
@@ -218,7 +211,8 @@ class NvrtcIdentityMemoTest : public ::testing::Test {
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return lines;
   }
-  std::filesystem::path dir, memo;
+  ::kjit::testing::TempDir m_tmp{"kjit_nvrtc_memo"};
+  std::filesystem::path dir = m_tmp.path(), memo = dir / "nvrtc_identity";
 };
 
 TEST_F(NvrtcIdentityMemoTest, WritesTheMemoOnFirstUse) {

@@ -35,12 +35,14 @@ TEST(OptionsTest, SwitchesAddLineinfoAndDebug) {
   EXPECT_EQ(*options, (std::vector<std::string>{"--minimal", "-G", "-Xptxas=-v", "-arch=sm_90a", "-lineinfo", "-std=c++17"}));
 }
 
+// Options given to normalize() and a text its outcome must hold.
+struct OptionCase {
+  std::vector<std::string> extra;
+  const char* text;
+};
+
 TEST(OptionsTest, SpellingsAreCanonical) {
-  struct Case {
-    std::vector<std::string> extra;
-    const char* expected;
-  };
-  const Case cases[] = {
+  const OptionCase cases[] = {  // text: what the option becomes
       {{"--generate-line-info"}, "-lineinfo"},
       {{"--device-debug"}, "-G"},
       {{"-use_fast_math"}, "--use_fast_math"},
@@ -59,8 +61,8 @@ TEST(OptionsTest, SpellingsAreCanonical) {
   for (const auto& c : cases) {
     auto options = normalize(c.extra);
     ASSERT_TRUE(options) << c.extra[0] << ": " << options.error().message;
-    EXPECT_NE(std::ranges::find(*options, std::string(c.expected)), options->end())
-        << c.extra[0] << " did not become " << c.expected;
+    EXPECT_NE(std::ranges::find(*options, std::string(c.text)), options->end())
+        << c.extra[0] << " did not become " << c.text;
   }
 }
 
@@ -82,11 +84,7 @@ TEST(OptionsTest, UserStdReplacesDefault) {
 }
 
 TEST(OptionsTest, RejectsWithReason) {
-  struct Case {
-    std::vector<std::string> extra;
-    const char* why;
-  };
-  const Case cases[] = {
+  const OptionCase cases[] = {  // text: a part of the reason
       {{"-arch=sm_80"}, "request's arch"},
       {{"--gpu-architecture", "sm_80"}, "request's arch"},
       {{"-I/usr/include"}, "self-contained"},
@@ -105,7 +103,7 @@ TEST(OptionsTest, RejectsWithReason) {
     auto options = normalize(c.extra);
     ASSERT_FALSE(options) << c.extra[0] << " accepted";
     EXPECT_EQ(options.error().code, ErrorCode::invalid_argument);
-    EXPECT_NE(options.error().message.find(c.why), std::string::npos) << options.error().message;
+    EXPECT_NE(options.error().message.find(c.text), std::string::npos) << options.error().message;
   }
 }
 

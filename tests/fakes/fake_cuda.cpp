@@ -33,6 +33,8 @@
 #include <string>
 #include <vector>
 
+#include "fake_launch.h"  // one recorded launch (the layout tests read with ctypes too)
+
 namespace {
 
 struct FakeContext {
@@ -61,22 +63,6 @@ struct Stream {
 
 }  // namespace
 
-extern "C" {
-// One recorded launch (the layout tests read with ctypes too).
-struct kjit_fake_launch {
-  char entry[128];
-  unsigned grid[3];
-  unsigned block[3];
-  unsigned shared;
-  int pdl;
-  void* stream;
-  void* context;
-  int nparams;
-  unsigned param_size[64];
-  unsigned long long param[64];  // each parameter's bytes, zero-extended
-};
-}
-
 namespace {
 
 std::mutex g_mutex;
@@ -88,6 +74,13 @@ int g_allocs = 0, g_relaxed_allocs = 0, g_memsets = 0, g_syncs = 0;
 std::map<CUstream, int> g_capture;  // stream -> capture status
 thread_local CUcontext t_current = nullptr;
 thread_local CUstreamCaptureMode t_mode = CU_STREAM_CAPTURE_MODE_GLOBAL;
+
+// A counter's value read under the mutex (the test controls below).
+template <typename T>
+T locked_read(const T& counter) {
+  std::lock_guard lock(g_mutex);
+  return counter;
+}
 
 int device_count() {
   const char* v = std::getenv("KJIT_FAKE_CUDA_DEVICES");
@@ -394,10 +387,7 @@ CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n, CUstream) {
 
 // ---- test controls
 
-long kjit_fake_cuda_launch_count() {
-  std::lock_guard lock(g_mutex);
-  return g_launch_count;
-}
+long kjit_fake_cuda_launch_count() { return locked_read(g_launch_count); }
 int kjit_fake_cuda_recorded() {
   std::lock_guard lock(g_mutex);
   return static_cast<int>(g_launches.size());
@@ -424,22 +414,10 @@ void kjit_fake_cuda_set_capturing(void* stream, int status) {
   std::lock_guard lock(g_mutex);
   g_capture[reinterpret_cast<CUstream>(stream)] = status;
 }
-int kjit_fake_cuda_allocs() {
-  std::lock_guard lock(g_mutex);
-  return g_allocs;
-}
-int kjit_fake_cuda_relaxed_allocs() {
-  std::lock_guard lock(g_mutex);
-  return g_relaxed_allocs;
-}
-int kjit_fake_cuda_memsets() {
-  std::lock_guard lock(g_mutex);
-  return g_memsets;
-}
-int kjit_fake_cuda_syncs() {
-  std::lock_guard lock(g_mutex);
-  return g_syncs;
-}
+int kjit_fake_cuda_allocs() { return locked_read(g_allocs); }
+int kjit_fake_cuda_relaxed_allocs() { return locked_read(g_relaxed_allocs); }
+int kjit_fake_cuda_memsets() { return locked_read(g_memsets); }
+int kjit_fake_cuda_syncs() { return locked_read(g_syncs); }
 // The function's parameter count as read from the cubin (-1: unknown name).
 int kjit_fake_cuda_param_count(CUfunction fn) { return static_cast<int>(reinterpret_cast<FakeFunction*>(fn)->params.size()); }
 

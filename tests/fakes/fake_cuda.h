@@ -10,18 +10,8 @@
 
 #include <stdexcept>
 
-extern "C" struct kjit_fake_launch {
-  char entry[128];
-  unsigned grid[3];
-  unsigned block[3];
-  unsigned shared;
-  int pdl;
-  void* stream;
-  void* context;
-  int nparams;
-  unsigned param_size[64];
-  unsigned long long param[64];
-};
+#include "fake_launch.h"
+
 
 namespace kjit::testing {
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "runtime/driver.h"
+#include "tests/gpu/gpu_device.h"
 
 namespace kjit::runtime {
 namespace {
@@ -35,10 +36,8 @@ long long first_mismatch(const std::vector<std::byte>& bytes, std::byte want) {
 class DriverSyncTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!device_count()) GTEST_SKIP() << "no CUDA device";
-    auto device = Device::open(0);
-    ASSERT_TRUE(device) << device.error().full();
-    m_device = *device;
+    testing::open_device_or_skip(m_device);
+    if (!m_device) return;
     auto a = DeviceBuffer::allocate(k_bytes, "a");
     auto b = DeviceBuffer::allocate(k_bytes, "b");
     auto s = Stream::create();

@@ -13,6 +13,7 @@
 
 #include "jit/api/kernel.h"
 #include "runtime/driver.h"
+#include "tests/gpu/gpu_device.h"
 #include "runtime/dtype_convert.h"
 #include "runtime/workspace_pool.h"
 
@@ -30,10 +31,8 @@ std::shared_ptr<jit::Jit> gpu_jit() {
 class LaunchGpuTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!device_count()) GTEST_SKIP() << "no CUDA device";
-    auto d = Device::open(0);
-    ASSERT_TRUE(d) << d.error().full();
-    device = *d;
+    testing::open_device_or_skip(device);
+    if (!device) return;
     ASSERT_NE(gpu_jit(), nullptr);
   }
   std::shared_ptr<Device> device;

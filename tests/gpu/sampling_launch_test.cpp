@@ -15,6 +15,7 @@
 #include "jit/api/jit.h"
 #include "runtime/device_tensor.h"
 #include "runtime/launcher.h"
+#include "tests/gpu/gpu_device.h"
 
 namespace kjit::runtime {
 namespace {
@@ -29,10 +30,8 @@ std::string source_dir() {
 class SamplingLaunchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!device_count() || *device_count() == 0) GTEST_SKIP() << "no CUDA device";
-    auto device = Device::open(0);
-    ASSERT_TRUE(device) << device.error().full();
-    m_device = *device;
+    testing::open_device_or_skip(m_device);
+    if (!m_device) return;
     m_cache = fs::temp_directory_path() / ("kjit_sampling_launch_" + std::to_string(std::random_device{}()));
     Config config = Config::from_env();
     config.cache_dir = m_cache;

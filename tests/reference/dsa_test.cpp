@@ -16,41 +16,14 @@
 #include "runtime/dsa_inputs.h"
 #include "runtime/dtype_convert.h"
 #include "runtime/reference/dsa.h"
+#include "tests/reference/dsa_definitions.h"
 #include "tests/reference/reference_test_util.h"
 
 namespace kjit::runtime::reference {
 namespace {
 
 using namespace testing;
-using Shape = std::vector<std::string>;
 constexpr double k_inf = std::numeric_limits<double>::infinity();
-
-Definition indexer_definition(std::int64_t heads, std::int64_t dim, std::int64_t ps, std::int64_t topk) {
-  return make_definition("dsa_topk_indexer_test", "dsa_paged",
-                         {{"batch_size", std::nullopt}, {"num_index_heads", heads}, {"index_head_dim", dim},
-                          {"page_size", ps}, {"topk", topk}, {"max_num_pages", std::nullopt},
-                          {"num_pages", std::nullopt}, {"kv_cache_num_heads", 1}, {"head_dim_with_scale", dim + 4}},
-                         {{"q_index_fp8", Shape{"batch_size", "num_index_heads", "index_head_dim"}, Dtype::float8_e4m3fn},
-                          {"k_index_cache_fp8", Shape{"num_pages", "page_size", "kv_cache_num_heads", "head_dim_with_scale"}, Dtype::int8},
-                          {"weights", Shape{"batch_size", "num_index_heads"}, Dtype::float32},
-                          {"seq_lens", Shape{"batch_size"}, Dtype::int32},
-                          {"block_table", Shape{"batch_size", "max_num_pages"}, Dtype::int32}},
-                         {{"topk_indices", Shape{"batch_size", "topk"}, Dtype::int32}});
-}
-
-Definition sparse_definition(std::int64_t heads, std::int64_t ckv, std::int64_t kpe, std::int64_t ps, std::int64_t topk) {
-  return make_definition("dsa_sparse_attention_test", "dsa_paged",
-                         {{"num_tokens", std::nullopt}, {"num_qo_heads", heads}, {"head_dim_ckv", ckv},
-                          {"head_dim_kpe", kpe}, {"page_size", ps}, {"topk", topk}, {"num_pages", std::nullopt}},
-                         {{"q_nope", Shape{"num_tokens", "num_qo_heads", "head_dim_ckv"}},
-                          {"q_pe", Shape{"num_tokens", "num_qo_heads", "head_dim_kpe"}},
-                          {"ckv_cache", Shape{"num_pages", "page_size", "head_dim_ckv"}},
-                          {"kpe_cache", Shape{"num_pages", "page_size", "head_dim_kpe"}},
-                          {"sparse_indices", Shape{"num_tokens", "topk"}, Dtype::int32},
-                          {"sm_scale", std::nullopt, Dtype::float32}},
-                         {{"output", Shape{"num_tokens", "num_qo_heads", "head_dim_ckv"}},
-                          {"lse", Shape{"num_tokens", "num_qo_heads"}, Dtype::float32}});
-}
 
 // A packed cache as the reference receives it (int8 values as doubles).
 RefTensor cache_tensor(const std::vector<float>& keys, std::int64_t pages, std::int64_t ps, std::int64_t dim) {
@@ -68,7 +41,7 @@ struct IndexerCase {
 IndexerCase indexer_case(std::int64_t heads, std::int64_t dim, std::int64_t ps, std::int64_t topk,
                          const std::vector<std::int64_t>& lens, std::int64_t max_pages, std::int64_t pages,
                          const std::vector<std::vector<std::int64_t>>& table, std::mt19937_64& rng) {
-  IndexerCase c{indexer_definition(heads, dim, ps, topk), {}, {}};
+  IndexerCase c{dsa_indexer_definition(heads, dim, ps, topk), {}, {}};
   const auto batch = static_cast<std::int64_t>(lens.size());
   c.axes = {{"batch_size", batch}, {"num_index_heads", heads}, {"index_head_dim", dim}, {"page_size", ps},
             {"topk", topk}, {"max_num_pages", max_pages}, {"num_pages", pages}, {"kv_cache_num_heads", 1},
@@ -106,7 +79,7 @@ TEST(DsaIndexerReferenceTest, DequantizesTheDeepGemmPageLayout) {
     bytes.insert(bytes.end(), raw, raw + 4);
   }
   for (auto b : bytes) cache.data.push_back(static_cast<double>(static_cast<std::int8_t>(b)));
-  Definition def = indexer_definition(1, 4, 2, 2);
+  Definition def = dsa_indexer_definition(1, 4, 2, 2);
   TensorMap in{{"q_index_fp8", tensor({1, 1, 4}, {1, 0, 0, 0})},
                {"k_index_cache_fp8", cache},
                {"weights", tensor({1, 1}, {1})},
@@ -122,7 +95,7 @@ TEST(DsaIndexerReferenceTest, DequantizesTheDeepGemmPageLayout) {
 
 TEST(DsaIndexerReferenceTest, ScoresAreReluOfDotsWeightedOverHeads) {
   // 2 heads, dim 4, one page of 4 tokens, scale 1 (keys of amax 448 pack with scale exactly 1).
-  Definition def = indexer_definition(2, 4, 4, 3);
+  Definition def = dsa_indexer_definition(2, 4, 4, 3);
   std::vector<float> keys = {448, 0, 0, 0, /**/ 0, 448, 0, 0, /**/ 448, 448, 0, 0, /**/ -448, 0, 0, 0};
   TensorMap in{{"q_index_fp8", tensor({1, 2, 4}, {1, 0, 0, 0, /* head 1 */ 0, 1, 0, 0})},
                {"k_index_cache_fp8", cache_tensor(keys, 1, 4, 4)},
@@ -179,7 +152,7 @@ TEST(DsaIndexerReferenceTest, MatchesANaiveLoopOverShuffledPagesWithPadding) {
 
 TEST(DsaIndexerReferenceTest, TiesGoToTheEarlierTokenAndEmptyRowsArePadding) {
   // Every key equal: all scores tie; the first topk tokens (in sequence order) are kept.
-  Definition def = indexer_definition(1, 4, 2, 3);
+  Definition def = dsa_indexer_definition(1, 4, 2, 3);
   std::vector<float> keys(4 * 2 * 4, 1.0f);
   TensorMap in{{"q_index_fp8", tensor({2, 1, 4}, {1, 1, 1, 1, 1, 1, 1, 1})},
                {"k_index_cache_fp8", cache_tensor(keys, 4, 2, 4)},
@@ -213,7 +186,7 @@ TEST(DsaSparseAttentionReferenceTest, MatchesNaiveAttentionSkippingPaddingAnywhe
   for (std::int64_t ps : {1, 4}) {
     std::mt19937_64 rng(11 + ps);
     const std::int64_t heads = 3, ckv = 8, kpe = 4, topk = 6, pages = 12 / ps, tokens = 3;
-    Definition def = sparse_definition(heads, ckv, kpe, ps, topk);
+    Definition def = dsa_sparse_definition(heads, ckv, kpe, ps, topk);
     TensorMap in;
     in["q_nope"] = random_tensor({tokens, heads, ckv}, rng);
     in["q_pe"] = random_tensor({tokens, heads, kpe}, rng);
@@ -258,7 +231,7 @@ TEST(DsaSparseAttentionReferenceTest, MatchesNaiveAttentionSkippingPaddingAnywhe
 }
 
 TEST(DsaSparseAttentionReferenceTest, RejectsIndicesOutsideTheCache) {
-  Definition def = sparse_definition(1, 2, 2, 2, 2);
+  Definition def = dsa_sparse_definition(1, 2, 2, 2, 2);
   std::mt19937_64 rng(5);
   std::map<std::string, std::int64_t> axes{{"num_tokens", 1}, {"num_qo_heads", 1}, {"head_dim_ckv", 2},
                                            {"head_dim_kpe", 2}, {"page_size", 2}, {"topk", 2}, {"num_pages", 2}};
@@ -273,9 +246,9 @@ TEST(DsaSparseAttentionReferenceTest, RejectsIndicesOutsideTheCache) {
 }
 
 TEST(DsaReferenceDispatchTest, TwoOpsShareTheOpTypeAndAreToldApartByInputs) {
-  EXPECT_TRUE(has_reference(indexer_definition(64, 128, 64, 2048)));
-  EXPECT_TRUE(has_reference(sparse_definition(16, 512, 64, 1, 2048)));
-  Definition odd = sparse_definition(16, 512, 64, 1, 2048);
+  EXPECT_TRUE(has_reference(dsa_indexer_definition(64, 128, 64, 2048)));
+  EXPECT_TRUE(has_reference(dsa_sparse_definition(16, 512, 64, 1, 2048)));
+  Definition odd = dsa_sparse_definition(16, 512, 64, 1, 2048);
   odd.inputs.push_back({"mask", std::vector<std::string>{"num_tokens"}, Dtype::int32, {}, false});
   EXPECT_FALSE(has_reference(odd));
   auto r = run_reference(odd, {}, {});

@@ -9,26 +9,16 @@
 #include "runtime/dsa_check.h"
 #include "runtime/inputs.h"
 #include "runtime/reference/dsa.h"
-#include "tests/reference/reference_test_util.h"
+#include "tests/reference/dsa_definitions.h"
 
 namespace kjit::runtime {
 namespace {
 
+using reference::testing::dsa_indexer_definition;
 using reference::testing::make_definition;
 using Shape = std::vector<std::string>;
 
-jit::Definition indexer_def(std::int64_t topk) {
-  return make_definition("dsa_topk_indexer_fp8_test", "dsa_paged",
-                         {{"batch_size", std::nullopt}, {"num_index_heads", 4}, {"index_head_dim", 16},
-                          {"page_size", 4}, {"topk", topk}, {"max_num_pages", std::nullopt},
-                          {"num_pages", std::nullopt}, {"kv_cache_num_heads", 1}, {"head_dim_with_scale", 20}},
-                         {{"q_index_fp8", Shape{"batch_size", "num_index_heads", "index_head_dim"}, Dtype::float8_e4m3fn},
-                          {"k_index_cache_fp8", Shape{"num_pages", "page_size", "kv_cache_num_heads", "head_dim_with_scale"}, Dtype::int8},
-                          {"weights", Shape{"batch_size", "num_index_heads"}, Dtype::float32},
-                          {"seq_lens", Shape{"batch_size"}, Dtype::int32},
-                          {"block_table", Shape{"batch_size", "max_num_pages"}, Dtype::int32}},
-                         {{"topk_indices", Shape{"batch_size", "topk"}, Dtype::int32}});
-}
+jit::Definition indexer_def(std::int64_t topk) { return dsa_indexer_definition(4, 16, 4, topk); }
 
 // Generated inputs (kjit's DSA plan), their float64 copies and the reference output.
 struct Case {

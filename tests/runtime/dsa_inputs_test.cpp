@@ -22,45 +22,23 @@
 #include "runtime/dtype_convert.h"
 #include "runtime/inputs.h"
 #include "runtime/reference/dsa.h"
-#include "tests/reference/reference_test_util.h"
+#include "tests/reference/dsa_definitions.h"
 
 namespace kjit::runtime {
 namespace {
 
-using reference::testing::make_definition;
-using Shape = std::vector<std::string>;
+using reference::testing::dsa_indexer_definition;
+using reference::testing::dsa_sparse_definition;
 namespace fs = std::filesystem;
 const fs::path k_dsa = fs::path(KJIT_SHARED_DIR) / "flashinfer-trace/definitions/dsa_paged";
 
 jit::Definition indexer_def(std::int64_t ps, std::int64_t topk) {
-  jit::Definition d = make_definition(
-      "dsa_topk_indexer_fp8_test", "dsa_paged",
-      {{"batch_size", std::nullopt}, {"num_index_heads", 4}, {"index_head_dim", 16}, {"page_size", ps},
-       {"topk", topk}, {"max_num_pages", std::nullopt}, {"num_pages", std::nullopt}, {"kv_cache_num_heads", 1},
-       {"head_dim_with_scale", 20}},
-      {{"q_index_fp8", Shape{"batch_size", "num_index_heads", "index_head_dim"}, Dtype::float8_e4m3fn},
-       {"k_index_cache_fp8", Shape{"num_pages", "page_size", "kv_cache_num_heads", "head_dim_with_scale"}, Dtype::int8},
-       {"weights", Shape{"batch_size", "num_index_heads"}, Dtype::float32},
-       {"seq_lens", Shape{"batch_size"}, Dtype::int32},
-       {"block_table", Shape{"batch_size", "max_num_pages"}, Dtype::int32}},
-      {{"topk_indices", Shape{"batch_size", "topk"}, Dtype::int32}});
+  jit::Definition d = dsa_indexer_definition(4, 16, ps, topk);
   d.constraints = {"topk <= max_num_pages * page_size"};
   return d;
 }
 
-jit::Definition sparse_def(std::int64_t ps, std::int64_t topk) {
-  return make_definition("dsa_sparse_attention_test", "dsa_paged",
-                         {{"num_tokens", std::nullopt}, {"num_qo_heads", 2}, {"head_dim_ckv", 8},
-                          {"head_dim_kpe", 4}, {"page_size", ps}, {"topk", topk}, {"num_pages", std::nullopt}},
-                         {{"q_nope", Shape{"num_tokens", "num_qo_heads", "head_dim_ckv"}},
-                          {"q_pe", Shape{"num_tokens", "num_qo_heads", "head_dim_kpe"}},
-                          {"ckv_cache", Shape{"num_pages", "page_size", "head_dim_ckv"}},
-                          {"kpe_cache", Shape{"num_pages", "page_size", "head_dim_kpe"}},
-                          {"sparse_indices", Shape{"num_tokens", "topk"}, Dtype::int32},
-                          {"sm_scale", std::nullopt, Dtype::float32}},
-                         {{"output", Shape{"num_tokens", "num_qo_heads", "head_dim_ckv"}},
-                          {"lse", Shape{"num_tokens", "num_qo_heads"}, Dtype::float32}});
-}
+jit::Definition sparse_def(std::int64_t ps, std::int64_t topk) { return dsa_sparse_definition(2, 8, 4, ps, topk); }
 
 InputSet inputs(const jit::Definition& def, const AxisValues& axes, SequenceOptions seq = {}, std::uint64_t seed = 1) {
   InputOptions o;

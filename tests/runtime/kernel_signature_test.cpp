@@ -24,7 +24,8 @@ jit::Definition attention_like() {
   return *jit::parse_definition(doc, "toy");
 }
 
-struct Fixture {
+// The four tensors of a valid toy_decode launch (batch 5); a test breaks one.
+struct Tensors {
   std::array<std::int64_t, 3> q_shape{5, 4, 8};
   std::array<std::int64_t, 1> i_shape{6};
   std::array<std::int64_t, 3> o_shape{5, 4, 8};
@@ -36,15 +37,21 @@ struct Fixture {
   std::array<const TensorArg*, 4> slots() const { return {&q, &indptr, &out, &lse}; }
 };
 
-std::string bind_error(const KernelSignature& sig, const Fixture& f) {
-  std::array<std::int64_t, k_max_axes> axes{};
-  auto s = f.slots();
-  auto r = sig.bind(s, axes.data(), nullptr);
-  return r ? std::string("ok") : r.error().message;
-}
+// Each test gets toy_decode's signature and a valid launch's tensors `f` to break.
+class KernelSignatureTest : public ::testing::Test {
+ protected:
+  // bind()'s error message for the tensors of `f`, or "ok".
+  static std::string bind_error(const KernelSignature& sig, const Tensors& f) {
+    std::array<std::int64_t, k_max_axes> axes{};
+    auto s = f.slots();
+    auto r = sig.bind(s, axes.data(), nullptr);
+    return r ? std::string("ok") : r.error().message;
+  }
+  KernelSignature sig = *KernelSignature::from_definition(attention_like());
+  Tensors f;
+};
 
-TEST(KernelSignatureTest, SlotsAreTensorInputsThenOutputsAndScalarsApart) {
-  auto sig = *KernelSignature::from_definition(attention_like());
+TEST_F(KernelSignatureTest, SlotsAreTensorInputsThenOutputsAndScalarsApart) {
   ASSERT_EQ(sig.tensors().size(), 4u);
   EXPECT_EQ(sig.tensor_list(), "q, indptr, out, lse");
   EXPECT_EQ(sig.num_tensor_inputs(), 2);
@@ -57,9 +64,7 @@ TEST(KernelSignatureTest, SlotsAreTensorInputsThenOutputsAndScalarsApart) {
   EXPECT_EQ(sig.tensors()[1].alignment, 4u);   // int32: its element
 }
 
-TEST(KernelSignatureTest, InfersVarAxesFromShapes) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, InfersVarAxesFromShapes) {
   std::array<std::int64_t, k_max_axes> axes{};
   int device = -2;
   auto s = f.slots();
@@ -70,37 +75,27 @@ TEST(KernelSignatureTest, InfersVarAxesFromShapes) {
   EXPECT_EQ(device, 0);
 }
 
-TEST(KernelSignatureTest, WrongDtypeNamesTensorAndBothDtypes) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, WrongDtypeNamesTensorAndBothDtypes) {
   f.q.dtype = jit::Dtype::float16;
   EXPECT_EQ(bind_error(sig, f), "toy_decode: tensor 'q' has dtype float16, the definition says bfloat16 (bfloat16[batch_size, 4, 8])");
 }
 
-TEST(KernelSignatureTest, WrongRank) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, WrongRank) {
   f.lse.ndim = 1;
   EXPECT_EQ(bind_error(sig, f), "toy_decode: tensor 'lse' has rank 1 (shape [5]), the definition says rank 2 (float32[batch_size, 4])");
 }
 
-TEST(KernelSignatureTest, MismatchedVarAxisBetweenTwoTensorsNamesBoth) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, MismatchedVarAxisBetweenTwoTensorsNamesBoth) {
   f.l_shape[0] = 7;
   EXPECT_EQ(bind_error(sig, f), "toy_decode: tensor 'lse' dim 0 (axis 'batch_size') is 7, but tensor 'q' dim 0 gave batch_size = 5");
 }
 
-TEST(KernelSignatureTest, ConstAxisMismatch) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, ConstAxisMismatch) {
   f.o_shape[2] = 16;
   EXPECT_EQ(bind_error(sig, f), "toy_decode: tensor 'out' dim 2 (axis 'head_dim') is 16, the definition says 8");
 }
 
-TEST(KernelSignatureTest, NonContiguousIsRefusedButSizeOneStridesAreIgnored) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, NonContiguousIsRefusedButSizeOneStridesAreIgnored) {
   std::array<std::int64_t, 3> transposed{1, 40, 5};  // a permuted view
   f.q.strides = transposed.data();
   EXPECT_EQ(bind_error(sig, f),
@@ -116,9 +111,7 @@ TEST(KernelSignatureTest, NonContiguousIsRefusedButSizeOneStridesAreIgnored) {
   EXPECT_EQ(bind_error(sig, f), "ok");
 }
 
-TEST(KernelSignatureTest, MisalignedFloatTensor) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, MisalignedFloatTensor) {
   f.q.data = 0x10008;
   EXPECT_EQ(bind_error(sig, f),
             "toy_decode: tensor 'q' starts at 0x10008, which is not 16-byte aligned (kjit's kernels load bfloat16 tensors 16 bytes at "
@@ -128,26 +121,20 @@ TEST(KernelSignatureTest, MisalignedFloatTensor) {
   EXPECT_EQ(bind_error(sig, f), "ok");
 }
 
-TEST(KernelSignatureTest, CpuMemoryIsRefused) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, CpuMemoryIsRefused) {
   f.indptr.memory = MemoryKind::host;
   EXPECT_EQ(bind_error(sig, f), "toy_decode: tensor 'indptr' is in CPU memory; kjit kernels need CUDA device memory (move it to the GPU first)");
   f.indptr.memory = MemoryKind::managed;
   EXPECT_EQ(bind_error(sig, f), "ok");
 }
 
-TEST(KernelSignatureTest, TensorsOnTwoDevices) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, TensorsOnTwoDevices) {
   f.out.device_id = 1;
   EXPECT_EQ(bind_error(sig, f),
             "toy_decode: tensor 'out' is on CUDA device 1 but 'q' is on device 0; all tensors of a launch must be on one device");
 }
 
-TEST(KernelSignatureTest, MissingTensorAndAllowMissing) {
-  auto sig = *KernelSignature::from_definition(attention_like());
-  Fixture f;
+TEST_F(KernelSignatureTest, MissingTensorAndAllowMissing) {
   std::array<const TensorArg*, 4> s{&f.q, &f.indptr, nullptr, nullptr};
   std::array<std::int64_t, k_max_axes> axes{};
   auto r = sig.bind(s, axes.data(), nullptr);
@@ -157,7 +144,7 @@ TEST(KernelSignatureTest, MissingTensorAndAllowMissing) {
   EXPECT_EQ(axes[0], 5);
 }
 
-TEST(KernelSignatureTest, VarAxisInNoTensorIsRefusedAtCreation) {
+TEST_F(KernelSignatureTest, VarAxisInNoTensorIsRefusedAtCreation) {
   auto doc = nlohmann::ordered_json::parse(R"J({"name": "hidden_axis", "op_type": "toy",
     "axes": {"n": {"type": "var"}, "m": {"type": "var"}},
     "inputs": {"x": {"shape": ["n"], "dtype": "float32"}}, "outputs": {"y": {"shape": ["n"], "dtype": "float32"}},

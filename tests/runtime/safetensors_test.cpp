@@ -10,20 +10,13 @@
 #include <gtest/gtest.h>
 
 #include "runtime/safetensors.h"
+#include "tests/common/temp_dir.h"
 
 namespace kjit::runtime {
 namespace {
 
 class SafetensorsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    m_dir = std::filesystem::temp_directory_path() /
-            ("kjit-safetensors-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(m_dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(m_dir); }
-
   // A file whose header is `json` followed by `data_bytes` zero bytes.
   std::vector<std::uint8_t> raw(const std::string& json, std::size_t data_bytes) {
     std::vector<std::uint8_t> out;
@@ -33,7 +26,8 @@ class SafetensorsTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path m_dir;
+  ::kjit::testing::TempDir m_tmp{"kjit-safetensors"};
+  std::filesystem::path m_dir = m_tmp.path();
 };
 
 TEST_F(SafetensorsTest, RoundTripsEveryDtypeWithMetadata) {

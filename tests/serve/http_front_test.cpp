@@ -21,23 +21,14 @@
 #include <thread>
 #include <vector>
 
+#include "tests/common/loopback.h"
+
 namespace kjit::tools {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int connect_to(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
+using kjit::testing::connect_loopback;
 
 void send_all(int fd, const std::string& s) {
   std::size_t off = 0;
@@ -68,7 +59,7 @@ std::string read_some(int fd, int timeout_ms, const std::string& until = {}) {
 // One GET on a fresh connection; returns the response and its latency.
 std::pair<std::string, double> get(int port, const std::string& path) {
   auto start = Clock::now();
-  int fd = connect_to(port);
+  int fd = connect_loopback(port);
   if (fd < 0) return {"", 0};
   send_all(fd, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   std::string res = read_some(fd, 30000);
@@ -104,7 +95,7 @@ class FrontFixture : public ::testing::Test {
   // Opens `n` connections that send `prefix` (nothing: idle) and keeps them.
   void hold(int n, const std::string& prefix = {}) {
     for (int i = 0; i < n; ++i) {
-      int fd = connect_to(m_port);
+      int fd = connect_loopback(m_port);
       ASSERT_GE(fd, 0);
       if (!prefix.empty()) send_all(fd, prefix);
       m_fds.push_back(fd);
@@ -129,9 +120,7 @@ class FrontFixture : public ::testing::Test {
 };
 
 TEST_F(FrontFixture, HundredIdleConnectionsDoNotDelayHealth) {
-  FrontLimits limits;
-  limits.workers = 4;
-  start(limits);
+  start({.workers = 4});
   hold(100);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   // Before: each idle connection held a worker for the 5 s keep-alive
@@ -141,10 +130,7 @@ TEST_F(FrontFixture, HundredIdleConnectionsDoNotDelayHealth) {
 }
 
 TEST_F(FrontFixture, SlowlorisHeadersDoNotDelayHealthAndGet408) {
-  FrontLimits limits;
-  limits.workers = 2;
-  limits.header_timeout_ms = 1000;
-  start(limits);
+  start({.workers = 2, .header_timeout_ms = 1000});
   hold(50, "GET /v1/heal");
   EXPECT_LT(health_p99(10), 500.0);
   // Each partial request is answered 408 after the header timeout.
@@ -154,10 +140,7 @@ TEST_F(FrontFixture, SlowlorisHeadersDoNotDelayHealthAndGet408) {
 }
 
 TEST_F(FrontFixture, PerClientCapEvictsTheOldestIdleConnection) {
-  FrontLimits limits;
-  limits.workers = 2;
-  limits.max_connections_per_client = 64;
-  start(limits);
+  start({.workers = 2, .max_connections_per_client = 64});
   hold(300);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_LT(health_p99(10), 500.0);
@@ -168,9 +151,7 @@ TEST_F(FrontFixture, PerClientCapEvictsTheOldestIdleConnection) {
 }
 
 TEST_F(FrontFixture, ReservedWorkerAnswersHealthWhileAllWorkersAreBusy) {
-  FrontLimits limits;
-  limits.workers = 1;
-  start(limits);
+  start({.workers = 1});
   std::vector<std::thread> slow;
   for (int i = 0; i < 3; ++i) slow.emplace_back([&] { get(m_port, "/slow"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -179,9 +160,7 @@ TEST_F(FrontFixture, ReservedWorkerAnswersHealthWhileAllWorkersAreBusy) {
 }
 
 TEST_F(FrontFixture, OversizedChunkedAndHugeHeadsAreRefused) {
-  FrontLimits limits;
-  limits.workers = 1;
-  start(limits);
+  start({.workers = 1});
   struct Case {
     std::string request;
     const char* status;
@@ -195,7 +174,7 @@ TEST_F(FrontFixture, OversizedChunkedAndHugeHeadsAreRefused) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.request.substr(0, 40));
-    int fd = connect_to(m_port);
+    int fd = connect_loopback(m_port);
     send_all(fd, c.request);
     std::string res = read_some(fd, 5000);
     ::close(fd);
@@ -205,11 +184,8 @@ TEST_F(FrontFixture, OversizedChunkedAndHugeHeadsAreRefused) {
 }
 
 TEST_F(FrontFixture, KeepAlivePipeliningExpectContinueAndRequestLimit) {
-  FrontLimits limits;
-  limits.workers = 2;
-  limits.max_requests_per_connection = 3;
-  start(limits);
-  int fd = connect_to(m_port);
+  start({.workers = 2, .max_requests_per_connection = 3});
+  int fd = connect_loopback(m_port);
   // Two pipelined requests in one write, then a third: the third is the
   // connection's last (Connection: close).
   send_all(fd, "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
@@ -230,10 +206,8 @@ TEST_F(FrontFixture, KeepAlivePipeliningExpectContinueAndRequestLimit) {
 }
 
 TEST_F(FrontFixture, AHalfClosedClientStillGetsItsResponse) {
-  FrontLimits limits;
-  limits.workers = 1;
-  start(limits);
-  int fd = connect_to(m_port);
+  start({.workers = 1});
+  int fd = connect_loopback(m_port);
   send_all(fd, "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
   ::shutdown(fd, SHUT_WR);
   std::string res = read_some(fd, 3000);
@@ -243,11 +217,8 @@ TEST_F(FrontFixture, AHalfClosedClientStillGetsItsResponse) {
 }
 
 TEST_F(FrontFixture, IdleKeepAliveConnectionsAreClosedAfterTheIdleTimeout) {
-  FrontLimits limits;
-  limits.workers = 1;
-  limits.idle_timeout_ms = 500;
-  start(limits);
-  int fd = connect_to(m_port);
+  start({.workers = 1, .idle_timeout_ms = 500});
+  int fd = connect_loopback(m_port);
   send_all(fd, "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
   std::string res = read_some(fd, 2000, "ok\"}");
   EXPECT_EQ(res.rfind("HTTP/1.1 200", 0), 0u);
@@ -260,9 +231,7 @@ TEST_F(FrontFixture, IdleKeepAliveConnectionsAreClosedAfterTheIdleTimeout) {
 }
 
 TEST_F(FrontFixture, StopFinishesInFlightRequests) {
-  FrontLimits limits;
-  limits.workers = 1;
-  start(limits);
+  start({.workers = 1});
   std::string slow_response;
   std::thread client([&] { slow_response = get(m_port, "/slow").first; });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -367,20 +367,14 @@ def case_readonly(w):
             os.setgroups([])
             os.setgid(65534)
             os.setuid(65534)
-        for root, dirs, files in os.walk(cache):
-            for d in dirs:
-                os.chmod(os.path.join(root, d), 0o555)
-            for f in files:
-                os.chmod(os.path.join(root, f), 0o444)
-        os.chmod(cache, 0o555)
         os.chmod(w.dir, 0o777)
-    else:
-        for root, dirs, files in os.walk(cache):
-            for f in files:
-                os.chmod(os.path.join(root, f), 0o444)
-            for d in dirs:
-                os.chmod(os.path.join(root, d), 0o555)
-        os.chmod(cache, 0o555)
+    # Every file 0444 and every folder 0555, the cache's own folder too.
+    for root, dirs, files in os.walk(cache):
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o444)
+        for d in dirs:
+            os.chmod(os.path.join(root, d), 0o555)
+    os.chmod(cache, 0o555)
     notes = []
     for name, expect in ((NAME, ref), (NAME2, ref2)):
         out = w.path(f"ro_{name}.cubin")

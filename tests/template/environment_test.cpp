@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "jit/template/environment.h"
+#include "tests/common/temp_dir.h"
 
 namespace kjit::jit {
 namespace {
@@ -16,19 +17,9 @@ namespace fs = std::filesystem;
 
 class EnvironmentTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("kjit_template_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-             std::to_string(::getpid()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-  void write(const std::string& rel, const std::string& text) {
-    fs::create_directories((m_dir / rel).parent_path());
-    std::ofstream(m_dir / rel, std::ios::binary) << text;
-  }
-  fs::path m_dir;
+  void write(const std::string& rel, const std::string& text) { m_tmp.write(rel, text); }
+  ::kjit::testing::TempDir m_tmp{"kjit_template"};
+  fs::path m_dir = m_tmp.path();
 };
 
 TEST_F(EnvironmentTest, LineMapPointsAtTemplateLines) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "jit/template/environment.h"
+#include "tests/common/temp_dir.h"
 
 namespace kjit::jit {
 namespace {
@@ -17,20 +18,12 @@ namespace fs = std::filesystem;
 class IncludeRootsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("kjit_include_roots_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-             "_" + std::to_string(::getpid()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
     write("secret.txt", "TOP SECRET\n");
     write("lib/shared.h", "shared\n");
   }
-  void TearDown() override { fs::remove_all(m_dir); }
-  void write(const std::string& rel, const std::string& text) {
-    fs::create_directories((m_dir / rel).parent_path());
-    std::ofstream(m_dir / rel, std::ios::binary) << text;
-  }
-  fs::path m_dir;
+  void write(const std::string& rel, const std::string& text) { m_tmp.write(rel, text); }
+  ::kjit::testing::TempDir m_tmp{"kjit_include_roots"};
+  fs::path m_dir = m_tmp.path();
 };
 
 TEST_F(IncludeRootsTest, AbsoluteIncludeIsRefused) {

@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +27,7 @@
 
 #include "cache/remote/redis_connection.h"
 #include "cache/remote/remote_spec.h"
+#include "tests/common/temp_dir.h"
 
 namespace kjit::cache::remote::testing {
 
@@ -47,17 +47,10 @@ inline bool redis_server_installed() {
     }                                                                                                \
   } while (0)
 
+// The test's own folder (tests/common/temp_dir.h) as `tmp.path`.
 struct TempFolder {
-  fs::path path;
-  TempFolder() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("kjit_remote_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+  kjit::testing::TempDir folder{"kjit_remote"};
+  fs::path path = folder.path();
 };
 
 inline int free_port() {

@@ -73,6 +73,23 @@ class RemoteTierTest : public ::testing::Test {
     return st ? (*st)[id] : ~0ull;
   }
   static std::string value_name(int n) { return std::string(k_value_prefix) + key_for(n); }
+  // Gets entry `n` through `c`, expecting Redis's value to be refused (one verify failure since the
+  // last clear()) and the entry compiled.
+  void expect_refused_then_compiled(Cache& c, int n) {
+    auto got = c.get_or_compile(key_for(n), compile(n));
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got->outcome, Outcome::compiled);
+    EXPECT_EQ(got->entry, make_entry(n));
+    EXPECT_EQ(counter(c, Counter::remote_verify_failures), 1u);
+  }
+  // Expects Redis to hold entry `n`'s good value (written in place of a refused one).
+  static void expect_good_value_stored(RedisProcess& redis, int n) {
+    auto stored = redis.command({"GET", value_name(n)});
+    ASSERT_TRUE(stored && stored->type == Reply::Type::string);
+    auto decoded = decode_value(stored->str, key_for(n));
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(*decoded, make_entry(n));
+  }
 
   TempFolder m_tmp;
   std::atomic<int> m_compiles{0};
@@ -141,17 +158,8 @@ TEST_F(RemoteTierTest, GarbageValueIsDroppedAndReplaced) {
   RedisProcess redis;
   ASSERT_TRUE(redis.command({"SET", value_name(4), "garbage, not a kjit value"}));
   auto a = open(redis.url());
-  auto got = a->get_or_compile(key_for(4), compile(4));
-  ASSERT_TRUE(got) << got.error().message;
-  EXPECT_EQ(got->outcome, Outcome::compiled);
-  EXPECT_EQ(got->entry, make_entry(4));
-  EXPECT_EQ(counter(*a, Counter::remote_verify_failures), 1u);
-  // Dropped, then the good value written in its place.
-  auto stored = redis.command({"GET", value_name(4)});
-  ASSERT_TRUE(stored && stored->type == Reply::Type::string);
-  auto decoded = decode_value(stored->str, key_for(4));
-  ASSERT_TRUE(decoded) << decoded.error().message;
-  EXPECT_EQ(*decoded, make_entry(4));
+  expect_refused_then_compiled(*a, 4);
+  expect_good_value_stored(redis, 4);  // dropped, then the good value written in its place
 }
 
 // A value over k_max_value_bytes never crosses the wire: the get sees its
@@ -161,17 +169,9 @@ TEST_F(RemoteTierTest, OversizedValueIsNotFetchedAndIsDropped) {
   ASSERT_TRUE(redis.command({"SETRANGE", value_name(6), std::to_string(k_max_value_bytes), "x"}));
   ASSERT_EQ(redis.integer({"STRLEN", value_name(6)}), static_cast<long long>(k_max_value_bytes) + 1);
   auto a = open(redis.url());
-  auto got = a->get_or_compile(key_for(6), compile(6));
-  ASSERT_TRUE(got) << got.error().message;
-  EXPECT_EQ(got->outcome, Outcome::compiled);
-  EXPECT_EQ(got->entry, make_entry(6));
-  EXPECT_EQ(counter(*a, Counter::remote_verify_failures), 1u);
+  expect_refused_then_compiled(*a, 6);
   EXPECT_EQ(counter(*a, Counter::remote_bytes_in), 0u);
-  auto stored = redis.command({"GET", value_name(6)});
-  ASSERT_TRUE(stored && stored->type == Reply::Type::string);
-  auto decoded = decode_value(stored->str, key_for(6));
-  ASSERT_TRUE(decoded) << decoded.error().message;
-  EXPECT_EQ(*decoded, make_entry(6));
+  expect_good_value_stored(redis, 6);
 }
 
 TEST_F(RemoteTierTest, TruncatedAndBitFlippedValuesAreDropped) {
@@ -197,10 +197,7 @@ TEST_F(RemoteTierTest, AnotherKeysValidEntryIsRefused) {
   // The value of key 7, stored under key 6: framing names key 7.
   ASSERT_TRUE(redis.command({"SET", value_name(6), encode_value(make_entry(7))}));
   auto a = open(redis.url());
-  auto got = a->get_or_compile(key_for(6), compile(6));
-  ASSERT_TRUE(got);
-  EXPECT_EQ(got->entry, make_entry(6));
-  EXPECT_EQ(counter(*a, Counter::remote_verify_failures), 1u);
+  expect_refused_then_compiled(*a, 6);
   // Entry 7's content relabelled as key 6 (a consistent value): only the
   // verifier (content bound to key) can refuse it.
   Entry forged = make_entry(7);
@@ -208,11 +205,7 @@ TEST_F(RemoteTierTest, AnotherKeysValidEntryIsRefused) {
   ASSERT_TRUE(redis.command({"DEL", value_name(6)}));
   ASSERT_TRUE(redis.command({"SET", value_name(6), encode_value(forged)}));
   ASSERT_TRUE(a->clear());
-  got = a->get_or_compile(key_for(6), compile(6));
-  ASSERT_TRUE(got);
-  EXPECT_EQ(got->entry, make_entry(6));
-  EXPECT_EQ(got->outcome, Outcome::compiled);
-  EXPECT_EQ(counter(*a, Counter::remote_verify_failures), 1u);
+  expect_refused_then_compiled(*a, 6);
   EXPECT_EQ(m_compiles, 2);
 }
 
