@@ -176,7 +176,9 @@ TEST(NvrtcCompilerTest, RejectsBadRequests) {
     c.edit(request);
     auto r = compiler->compile(request);
     ASSERT_FALSE(r);
-    if (c.code) EXPECT_EQ(r.error().code, *c.code);
+    if (c.code) {
+      EXPECT_EQ(r.error().code, *c.code);
+    }
     EXPECT_NE(r.error().message.find(c.message), std::string::npos) << r.error().message;
   }
 }
