@@ -6,13 +6,25 @@
 
 namespace kjit::jit::detail {
 
-Result<void> read_basics(const HfConfig& c, ModelSpec& spec, std::string_view eps_field) {
+Result<ModelSpec> read_basics(const HfConfig& c, std::string family, std::string_view eps_field) {
+  ModelSpec spec;
+  spec.family = std::move(family);
   spec.hidden_size = KJIT_TRY(c.positive("hidden_size"));
   spec.vocab_size = KJIT_TRY(c.positive("vocab_size"));
   spec.num_layers = static_cast<int>(KJIT_TRY(c.positive("num_hidden_layers")));
   spec.norm.eps = KJIT_TRY(c.number(eps_field));
   if (spec.norm.eps <= 0) return c.error(eps_field, "must be a positive number");
-  return {};
+  return spec;
+}
+
+Result<MoeSpec> read_moe(const HfConfig& c, MoeRouting routing, std::string_view experts_field,
+                         std::string_view intermediate_field) {
+  MoeSpec moe;
+  moe.routing = routing;
+  moe.num_experts = KJIT_TRY(c.positive(experts_field));
+  moe.top_k = KJIT_TRY(c.positive("num_experts_per_tok"));
+  moe.intermediate_size = KJIT_TRY(c.positive(intermediate_field));
+  return moe;
 }
 
 Result<std::int64_t> positive_or(const HfConfig& c, ModelSpec& spec, std::string_view field, std::int64_t fallback,

@@ -12,11 +12,9 @@
 namespace kjit::jit::detail {
 
 Result<ModelSpec> read_deepseek_family(const HfConfig& c, std::string_view model_type) {
-  ModelSpec spec;
-  spec.family = model_type == "kimi_k2" ? "Kimi K2 (DeepSeek-V3 architecture)"
-                : model_type == "deepseek_v32" ? "DeepSeek-V3.2"
-                                               : "DeepSeek-V3";
-  KJIT_TRY_VOID(read_basics(c, spec));
+  ModelSpec spec = KJIT_TRY(read_basics(c, model_type == "kimi_k2"        ? "Kimi K2 (DeepSeek-V3 architecture)"
+                                           : model_type == "deepseek_v32" ? "DeepSeek-V3.2"
+                                                                          : "DeepSeek-V3"));
 
   AttentionSpec a;
   a.kind = model_type == "deepseek_v32" ? AttentionSpec::Kind::dsa : AttentionSpec::Kind::mla;
@@ -45,11 +43,7 @@ Result<ModelSpec> read_deepseek_family(const HfConfig& c, std::string_view model
   if (!KJIT_TRY(c.boolean("norm_topk_prob")))
     return c.error("norm_topk_prob", "is false: DeepSeek-V3 routing normalizes the top-k weights; other forms are "
                                      "not supported");
-  MoeSpec moe;
-  moe.routing = MoeRouting::deepseek;
-  moe.num_experts = KJIT_TRY(c.positive("n_routed_experts"));
-  moe.top_k = KJIT_TRY(c.positive("num_experts_per_tok"));
-  moe.intermediate_size = KJIT_TRY(c.positive("moe_intermediate_size"));
+  MoeSpec moe = KJIT_TRY(read_moe(c, MoeRouting::deepseek, "n_routed_experts", "moe_intermediate_size"));
   moe.n_group = KJIT_TRY(c.positive("n_group"));
   moe.topk_group = KJIT_TRY(c.positive("topk_group"));
   moe.shared_intermediate_size = KJIT_TRY(c.count("n_shared_experts")) * moe.intermediate_size;

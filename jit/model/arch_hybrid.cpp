@@ -15,9 +15,7 @@
 namespace kjit::jit::detail {
 
 Result<ModelSpec> read_gemma3(const HfConfig& c) {
-  ModelSpec spec;
-  spec.family = "Gemma 3";
-  KJIT_TRY_VOID(read_basics(c, spec));
+  ModelSpec spec = KJIT_TRY(read_basics(c, "Gemma 3"));
   spec.norm.zero_centered = true;
   AttentionSpec a = KJIT_TRY(read_gqa(c, spec));
   a.layers = spec.num_layers;
@@ -47,9 +45,7 @@ Result<ModelSpec> read_gemma3(const HfConfig& c) {
 }
 
 Result<ModelSpec> read_llama4(const HfConfig& c) {
-  ModelSpec spec;
-  spec.family = "Llama 4";
-  KJIT_TRY_VOID(read_basics(c, spec));
+  ModelSpec spec = KJIT_TRY(read_basics(c, "Llama 4"));
   AttentionSpec a = KJIT_TRY(read_gqa(c, spec));
   a.layers = spec.num_layers;
   a.rope = RopeStyle::gptj;  // Llama 4 rotates interleaved pairs (complex multiplication)
@@ -58,11 +54,7 @@ Result<ModelSpec> read_llama4(const HfConfig& c) {
     spec.notes.push_back("q and k get a weightless L2 norm on the rope layers: no definition form covers it");
   }
   spec.attention = a;
-  MoeSpec moe;
-  moe.routing = MoeRouting::llama4;
-  moe.num_experts = KJIT_TRY(c.positive("num_local_experts"));
-  moe.top_k = KJIT_TRY(c.positive("num_experts_per_tok"));
-  moe.intermediate_size = KJIT_TRY(c.positive("intermediate_size"));
+  MoeSpec moe = KJIT_TRY(read_moe(c, MoeRouting::llama4, "num_local_experts", "intermediate_size"));
   moe.shared_intermediate_size = moe.intermediate_size;  // one shared expert of the routed experts' size
   if (c.has("moe_layers")) {
     moe.layers = static_cast<int>(KJIT_TRY(c.integers("moe_layers")).size());
@@ -83,9 +75,7 @@ Result<ModelSpec> read_llama4(const HfConfig& c) {
 }
 
 Result<ModelSpec> read_qwen3_next(const HfConfig& c) {
-  ModelSpec spec;
-  spec.family = "Qwen3-Next";
-  KJIT_TRY_VOID(read_basics(c, spec));
+  ModelSpec spec = KJIT_TRY(read_basics(c, "Qwen3-Next"));
   spec.norm.zero_centered = true;
   AttentionSpec a = KJIT_TRY(read_gqa(c, spec));
   a.q_gate = true;
@@ -126,11 +116,7 @@ Result<ModelSpec> read_qwen3_next(const HfConfig& c) {
                        std::to_string(KJIT_TRY(c.positive("linear_conv_kernel_dim"))) +
                        ") and a gated RMSNorm (norm(x) * w * silu(z)) per head: no definition form covers them");
 
-  MoeSpec moe;
-  moe.routing = MoeRouting::renormalize;
-  moe.num_experts = KJIT_TRY(c.positive("num_experts"));
-  moe.top_k = KJIT_TRY(c.positive("num_experts_per_tok"));
-  moe.intermediate_size = KJIT_TRY(c.positive("moe_intermediate_size"));
+  MoeSpec moe = KJIT_TRY(read_moe(c, MoeRouting::renormalize, "num_experts", "moe_intermediate_size"));
   moe.shared_intermediate_size = KJIT_TRY(c.count("shared_expert_intermediate_size"));
   moe.shared_expert_gate = moe.shared_intermediate_size > 0;
   if (!KJIT_TRY(c.boolean("norm_topk_prob")))
@@ -148,9 +134,7 @@ Result<ModelSpec> read_qwen3_next(const HfConfig& c) {
 }
 
 Result<ModelSpec> read_nemotron_h(const HfConfig& c) {
-  ModelSpec spec;
-  spec.family = "Nemotron-H";
-  KJIT_TRY_VOID(read_basics(c, spec, "layer_norm_epsilon"));
+  ModelSpec spec = KJIT_TRY(read_basics(c, "Nemotron-H", "layer_norm_epsilon"));
   std::string pattern = KJIT_TRY(c.string("hybrid_override_pattern"));
   if (static_cast<int>(pattern.size()) != spec.num_layers)
     return c.error("hybrid_override_pattern", str_cat("has ", pattern.size(), " layers, num_hidden_layers says ",
@@ -192,9 +176,7 @@ Result<ModelSpec> read_nemotron_h(const HfConfig& c) {
 }
 
 Result<ModelSpec> read_minimax_m2(const HfConfig& c) {
-  ModelSpec spec;
-  spec.family = "MiniMax-M2";
-  KJIT_TRY_VOID(read_basics(c, spec));
+  ModelSpec spec = KJIT_TRY(read_basics(c, "MiniMax-M2"));
   if (c.has("attn_type_list"))
     for (auto t : KJIT_TRY(c.integers("attn_type_list")))
       if (t != 1)
@@ -215,13 +197,10 @@ Result<ModelSpec> read_minimax_m2(const HfConfig& c) {
   if (scoring != "sigmoid") return c.error("scoring_func", str_cat("is \"", scoring, "\": only sigmoid is supported"));
   if (!KJIT_TRY(c.boolean("use_routing_bias")))
     return c.error("use_routing_bias", "is false: only biased sigmoid routing (DeepSeek-V3 style) is supported");
-  MoeSpec moe;
-  moe.routing = MoeRouting::deepseek;  // sigmoid + correction bias, no groups
+  // Sigmoid + correction bias, no groups.
+  MoeSpec moe = KJIT_TRY(read_moe(c, MoeRouting::deepseek, "num_local_experts", "intermediate_size"));
   moe.n_group = 1;
   moe.topk_group = 1;
-  moe.num_experts = KJIT_TRY(c.positive("num_local_experts"));
-  moe.top_k = KJIT_TRY(c.positive("num_experts_per_tok"));
-  moe.intermediate_size = KJIT_TRY(c.positive("intermediate_size"));
   moe.shared_intermediate_size = KJIT_TRY(c.count("shared_intermediate_size"));
   moe.layers = spec.num_layers;
   spec.moe = moe;

@@ -35,21 +35,15 @@ Result<void> read_renormalize_flag(const HfConfig& c) {
 }  // namespace
 
 Result<ModelSpec> read_llama_family(const HfConfig& c, std::string_view model_type) {
-  ModelSpec spec;
-  KJIT_TRY_VOID(read_basics(c, spec));
+  ModelSpec spec = KJIT_TRY(read_basics(c, model_type == "qwen2"       ? "Qwen2"
+                                           : model_type == "qwen3"     ? "Qwen3"
+                                           : model_type == "qwen3_moe" ? "Qwen3-MoE"
+                                           : model_type == "mixtral"   ? "Mixtral"
+                                                                       : "Llama"));
   AttentionSpec attn = KJIT_TRY(read_gqa(c, spec));
   attn.layers = spec.num_layers;
-  if (model_type == "qwen2") {
-    spec.family = "Qwen2";
-    attn.qkv_bias = true;
-  } else if (model_type == "qwen3" || model_type == "qwen3_moe") {
-    spec.family = model_type == "qwen3" ? "Qwen3" : "Qwen3-MoE";
-    attn.qk_norm = QkNorm::per_head;
-  } else if (model_type == "mixtral") {
-    spec.family = "Mixtral";
-  } else {
-    spec.family = "Llama";
-  }
+  if (model_type == "qwen2") attn.qkv_bias = true;
+  if (model_type == "qwen3" || model_type == "qwen3_moe") attn.qk_norm = QkNorm::per_head;
   if (c.has("attention_bias") && KJIT_TRY(c.boolean("attention_bias"))) attn.qkv_bias = true;
   if (attn.qkv_bias)
     spec.notes.push_back("q/k/v projections add a bias after the GEMM; the gemm definitions cover the product only");
@@ -62,16 +56,12 @@ Result<ModelSpec> read_llama_family(const HfConfig& c, std::string_view model_ty
   spec.attention = attn;
 
   if (model_type == "qwen3_moe" || model_type == "mixtral") {
-    MoeSpec moe;
-    moe.routing = MoeRouting::renormalize;
-    moe.top_k = KJIT_TRY(c.positive("num_experts_per_tok"));
-    if (model_type == "mixtral") {
-      moe.num_experts = KJIT_TRY(c.positive("num_local_experts"));
-      moe.intermediate_size = KJIT_TRY(c.positive("intermediate_size"));
+    const bool mixtral = model_type == "mixtral";
+    MoeSpec moe = KJIT_TRY(read_moe(c, MoeRouting::renormalize, mixtral ? "num_local_experts" : "num_experts",
+                                    mixtral ? "intermediate_size" : "moe_intermediate_size"));
+    if (mixtral) {
       moe.layers = spec.num_layers;
     } else {
-      moe.num_experts = KJIT_TRY(c.positive("num_experts"));
-      moe.intermediate_size = KJIT_TRY(c.positive("moe_intermediate_size"));
       KJIT_TRY_VOID(read_renormalize_flag(c));
       moe.layers = KJIT_TRY(sparse_layer_count(c, spec.num_layers));
     }

@@ -37,13 +37,19 @@ Result<ModelSpec> read_nemotron_h(const HfConfig& config);
 Result<ModelSpec> read_minimax_m2(const HfConfig& config);
 
 // Shared field readers (arch_common.cpp).
-// hidden_size, vocab_size, num_hidden_layers and the RMSNorm epsilon from `eps_field`.
-Result<void> read_basics(const HfConfig& config, ModelSpec& spec, std::string_view eps_field = "rms_norm_eps");
+// A spec of `family` with hidden_size, vocab_size, num_hidden_layers and the
+// RMSNorm epsilon from `eps_field`.
+Result<ModelSpec> read_basics(const HfConfig& config, std::string family, std::string_view eps_field = "rms_norm_eps");
 // GQA heads: num_attention_heads, num_key_value_heads (default: as many as
 // the query heads, recorded), head_dim (default hidden_size /
 // num_attention_heads, recorded; `head_dim_field` names the field), with
 // the divisibility checks. Rope: NeoX style over the whole head.
 Result<AttentionSpec> read_gqa(const HfConfig& config, ModelSpec& spec, std::string_view head_dim_field = "head_dim");
+// Routed experts with `routing`: num_experts from `experts_field`, top_k from
+// num_experts_per_tok, the per-expert size from `intermediate_field`. The
+// caller counts the MoE layers and reads the shared experts.
+Result<MoeSpec> read_moe(const HfConfig& config, MoeRouting routing, std::string_view experts_field,
+                         std::string_view intermediate_field);
 // `field` when present, else `fallback` (recorded with `rule`).
 Result<std::int64_t> positive_or(const HfConfig& config, ModelSpec& spec, std::string_view field,
                                  std::int64_t fallback, std::string rule);

@@ -12,6 +12,7 @@
 
 #include "jit/codegen/reference_constants.h"
 #include "jit/definition/lint.h"
+#include "jit/model/enum_names.h"
 #include "jit/util/str_cat.h"
 
 namespace kjit::jit {
@@ -63,12 +64,9 @@ std::vector<std::string> missing_tags(const Definition& there, const Definition&
 }  // namespace
 
 std::string_view to_string(DedupStatus status) {
-  switch (status) {
-    case DedupStatus::new_definition: return "new";
-    case DedupStatus::exists: return "exists";
-    case DedupStatus::conflict: return "conflict";
-  }
-  return "new";
+  static constexpr EnumName<DedupStatus> k_names[] = {
+      {DedupStatus::new_definition, "new"}, {DedupStatus::exists, "exists"}, {DedupStatus::conflict, "conflict"}};
+  return enum_name(k_names, status);
 }
 
 DefinitionIndex::DefinitionIndex(const std::vector<const Definition*>& definitions) {

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "jit/definition/lint.h"
+#include "jit/model/enum_names.h"
 #include "jit/model/ops.h"
 #include "jit/util/str_cat.h"
 
@@ -327,39 +328,32 @@ Result<Derivation> derive_definitions(const ModelSpec& spec, const DeriveOptions
   return Deriver(spec, options).run();
 }
 
+namespace {
+
+constexpr EnumName<QuantSelection> k_quant_names[] = {{QuantSelection::all, "all"},
+                                                      {QuantSelection::bf16, "bf16"},
+                                                      {QuantSelection::fp8_block, "fp8-block"},
+                                                      {QuantSelection::fp8_tensor, "fp8-tensor"},
+                                                      {QuantSelection::fp4, "fp4"}};
+constexpr EnumName<ProjectionForms> k_projection_names[] = {
+    {ProjectionForms::all, "all"}, {ProjectionForms::fused, "fused"}, {ProjectionForms::split, "split"}};
+
+}  // namespace
+
 Result<QuantSelection> parse_quant(std::string_view text) {
-  for (auto q : {QuantSelection::all, QuantSelection::bf16, QuantSelection::fp8_block, QuantSelection::fp8_tensor,
-                 QuantSelection::fp4})
-    if (to_string(q) == text) return q;
+  if (auto quant = enum_value(k_quant_names, text)) return *quant;
   return fail(ErrorCode::invalid_argument,
-              str_cat("--quant: unknown value '", text, "' (use all, bf16, fp8-block, fp8-tensor or fp4)"));
+              str_cat("--quant: unknown value '", text, "' (use ", enum_choices(k_quant_names), ")"));
 }
 
-std::string_view to_string(QuantSelection quant) {
-  switch (quant) {
-    case QuantSelection::all: return "all";
-    case QuantSelection::bf16: return "bf16";
-    case QuantSelection::fp8_block: return "fp8-block";
-    case QuantSelection::fp8_tensor: return "fp8-tensor";
-    case QuantSelection::fp4: return "fp4";
-  }
-  return "all";
-}
+std::string_view to_string(QuantSelection quant) { return enum_name(k_quant_names, quant); }
 
 Result<ProjectionForms> parse_projections(std::string_view text) {
-  for (auto p : {ProjectionForms::all, ProjectionForms::fused, ProjectionForms::split})
-    if (to_string(p) == text) return p;
+  if (auto forms = enum_value(k_projection_names, text)) return *forms;
   return fail(ErrorCode::invalid_argument,
-              str_cat("--projections: unknown value '", text, "' (use all, fused or split)"));
+              str_cat("--projections: unknown value '", text, "' (use ", enum_choices(k_projection_names), ")"));
 }
 
-std::string_view to_string(ProjectionForms forms) {
-  switch (forms) {
-    case ProjectionForms::all: return "all";
-    case ProjectionForms::fused: return "fused";
-    case ProjectionForms::split: return "split";
-  }
-  return "all";
-}
+std::string_view to_string(ProjectionForms forms) { return enum_name(k_projection_names, forms); }
 
 }  // namespace kjit::jit

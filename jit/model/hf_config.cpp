@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "jit/util/json_limits.h"
 #include "jit/util/str_cat.h"
 
 namespace kjit::jit {
@@ -47,16 +48,7 @@ Result<HfConfig> HfConfig::load(const std::filesystem::path& file) {
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
-    std::size_t offset = e.byte == 0 ? 0 : e.byte - 1;
-    int line = 1, column = 1;
-    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
+    auto [line, column] = text_line_column(text, e.byte == 0 ? 0 : e.byte - 1);
     return fail(ErrorCode::parse_error, str_cat(file, ":", line, ":", column, ": malformed JSON; fix the syntax"));
   }
   return from_json(std::move(doc), file.filename().string());

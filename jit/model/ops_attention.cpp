@@ -23,11 +23,42 @@ ReferenceValues last_page(ReferenceValues values, std::int64_t page_size) {
   return values;
 }
 
+// The var axes the attention forms share, each form listing them in the
+// dataset's order.
+struct VarAxis {
+  const char* name;
+  const char* description;
+};
+constexpr VarAxis k_len_indptr{"len_indptr", "Length of the indptr arrays (batch_size + 1)."};
+constexpr VarAxis k_total_q{"total_q", "Query tokens of all sequences."};
+constexpr VarAxis k_total_kv{"total_kv", "Key/value tokens of all sequences."};
+constexpr VarAxis k_num_kv_indices{"num_kv_indices", "Page indices of all sequences (kv_indptr[-1])."};
+constexpr VarAxis k_num_pages{"num_pages", "Pages allocated in the KV cache."};
+
+void var_axes(DefinitionBuilder& b, std::initializer_list<VarAxis> axes) {
+  for (const VarAxis& a : axes) b.var_axis(a.name, a.description);
+}
+
+// The cache axes of a paged decode form.
 void paged_kv_axes(DefinitionBuilder& b, std::int64_t page_size) {
-  b.var_axis("num_pages", "Pages allocated in the KV cache.");
+  var_axes(b, {k_num_pages});
   b.const_axis("page_size", page_size, "Tokens per page.");
-  b.var_axis("len_indptr", "Length of the indptr arrays (batch_size + 1).");
-  b.var_axis("num_kv_indices", "Page indices of all sequences (kv_indptr[-1]).");
+  var_axes(b, {k_len_indptr, k_num_kv_indices});
+}
+
+// The axes of a paged prefill form after its head axes (`order`: its var
+// axes), batch_size when kv_last_page_len needs it, and the indptr constraints.
+void paged_prefill_axes(DefinitionBuilder& b, std::int64_t page_size, std::initializer_list<VarAxis> order) {
+  b.const_axis("page_size", page_size, "Tokens per page.");
+  var_axes(b, order);
+  if (page_size > 1) b.var_axis("batch_size", "Sequences.");
+  b.constraint("total_q == qo_indptr[-1].item()").constraint("num_kv_indices == kv_indptr[-1].item()");
+}
+
+// The var axes (`order`) and indptr constraints of a ragged prefill form.
+void ragged_axes(DefinitionBuilder& b, std::initializer_list<VarAxis> order) {
+  var_axes(b, order);
+  b.constraint("total_q == qo_indptr[-1].item()").constraint("total_kv == kv_indptr[-1].item()");
 }
 
 void sm_scale_input(DefinitionBuilder& b, const std::string& default_scale) {
@@ -41,6 +72,64 @@ void attention_outputs(DefinitionBuilder& b, const std::string& rows, const std:
   b.output("lse", {rows, heads}, "float32", "Base-2 log-sum-exp of the scaled logits (-inf where nothing is seen).");
 }
 
+void gqa_head_axes(DefinitionBuilder& b, std::int64_t heads, std::int64_t kv_heads, std::int64_t head_dim) {
+  b.const_axis("num_qo_heads", heads, "Query and output heads.");
+  b.const_axis("num_kv_heads", kv_heads, "Key/value heads.");
+  b.const_axis("head_dim", head_dim, "Dimension of each head.");
+}
+
+void mla_head_axes(DefinitionBuilder& b, std::int64_t heads, std::int64_t ckv, std::int64_t kpe) {
+  b.const_axis("num_qo_heads", heads, "Query and output heads.");
+  b.const_axis("head_dim_ckv", ckv, "Compressed KV width (kv_lora_rank).");
+  b.const_axis("head_dim_kpe", kpe, "Rotary key width (qk_rope_head_dim).");
+}
+
+void qo_indptr_input(DefinitionBuilder& b) {
+  b.input("qo_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns queries qo_indptr[b]:qo_indptr[b+1].");
+}
+
+// qo_indptr and kv_indptr of a ragged form (keys and values contiguous per sequence).
+void ragged_indptr_inputs(DefinitionBuilder& b) {
+  qo_indptr_input(b);
+  b.input("kv_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns keys kv_indptr[b]:kv_indptr[b+1].");
+}
+
+// kv_indptr, kv_indices and (page_size > 1) kv_last_page_len: the page table
+// of a paged cache.
+void page_table_inputs(DefinitionBuilder& b, std::int64_t page_size) {
+  b.input("kv_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns kv_indices[kv_indptr[b]:kv_indptr[b+1]].");
+  b.input("kv_indices", Shape{"num_kv_indices"}, "int32", "Page numbers of each sequence, in token order.");
+  if (page_size > 1)
+    b.input("kv_last_page_len", Shape{"batch_size"}, "int32", "Tokens used in each sequence's last page.");
+}
+
+// The inputs of GQA over a paged cache: q (`rows` query tokens), the paged
+// keys and values, qo_indptr (prefill), the page table and sm_scale.
+void gqa_paged_inputs(DefinitionBuilder& b, const std::string& rows, std::int64_t page_size, bool prefill) {
+  b.input("q", Shape{rows, "num_qo_heads", "head_dim"}, "bfloat16", prefill ? "Queries of all sequences." : "Queries.");
+  b.input("k_cache", Shape{"num_pages", "page_size", "num_kv_heads", "head_dim"}, "bfloat16", "Paged keys.");
+  b.input("v_cache", Shape{"num_pages", "page_size", "num_kv_heads", "head_dim"}, "bfloat16", "Paged values.");
+  if (prefill) qo_indptr_input(b);
+  page_table_inputs(b, page_size);
+  sm_scale_input(b, "1/sqrt(head_dim)");
+}
+
+ReferenceValues gqa_paged_values(std::int64_t heads, std::int64_t kv_heads, std::int64_t head_dim,
+                                 std::int64_t page_size) {
+  return last_page({{"NUM_QO_HEADS", str_cat(heads)},
+                    {"NUM_KV_HEADS", str_cat(kv_heads)},
+                    {"HEAD_DIM", str_cat(head_dim)}},
+                   page_size);
+}
+
+// The ragged prefill reference (GQA, and MLA in the non-absorbed form).
+ReferenceValues ragged_values(std::int64_t heads, std::int64_t kv_heads, std::int64_t qk_dim, std::int64_t vo_dim) {
+  return {{"NUM_QO_HEADS", str_cat(heads)},
+          {"NUM_KV_HEADS", str_cat(kv_heads)},
+          {"QK_DIM", str_cat(qk_dim)},
+          {"VO_DIM", str_cat(vo_dim)}};
+}
+
 }  // namespace
 
 DefinitionBuilder gqa_paged_decode(std::int64_t heads, std::int64_t kv_heads, std::int64_t head_dim,
@@ -52,24 +141,12 @@ DefinitionBuilder gqa_paged_decode(std::int64_t heads, std::int64_t kv_heads, st
                               page_size, " token(s) per page."));
   b.tag("stage:decode").tag("fi_api:flashinfer.decode.BatchDecodeWithPagedKVCacheWrapper");
   b.var_axis("batch_size", "Sequences (one query token each).");
-  b.const_axis("num_qo_heads", heads, "Query and output heads.");
-  b.const_axis("num_kv_heads", kv_heads, "Key/value heads.");
-  b.const_axis("head_dim", head_dim, "Dimension of each head.");
+  gqa_head_axes(b, heads, kv_heads, head_dim);
   paged_kv_axes(b, page_size);
   b.constraint("len_indptr == batch_size + 1").constraint("num_kv_indices == kv_indptr[-1].item()");
-  b.input("q", Shape{"batch_size", "num_qo_heads", "head_dim"}, "bfloat16", "Queries.");
-  b.input("k_cache", Shape{"num_pages", "page_size", "num_kv_heads", "head_dim"}, "bfloat16", "Paged keys.");
-  b.input("v_cache", Shape{"num_pages", "page_size", "num_kv_heads", "head_dim"}, "bfloat16", "Paged values.");
-  b.input("kv_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns kv_indices[kv_indptr[b]:kv_indptr[b+1]].");
-  b.input("kv_indices", Shape{"num_kv_indices"}, "int32", "Page numbers of each sequence, in token order.");
-  if (page_size > 1)
-    b.input("kv_last_page_len", Shape{"batch_size"}, "int32", "Tokens used in each sequence's last page.");
-  sm_scale_input(b, "1/sqrt(head_dim)");
+  gqa_paged_inputs(b, "batch_size", page_size, false);
   attention_outputs(b, "batch_size", "num_qo_heads", "head_dim");
-  b.reference("gqa_paged_decode", last_page({{"NUM_QO_HEADS", str_cat(heads)},
-                                             {"NUM_KV_HEADS", str_cat(kv_heads)},
-                                             {"HEAD_DIM", str_cat(head_dim)}},
-                                            page_size));
+  b.reference("gqa_paged_decode", gqa_paged_values(heads, kv_heads, head_dim, page_size));
   return b;
 }
 
@@ -82,30 +159,11 @@ DefinitionBuilder gqa_paged_prefill(std::int64_t heads, std::int64_t kv_heads, s
               heads, " query heads sharing ", kv_heads, " KV heads of dimension ", head_dim, ", ", page_size,
               " token(s) per page."));
   b.tag("stage:prefill").tag("fi_api:flashinfer.prefill.BatchPrefillWithPagedKVCacheWrapper");
-  b.const_axis("num_qo_heads", heads, "Query and output heads.");
-  b.const_axis("num_kv_heads", kv_heads, "Key/value heads.");
-  b.const_axis("head_dim", head_dim, "Dimension of each head.");
-  b.const_axis("page_size", page_size, "Tokens per page.");
-  b.var_axis("len_indptr", "Length of the indptr arrays (batch_size + 1).");
-  b.var_axis("total_q", "Query tokens of all sequences.");
-  b.var_axis("num_kv_indices", "Page indices of all sequences (kv_indptr[-1]).");
-  b.var_axis("num_pages", "Pages allocated in the KV cache.");
-  if (page_size > 1) b.var_axis("batch_size", "Sequences.");
-  b.constraint("total_q == qo_indptr[-1].item()").constraint("num_kv_indices == kv_indptr[-1].item()");
-  b.input("q", Shape{"total_q", "num_qo_heads", "head_dim"}, "bfloat16", "Queries of all sequences.");
-  b.input("k_cache", Shape{"num_pages", "page_size", "num_kv_heads", "head_dim"}, "bfloat16", "Paged keys.");
-  b.input("v_cache", Shape{"num_pages", "page_size", "num_kv_heads", "head_dim"}, "bfloat16", "Paged values.");
-  b.input("qo_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns queries qo_indptr[b]:qo_indptr[b+1].");
-  b.input("kv_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns kv_indices[kv_indptr[b]:kv_indptr[b+1]].");
-  b.input("kv_indices", Shape{"num_kv_indices"}, "int32", "Page numbers of each sequence, in token order.");
-  if (page_size > 1)
-    b.input("kv_last_page_len", Shape{"batch_size"}, "int32", "Tokens used in each sequence's last page.");
-  sm_scale_input(b, "1/sqrt(head_dim)");
+  gqa_head_axes(b, heads, kv_heads, head_dim);
+  paged_prefill_axes(b, page_size, {k_len_indptr, k_total_q, k_num_kv_indices, k_num_pages});
+  gqa_paged_inputs(b, "total_q", page_size, true);
   attention_outputs(b, "total_q", "num_qo_heads", "head_dim");
-  b.reference("gqa_paged_prefill", last_page({{"NUM_QO_HEADS", str_cat(heads)},
-                                              {"NUM_KV_HEADS", str_cat(kv_heads)},
-                                              {"HEAD_DIM", str_cat(head_dim)}},
-                                             page_size));
+  b.reference("gqa_paged_prefill", gqa_paged_values(heads, kv_heads, head_dim, page_size));
   return b;
 }
 
@@ -115,23 +173,15 @@ DefinitionBuilder gqa_ragged_prefill(std::int64_t heads, std::int64_t kv_heads, 
                               "values per sequence: ",
                               heads, " query heads sharing ", kv_heads, " KV heads of dimension ", head_dim, "."));
   b.tag("stage:prefill").tag("fi_api:flashinfer.prefill.BatchPrefillWithRaggedKVCacheWrapper");
-  b.const_axis("num_qo_heads", heads, "Query and output heads.");
-  b.const_axis("num_kv_heads", kv_heads, "Key/value heads.");
-  b.const_axis("head_dim", head_dim, "Dimension of each head.");
-  b.var_axis("len_indptr", "Length of the indptr arrays (batch_size + 1).");
-  b.var_axis("total_q", "Query tokens of all sequences.");
-  b.var_axis("total_kv", "Key/value tokens of all sequences.");
-  b.constraint("total_q == qo_indptr[-1].item()").constraint("total_kv == kv_indptr[-1].item()");
+  gqa_head_axes(b, heads, kv_heads, head_dim);
+  ragged_axes(b, {k_len_indptr, k_total_q, k_total_kv});
   b.input("q", Shape{"total_q", "num_qo_heads", "head_dim"}, "bfloat16", "Queries of all sequences.");
   b.input("k", Shape{"total_kv", "num_kv_heads", "head_dim"}, "bfloat16", "Keys of all sequences.");
   b.input("v", Shape{"total_kv", "num_kv_heads", "head_dim"}, "bfloat16", "Values of all sequences.");
-  b.input("qo_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns queries qo_indptr[b]:qo_indptr[b+1].");
-  b.input("kv_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns keys kv_indptr[b]:kv_indptr[b+1].");
+  ragged_indptr_inputs(b);
   sm_scale_input(b, "1/sqrt(head_dim)");
   attention_outputs(b, "total_q", "num_qo_heads", "head_dim");
-  b.reference("gqa_ragged_prefill", {{"NUM_QO_HEADS", str_cat(heads)},
-                                     {"NUM_KV_HEADS", str_cat(kv_heads)},
-                                     {"HEAD_DIM", str_cat(head_dim)}});
+  b.reference("ragged_prefill", ragged_values(heads, kv_heads, head_dim, head_dim));
   return b;
 }
 
@@ -144,13 +194,15 @@ void mla_paged_inputs(DefinitionBuilder& b, const std::string& rows, std::int64_
   b.input("ckv_cache", Shape{"num_pages", "page_size", "head_dim_ckv"}, "bfloat16",
           "Paged compressed KV (keys and values at once).");
   b.input("kpe_cache", Shape{"num_pages", "page_size", "head_dim_kpe"}, "bfloat16", "Paged rotary keys.");
-  if (prefill) b.input("qo_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns queries qo_indptr[b]:qo_indptr[b+1].");
-  b.input("kv_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns kv_indices[kv_indptr[b]:kv_indptr[b+1]].");
-  b.input("kv_indices", Shape{"num_kv_indices"}, "int32", "Page numbers of each sequence, in token order.");
-  if (page_size > 1)
-    b.input("kv_last_page_len", Shape{"batch_size"}, "int32", "Tokens used in each sequence's last page.");
+  if (prefill) qo_indptr_input(b);
+  page_table_inputs(b, page_size);
   b.input("sm_scale", std::nullopt, "float32",
           "Softmax scale (usually 1/sqrt(qk_nope_head_dim + qk_rope_head_dim), the head size before absorption).");
+}
+
+ReferenceValues mla_paged_values(std::int64_t heads, std::int64_t ckv, std::int64_t kpe, std::int64_t page_size) {
+  return last_page({{"NUM_QO_HEADS", str_cat(heads)}, {"HEAD_DIM_CKV", str_cat(ckv)}, {"HEAD_DIM_KPE", str_cat(kpe)}},
+                   page_size);
 }
 
 }  // namespace
@@ -162,17 +214,12 @@ DefinitionBuilder mla_paged_decode(std::int64_t heads, std::int64_t ckv, std::in
                               " token(s) per page."));
   b.tag("stage:decode").tag("fi_api:flashinfer.mla.BatchMLAPagedAttentionWrapper");
   b.var_axis("batch_size", "Sequences (one query token each).");
-  b.const_axis("num_qo_heads", heads, "Query and output heads.");
-  b.const_axis("head_dim_ckv", ckv, "Compressed KV width (kv_lora_rank).");
-  b.const_axis("head_dim_kpe", kpe, "Rotary key width (qk_rope_head_dim).");
+  mla_head_axes(b, heads, ckv, kpe);
   paged_kv_axes(b, page_size);
   b.constraint("len_indptr == batch_size + 1").constraint("num_kv_indices == kv_indptr[-1].item()");
   mla_paged_inputs(b, "batch_size", page_size, false);
   attention_outputs(b, "batch_size", "num_qo_heads", "head_dim_ckv");
-  b.reference("mla_paged_decode", last_page({{"NUM_QO_HEADS", str_cat(heads)},
-                                             {"HEAD_DIM_CKV", str_cat(ckv)},
-                                             {"HEAD_DIM_KPE", str_cat(kpe)}},
-                                            page_size));
+  b.reference("mla_paged_decode", mla_paged_values(heads, ckv, kpe, page_size));
   return b;
 }
 
@@ -184,22 +231,11 @@ DefinitionBuilder mla_paged_prefill(std::int64_t heads, std::int64_t ckv, std::i
                               ckv, "-wide compressed KV and ", kpe, "-wide rotary keys: ", heads, " heads, ",
                               page_size, " token(s) per page."));
   b.tag("stage:prefill").tag("fi_api:flashinfer.mla.BatchMLAPagedAttentionWrapper");
-  b.const_axis("num_qo_heads", heads, "Query and output heads.");
-  b.const_axis("head_dim_ckv", ckv, "Compressed KV width (kv_lora_rank).");
-  b.const_axis("head_dim_kpe", kpe, "Rotary key width (qk_rope_head_dim).");
-  b.const_axis("page_size", page_size, "Tokens per page.");
-  b.var_axis("total_q", "Query tokens of all sequences.");
-  b.var_axis("num_pages", "Pages allocated in the KV cache.");
-  b.var_axis("len_indptr", "Length of the indptr arrays (batch_size + 1).");
-  b.var_axis("num_kv_indices", "Page indices of all sequences (kv_indptr[-1]).");
-  if (page_size > 1) b.var_axis("batch_size", "Sequences.");
-  b.constraint("total_q == qo_indptr[-1].item()").constraint("num_kv_indices == kv_indptr[-1].item()");
+  mla_head_axes(b, heads, ckv, kpe);
+  paged_prefill_axes(b, page_size, {k_total_q, k_num_pages, k_len_indptr, k_num_kv_indices});
   mla_paged_inputs(b, "total_q", page_size, true);
   attention_outputs(b, "total_q", "num_qo_heads", "head_dim_ckv");
-  b.reference("mla_paged_prefill", last_page({{"NUM_QO_HEADS", str_cat(heads)},
-                                              {"HEAD_DIM_CKV", str_cat(ckv)},
-                                              {"HEAD_DIM_KPE", str_cat(kpe)}},
-                                             page_size));
+  b.reference("mla_paged_prefill", mla_paged_values(heads, ckv, kpe, page_size));
   return b;
 }
 
@@ -213,19 +249,14 @@ DefinitionBuilder mla_ragged_prefill(std::int64_t heads, std::int64_t qk_dim, st
   b.const_axis("num_kv_heads", heads, "Key/value heads (one per query head).");
   b.const_axis("qk_dim", qk_dim, "Query/key head dimension (qk_nope_head_dim + qk_rope_head_dim).");
   b.const_axis("vo_dim", vo_dim, "Value/output head dimension (v_head_dim).");
-  b.var_axis("total_q", "Query tokens of all sequences.");
-  b.var_axis("total_kv", "Key/value tokens of all sequences.");
-  b.var_axis("len_indptr", "Length of the indptr arrays (batch_size + 1).");
-  b.constraint("total_q == qo_indptr[-1].item()").constraint("total_kv == kv_indptr[-1].item()");
+  ragged_axes(b, {k_total_q, k_total_kv, k_len_indptr});
   b.input("q", Shape{"total_q", "num_qo_heads", "qk_dim"}, "bfloat16", "Queries (nope and rope parts).");
   b.input("k", Shape{"total_kv", "num_kv_heads", "qk_dim"}, "bfloat16", "Keys (nope and rope parts).");
   b.input("v", Shape{"total_kv", "num_kv_heads", "vo_dim"}, "bfloat16", "Values.");
-  b.input("qo_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns queries qo_indptr[b]:qo_indptr[b+1].");
-  b.input("kv_indptr", Shape{"len_indptr"}, "int32", "Sequence b owns keys kv_indptr[b]:kv_indptr[b+1].");
+  ragged_indptr_inputs(b);
   b.input("sm_scale", std::nullopt, "float32", "Softmax scale (usually 1/sqrt(qk_dim)).");
   attention_outputs(b, "total_q", "num_qo_heads", "vo_dim");
-  b.reference("mla_ragged_prefill",
-              {{"NUM_QO_HEADS", str_cat(heads)}, {"QK_DIM", str_cat(qk_dim)}, {"VO_DIM", str_cat(vo_dim)}});
+  b.reference("ragged_prefill", ragged_values(heads, heads, qk_dim, vo_dim));
   return b;
 }
 
@@ -238,12 +269,10 @@ DefinitionBuilder dsa_sparse_attention(std::int64_t heads, std::int64_t ckv, std
               " token(s) per page. Used for prefill and decode."));
   b.tag("sparse:topk").tag("fi_api:flashinfer.decode.trtllm_batch_decode_with_kv_cache_mla");
   b.var_axis("num_tokens", "Query tokens (sequences for decode, all tokens for prefill).");
-  b.const_axis("num_qo_heads", heads, "Query and output heads.");
-  b.const_axis("head_dim_ckv", ckv, "Compressed KV width (kv_lora_rank).");
-  b.const_axis("head_dim_kpe", kpe, "Rotary key width (qk_rope_head_dim).");
+  mla_head_axes(b, heads, ckv, kpe);
   b.const_axis("page_size", page_size, "Tokens per page.");
   b.const_axis("topk", topk, "Cache slots selected per token.");
-  b.var_axis("num_pages", "Pages allocated in the KV cache.");
+  var_axes(b, {k_num_pages});
   b.constraint("sparse_indices.shape[0] == num_tokens")
       .constraint("sparse_indices.shape[-1] == topk")
       .constraint("ckv_cache.shape[1] == page_size");

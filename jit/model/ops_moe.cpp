@@ -60,8 +60,63 @@ void block_scale_inputs(DefinitionBuilder& b, const std::string& experts) {
           "One scale per 128 x 128 tile of gemm2_weights.");
 }
 
+// Axes and weight constraints of the forms whose experts are all on this rank
+// (num_experts of them).
+void rank_axes(DefinitionBuilder& b, const MoeShape& s) {
+  b.var_axis("seq_len", "Tokens.");
+  b.const_axis("num_experts", s.experts, "Experts on this rank.");
+  size_axes(b, s, true);
+  weight_constraints(b);
+}
+
+// "<routing>, <experts> experts, SwiGLU of <hidden> -> <intermediate>." for
+// the forms offered with renormalize or Llama 4 routing.
+std::string routing_text(const MoeShape& s, bool llama4) {
+  return str_cat(llama4 ? "Llama 4 routing (top " : "renormalize routing (softmax over the top ", s.top_k,
+                 llama4 ? " logits, sigmoid weight on the expert input)" : " logits)", ", ", s.experts,
+                 " experts, SwiGLU of ", s.hidden, " -> ", s.intermediate, ".");
+}
+
 void output(DefinitionBuilder& b) {
   b.output("output", {"seq_len", "hidden_size"}, "bfloat16", "Weighted sum of the chosen experts' outputs.");
+}
+
+// The forms offered with renormalize or Llama 4 routing (named
+// <stem>_topk<k>_e.._h.._i..; reference <reference>[_llama4]): `inputs` adds
+// the form's own inputs between routing_logits and (Llama 4) routing_bias.
+DefinitionBuilder routed_form(const char* stem, const char* what, const char* quant_tag, const char* api,
+                              const char* reference, const MoeShape& s, bool llama4,
+                              void (*inputs)(DefinitionBuilder&)) {
+  DefinitionBuilder b(str_cat(stem, "_topk", s.top_k, suffix(s)), "moe", str_cat(what, routing_text(s, llama4)));
+  b.tag(quant_tag).tag(api);
+  rank_axes(b, s);
+  b.input("routing_logits", Shape{"seq_len", "num_experts"}, "bfloat16", "Router logits.");
+  inputs(b);
+  if (llama4) b.input("routing_bias", Shape{"num_experts"}, "bfloat16", "Router bias (Llama 4 has none: zeros).");
+  output(b);
+  b.reference(llama4 ? str_cat(reference, "_llama4") : reference, shape_values(s));
+  return b;
+}
+
+void fp8_per_tensor_inputs(DefinitionBuilder& b) {
+  b.input("hidden_states", Shape{"seq_len", "hidden_size"}, "float8_e4m3fn", "FP8 activations.");
+  b.input("gemm1_weights", Shape{"num_experts", "gemm1_out_size", "hidden_size"}, "float8_e4m3fn",
+          "Up and gate projections of each expert, FP8.");
+  b.input("output1_scales_scalar", Shape{"num_experts"}, "float32", "Dequantization scale of each expert's up output.");
+  b.input("output1_scales_gate_scalar", Shape{"num_experts"}, "float32",
+          "Dequantization scale of each expert's gate output.");
+  b.input("gemm2_weights", Shape{"num_experts", "hidden_size", "intermediate_size"}, "float8_e4m3fn",
+          "Down projection of each expert, FP8.");
+  b.input("output2_scales_scalar", Shape{"num_experts"}, "float32", "Dequantization scale of each expert's output.");
+}
+
+// bf16 activations and float32 weights (MxFP4 in the kernel).
+void fp4_inputs(DefinitionBuilder& b) {
+  b.input("hidden_states", Shape{"seq_len", "hidden_size"}, "bfloat16", "Activations.");
+  b.input("gemm1_weights", Shape{"num_experts", "gemm1_out_size", "hidden_size"}, "float32",
+          "Up and gate projections (float32 here; MxFP4 in the kernel).");
+  b.input("gemm2_weights", Shape{"num_experts", "hidden_size", "intermediate_size"}, "float32",
+          "Down projections (float32 here; MxFP4 in the kernel).");
 }
 
 }  // namespace
@@ -116,53 +171,16 @@ DefinitionBuilder moe_fp8_block_scale_ds_routing(const MoeShape& local, std::int
 }
 
 DefinitionBuilder moe_fp8_per_tensor_scale(const MoeShape& s, bool llama4) {
-  DefinitionBuilder b(str_cat("trtllm_fp8_per_tensor_scale_moe_topk", s.top_k, suffix(s)), "moe",
-                      str_cat("FP8 per-tensor-scale mixture of experts, ",
-                              llama4 ? "Llama 4 routing (top " : "renormalize routing (softmax over the top ", s.top_k,
-                              llama4 ? " logits, sigmoid weight on the expert input)" : " logits)", ", ", s.experts,
-                              " experts, SwiGLU of ", s.hidden, " -> ", s.intermediate, "."));
-  b.tag("quantization:float8_e4m3fn").tag("fi_api:flashinfer.fused_moe.trtllm_fp8_per_tensor_scale_moe");
-  b.var_axis("seq_len", "Tokens.");
-  b.const_axis("num_experts", s.experts, "Experts on this rank.");
-  size_axes(b, s, true);
-  weight_constraints(b);
-  b.input("routing_logits", Shape{"seq_len", "num_experts"}, "bfloat16", "Router logits.");
-  b.input("hidden_states", Shape{"seq_len", "hidden_size"}, "float8_e4m3fn", "FP8 activations.");
-  b.input("gemm1_weights", Shape{"num_experts", "gemm1_out_size", "hidden_size"}, "float8_e4m3fn",
-          "Up and gate projections of each expert, FP8.");
-  b.input("output1_scales_scalar", Shape{"num_experts"}, "float32", "Dequantization scale of each expert's up output.");
-  b.input("output1_scales_gate_scalar", Shape{"num_experts"}, "float32",
-          "Dequantization scale of each expert's gate output.");
-  b.input("gemm2_weights", Shape{"num_experts", "hidden_size", "intermediate_size"}, "float8_e4m3fn",
-          "Down projection of each expert, FP8.");
-  b.input("output2_scales_scalar", Shape{"num_experts"}, "float32", "Dequantization scale of each expert's output.");
-  if (llama4) b.input("routing_bias", Shape{"num_experts"}, "bfloat16", "Router bias (Llama 4 has none: zeros).");
-  output(b);
-  b.reference(llama4 ? "moe_fp8_per_tensor_scale_llama4" : "moe_fp8_per_tensor_scale", shape_values(s));
-  return b;
+  return routed_form("trtllm_fp8_per_tensor_scale_moe", "FP8 per-tensor-scale mixture of experts, ",
+                     "quantization:float8_e4m3fn", "fi_api:flashinfer.fused_moe.trtllm_fp8_per_tensor_scale_moe",
+                     "moe_fp8_per_tensor_scale", s, llama4, fp8_per_tensor_inputs);
 }
 
 DefinitionBuilder moe_fp4_block_scale(const MoeShape& s, bool llama4) {
-  DefinitionBuilder b(str_cat("trtllm_fp4_block_scale_moe_topk", s.top_k, suffix(s)), "moe",
-                      str_cat("FP4 block-scale (MxFP4 weights, bf16 activations) mixture of experts, ",
-                              llama4 ? "Llama 4 routing (top " : "renormalize routing (softmax over the top ", s.top_k,
-                              llama4 ? " logits, sigmoid weight on the expert input)" : " logits)", ", ", s.experts,
-                              " experts, SwiGLU of ", s.hidden, " -> ", s.intermediate, "."));
-  b.tag("quantization:float4_e2m1fn_mxfp4").tag("fi_api:flashinfer.fused_moe.trtllm_fp4_block_scale_moe");
-  b.var_axis("seq_len", "Tokens.");
-  b.const_axis("num_experts", s.experts, "Experts on this rank.");
-  size_axes(b, s, true);
-  weight_constraints(b);
-  b.input("routing_logits", Shape{"seq_len", "num_experts"}, "bfloat16", "Router logits.");
-  b.input("hidden_states", Shape{"seq_len", "hidden_size"}, "bfloat16", "Activations.");
-  b.input("gemm1_weights", Shape{"num_experts", "gemm1_out_size", "hidden_size"}, "float32",
-          "Up and gate projections (float32 here; MxFP4 in the kernel).");
-  b.input("gemm2_weights", Shape{"num_experts", "hidden_size", "intermediate_size"}, "float32",
-          "Down projections (float32 here; MxFP4 in the kernel).");
-  if (llama4) b.input("routing_bias", Shape{"num_experts"}, "bfloat16", "Router bias (Llama 4 has none: zeros).");
-  output(b);
-  b.reference(llama4 ? "moe_fp4_block_scale_llama4" : "moe_fp4_block_scale", shape_values(s));
-  return b;
+  return routed_form("trtllm_fp4_block_scale_moe",
+                     "FP4 block-scale (MxFP4 weights, bf16 activations) mixture of experts, ",
+                     "quantization:float4_e2m1fn_mxfp4", "fi_api:flashinfer.fused_moe.trtllm_fp4_block_scale_moe",
+                     "moe_fp4_block_scale", s, llama4, fp4_inputs);
 }
 
 DefinitionBuilder moe_fp4_block_scale_routed(const MoeShape& s) {
@@ -174,17 +192,10 @@ DefinitionBuilder moe_fp4_block_scale_routed(const MoeShape& s) {
   b.tag("quantization:float4_e2m1fn_mxfp4")
       .tag("routing:pre-computed")
       .tag("fi_api:flashinfer.fused_moe.trtllm_fp4_block_scale_routed_moe");
-  b.var_axis("seq_len", "Tokens.");
-  b.const_axis("num_experts", s.experts, "Experts on this rank.");
-  size_axes(b, s, true);
-  weight_constraints(b);
+  rank_axes(b, s);
   b.input("topk_ids", Shape{"seq_len", "top_k"}, "int32",
           "Chosen experts: expert index in the high 16 bits, bfloat16 weight in the low 16 bits.");
-  b.input("hidden_states", Shape{"seq_len", "hidden_size"}, "bfloat16", "Activations.");
-  b.input("gemm1_weights", Shape{"num_experts", "gemm1_out_size", "hidden_size"}, "float32",
-          "Up and gate projections (float32 here; MxFP4 in the kernel).");
-  b.input("gemm2_weights", Shape{"num_experts", "hidden_size", "intermediate_size"}, "float32",
-          "Down projections (float32 here; MxFP4 in the kernel).");
+  fp4_inputs(b);
   output(b);
   b.reference("moe_fp4_block_scale_routed", shape_values(s));
   return b;

@@ -95,6 +95,20 @@ Shape with(Shape base, std::initializer_list<const char*> more) {
   return base;
 }
 
+// The value heads share the q/k heads evenly (decode and MTP).
+void gdn_head_constraints(DefinitionBuilder& b) {
+  b.constraint("num_v_heads >= num_q_heads")
+      .constraint("num_v_heads % num_q_heads == 0")
+      .constraint("num_k_heads == num_q_heads");
+}
+
+// q, k and v of `rows` tokens.
+void gdn_qkv_inputs(DefinitionBuilder& b, const Shape& rows) {
+  b.input("q", with(rows, {"num_q_heads", "head_size"}), "bfloat16", "Queries.");
+  b.input("k", with(rows, {"num_k_heads", "head_size"}), "bfloat16", "Keys.");
+  b.input("v", with(rows, {"num_v_heads", "head_size"}), "bfloat16", "Values.");
+}
+
 }  // namespace
 
 DefinitionBuilder gdn_decode(const GdnShape& s) {
@@ -106,13 +120,9 @@ DefinitionBuilder gdn_decode(const GdnShape& s) {
   b.var_axis("batch_size", "Sequences.");
   b.const_axis("seq_len", 1, "Tokens per sequence (one).");
   gdn_head_axes(b, s);
-  b.constraint("num_v_heads >= num_q_heads")
-      .constraint("num_v_heads % num_q_heads == 0")
-      .constraint("num_k_heads == num_q_heads");
+  gdn_head_constraints(b);
   const Shape rows{"batch_size", "seq_len"};
-  b.input("q", with(rows, {"num_q_heads", "head_size"}), "bfloat16", "Queries.");
-  b.input("k", with(rows, {"num_k_heads", "head_size"}), "bfloat16", "Keys.");
-  b.input("v", with(rows, {"num_v_heads", "head_size"}), "bfloat16", "Values.");
+  gdn_qkv_inputs(b, rows);
   b.input("state", Shape{"batch_size", "num_v_heads", "head_size", "head_size"}, "float32",
           "State before the token (zero when absent).", true);
   gdn_gates(b, rows);
@@ -135,9 +145,7 @@ DefinitionBuilder gdn_prefill(const GdnShape& s) {
   b.var_axis("len_cu_seqlens", "Length of cu_seqlens (num_seqs + 1).");
   b.constraint("len_cu_seqlens == num_seqs + 1").constraint("total_seq_len == cu_seqlens[-1].item()");
   const Shape rows{"total_seq_len"};
-  b.input("q", with(rows, {"num_q_heads", "head_size"}), "bfloat16", "Queries.");
-  b.input("k", with(rows, {"num_k_heads", "head_size"}), "bfloat16", "Keys.");
-  b.input("v", with(rows, {"num_v_heads", "head_size"}), "bfloat16", "Values.");
+  gdn_qkv_inputs(b, rows);
   b.input("state", Shape{"num_seqs", "num_v_heads", "head_size", "head_size"}, "float32",
           "State of each sequence before its tokens (zero when absent).", true);
   gdn_gates(b, rows);
@@ -161,14 +169,10 @@ DefinitionBuilder gdn_mtp(const GdnShape& s) {
   b.var_axis("seq_len", "Draft tokens per sequence (more than one).");
   gdn_head_axes(b, s);
   b.var_axis("pool_size", "Slots of the state pool.");
-  b.constraint("num_v_heads >= num_q_heads")
-      .constraint("num_v_heads % num_q_heads == 0")
-      .constraint("num_k_heads == num_q_heads")
-      .constraint("seq_len > 1");
+  gdn_head_constraints(b);
+  b.constraint("seq_len > 1");
   const Shape rows{"batch_size", "seq_len"};
-  b.input("q", with(rows, {"num_q_heads", "head_size"}), "bfloat16", "Queries.");
-  b.input("k", with(rows, {"num_k_heads", "head_size"}), "bfloat16", "Keys.");
-  b.input("v", with(rows, {"num_v_heads", "head_size"}), "bfloat16", "Values.");
+  gdn_qkv_inputs(b, rows);
   b.input("initial_state", Shape{"pool_size", "num_v_heads", "head_size", "head_size"}, "float32", "State pool.");
   b.input("initial_state_indices", Shape{"batch_size"}, "int32", "Pool slot of each sequence.");
   gdn_gates(b, rows);

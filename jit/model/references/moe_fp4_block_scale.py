@@ -1,11 +1,5 @@
 import torch
 
-NUM_EXPERTS = {{NUM_EXPERTS}}
-HIDDEN_SIZE = {{HIDDEN_SIZE}}
-INTERMEDIATE_SIZE = {{INTERMEDIATE_SIZE}}
-TOP_K = {{TOP_K}}
-
-
 # kjit-part: moe_experts
 
 

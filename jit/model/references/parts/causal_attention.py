@@ -1,3 +1,6 @@
+QUERY_TILE = 256  # queries per step, to bound the memory of the logits
+
+
 def causal_attention(q, keys, values, sm_scale, output, lse):
     # One sequence: queries q [Q, H, D] over keys [L, H, D] and values [L, H, Dv],
     # aligned at the end (query i of Q sees key t of L when t <= i + L - Q).

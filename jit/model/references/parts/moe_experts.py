@@ -1,3 +1,11 @@
+# Experts the router chooses from, hidden size, intermediate size of one
+# expert, experts per token.
+NUM_EXPERTS = {{NUM_EXPERTS}}
+HIDDEN_SIZE = {{HIDDEN_SIZE}}
+INTERMEDIATE_SIZE = {{INTERMEDIATE_SIZE}}
+TOP_K = {{TOP_K}}
+
+
 def renormalize_route(routing_logits):
     # Renormalize routing: the TOP_K largest logits, softmax over those only.
     top_logits, top_experts = torch.topk(routing_logits.float(), TOP_K, dim=-1)
