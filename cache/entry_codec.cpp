@@ -14,6 +14,8 @@
 // Nothing may follow the source.
 #include "cache/entry_codec.h"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "jit/util/hash.h"
@@ -30,18 +32,24 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
 
 void put_bytes(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> b) { out.insert(out.end(), b.begin(), b.end()); }
 
+// The text fields of meta in the order they are written (the grammar's);
+// one list for encode and decode.
+constexpr std::pair<const char*, std::string Entry::*> k_text_fields[] = {
+    {"key", &Entry::key},
+    {"definition", &Entry::definition},
+    {"op_type", &Entry::op_type},
+    {"arch", &Entry::arch},
+    {"nvrtc_version", &Entry::nvrtc_version},
+    {"options", &Entry::options_json},
+    {"lowered_names", &Entry::lowered_names_json},
+    {"launch_plan", &Entry::launch_plan_json},
+    {"resources", &Entry::resources_json},
+    {"log", &Entry::log},
+};
+
 std::string meta_of(const Entry& e) {
   nlohmann::ordered_json j;
-  j["key"] = e.key;
-  j["definition"] = e.definition;
-  j["op_type"] = e.op_type;
-  j["arch"] = e.arch;
-  j["nvrtc_version"] = e.nvrtc_version;
-  j["options"] = e.options_json;
-  j["lowered_names"] = e.lowered_names_json;
-  j["launch_plan"] = e.launch_plan_json;
-  j["resources"] = e.resources_json;
-  j["log"] = e.log;
+  for (const auto& [name, field] : k_text_fields) j[name] = e.*field;
   j["compile_ms"] = e.compile_ms;
   j["dependencies"] = nlohmann::json::array();
   for (const auto& d : e.dependencies) j["dependencies"].push_back({{"file", d.file}, {"content_hash", d.content_hash}});
@@ -77,16 +85,7 @@ Result<Entry> decode_entry(std::span<const std::uint8_t> payload) {
   Entry e;
   try {
     auto j = nlohmann::json::parse(meta.begin(), meta.end());
-    e.key = j.at("key").get<std::string>();
-    e.definition = j.at("definition").get<std::string>();
-    e.op_type = j.at("op_type").get<std::string>();
-    e.arch = j.at("arch").get<std::string>();
-    e.nvrtc_version = j.at("nvrtc_version").get<std::string>();
-    e.options_json = j.at("options").get<std::string>();
-    e.lowered_names_json = j.at("lowered_names").get<std::string>();
-    e.launch_plan_json = j.at("launch_plan").get<std::string>();
-    e.resources_json = j.at("resources").get<std::string>();
-    e.log = j.at("log").get<std::string>();
+    for (const auto& [name, field] : k_text_fields) e.*field = j.at(name).get<std::string>();
     e.compile_ms = j.at("compile_ms").get<double>();
     e.key_inputs_json = j.at("key_inputs").get<std::string>();
     for (const auto& d : j.at("dependencies"))

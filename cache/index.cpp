@@ -2,6 +2,9 @@
 #include "cache/index.h"
 
 #include <array>
+#include <string>
+#include <type_traits>
+
 #include "jit/util/str_cat.h"
 
 namespace kjit::cache {
@@ -39,26 +42,53 @@ constexpr const char* k_row_columns =
     "key, definition, op_type, arch, nvrtc_version, options, cubin_hash, cubin_size, source_hash, source_size, "
     "lowered_names, launch_plan, resources, compile_ms, log, created, last_used, hits, key_inputs";
 
+// Calls `f(field)` for each field of kernels row `r`, in k_row_columns
+// order: one list for read_row and put.
+template <class Row, class F>
+void for_each_column(Row& r, F&& f) {
+  f(r.key);
+  f(r.definition);
+  f(r.op_type);
+  f(r.arch);
+  f(r.nvrtc_version);
+  f(r.options_json);
+  f(r.cubin.hash);
+  f(r.cubin.size);
+  f(r.source.hash);
+  f(r.source.size);
+  f(r.lowered_names_json);
+  f(r.launch_plan_json);
+  f(r.resources_json);
+  f(r.compile_ms);
+  f(r.log);
+  f(r.created_ms);
+  f(r.last_used_ms);
+  f(r.hits);
+  f(r.key_inputs_json);
+}
+
+// On the hit path (find): the generic lambdas resolve to the same typed
+// column reads and binds, one per field, as a hand-written list would.
 KernelRow read_row(const Stmt& s) {
   KernelRow r;
-  r.key = s.text(0);
-  r.definition = s.text(1);
-  r.op_type = s.text(2);
-  r.arch = s.text(3);
-  r.nvrtc_version = s.text(4);
-  r.options_json = s.text(5);
-  r.cubin = {s.text(6), static_cast<std::uint64_t>(s.int64(7))};
-  r.source = {s.text(8), static_cast<std::uint64_t>(s.int64(9))};
-  r.lowered_names_json = s.text(10);
-  r.launch_plan_json = s.text(11);
-  r.resources_json = s.text(12);
-  r.compile_ms = s.real(13);
-  r.log = s.text(14);
-  r.created_ms = s.int64(15);
-  r.last_used_ms = s.int64(16);
-  r.hits = static_cast<std::uint64_t>(s.int64(17));
-  r.key_inputs_json = s.text(18);
+  int column = 0;
+  for_each_column(r, [&](auto& field) {
+    using T = std::remove_cvref_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, std::string>) field = s.text(column);
+    else if constexpr (std::is_same_v<T, double>) field = s.real(column);
+    else field = static_cast<T>(s.int64(column));  // int64, and uint64 sizes and hits
+    ++column;
+  });
   return r;
+}
+
+void bind_row(Stmt& s, const KernelRow& r) {
+  int column = 1;
+  for_each_column(r, [&](const auto& field) {
+    using T = std::remove_cvref_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, std::uint64_t>) s.bind(column++, static_cast<std::int64_t>(field));
+    else s.bind(column++, field);
+  });
 }
 
 }  // namespace
@@ -169,12 +199,7 @@ Result<void> Index::bump(Counter counter, std::int64_t n) {
 
 Result<void> Index::put(const KernelRow& r, const std::vector<Dependency>& deps) {
   auto s = KJIT_TRY(m_db.prepare(str_cat("INSERT OR REPLACE INTO kernels(", k_row_columns, ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")));
-  s.bind(1, r.key).bind(2, r.definition).bind(3, r.op_type).bind(4, r.arch).bind(5, r.nvrtc_version);
-  s.bind(6, r.options_json).bind(7, r.cubin.hash).bind(8, static_cast<std::int64_t>(r.cubin.size));
-  s.bind(9, r.source.hash).bind(10, static_cast<std::int64_t>(r.source.size));
-  s.bind(11, r.lowered_names_json).bind(12, r.launch_plan_json).bind(13, r.resources_json);
-  s.bind(14, r.compile_ms).bind(15, r.log).bind(16, r.created_ms).bind(17, r.last_used_ms);
-  s.bind(18, static_cast<std::int64_t>(r.hits)).bind(19, r.key_inputs_json);
+  bind_row(s, r);
   KJIT_TRY_VOID(s.run());
   auto del = KJIT_TRY(m_db.prepare("DELETE FROM dependencies WHERE key=?"));
   del.bind(1, r.key);

@@ -56,13 +56,12 @@ std::string hex_byte(std::uint8_t byte) {
   return text;
 }
 
-// Best effort cleanup in destructors: the error (if any) cannot be reported.
-const DriverApi* loaded_api() {
+}  // namespace
+
+const DriverApi* detail::loaded_driver_api() {
   auto r = driver_api();
   return r ? *r : nullptr;
 }
-
-}  // namespace
 
 Result<const DriverApi*> driver_api() {
   static std::once_flag once;
@@ -75,7 +74,7 @@ Result<void> cu_check(CUresult result, std::string_view call, std::string_view w
   if (result == CUDA_SUCCESS) return {};
   const char* name = nullptr;
   const char* text = nullptr;
-  if (const DriverApi* api = loaded_api()) {
+  if (const DriverApi* api = detail::loaded_driver_api()) {
     api->cuGetErrorName(result, &name);
     api->cuGetErrorString(result, &text);
   }
@@ -168,7 +167,7 @@ DeviceBuffer::~DeviceBuffer() { release(); }
 
 void DeviceBuffer::release() {
   if (m_ptr != 0) {
-    if (const DriverApi* api = loaded_api()) api->cuMemFree_v2(m_ptr);
+    if (const DriverApi* api = detail::loaded_driver_api()) api->cuMemFree_v2(m_ptr);
   }
   m_ptr = 0;
   m_bytes = 0;
@@ -241,26 +240,13 @@ Result<void> DeviceBuffer::fill_async(std::uint8_t byte, CUstream stream) {
 Result<Stream> Stream::create() {
   const DriverApi* api = KJIT_TRY(driver_api());
   Stream stream;
-  KJIT_TRY_VOID(KJIT_CU(api, cuStreamCreate, "creating a stream", &stream.m_stream, CU_STREAM_NON_BLOCKING));
+  KJIT_TRY_VOID(KJIT_CU(api, cuStreamCreate, "creating a stream", stream.m_stream.out(), CU_STREAM_NON_BLOCKING));
   return stream;
-}
-
-Stream::~Stream() {
-  if (m_stream != nullptr) {
-    if (const DriverApi* api = loaded_api()) api->cuStreamDestroy_v2(m_stream);
-  }
-}
-
-Stream::Stream(Stream&& other) noexcept : m_stream(std::exchange(other.m_stream, nullptr)) {}
-
-Stream& Stream::operator=(Stream&& other) noexcept {
-  if (this != &other) std::swap(m_stream, other.m_stream);
-  return *this;
 }
 
 Result<void> Stream::synchronize() const {
   const DriverApi* api = KJIT_TRY(driver_api());
-  return KJIT_CU(api, cuStreamSynchronize, "waiting for the stream (a kernel may have faulted)", m_stream);
+  return KJIT_CU(api, cuStreamSynchronize, "waiting for the stream (a kernel may have faulted)", m_stream.get());
 }
 
 // ---- Event
@@ -268,37 +254,24 @@ Result<void> Stream::synchronize() const {
 Result<Event> Event::create() {
   const DriverApi* api = KJIT_TRY(driver_api());
   Event event;
-  KJIT_TRY_VOID(KJIT_CU(api, cuEventCreate, "creating a timing event", &event.m_event, CU_EVENT_DEFAULT));
+  KJIT_TRY_VOID(KJIT_CU(api, cuEventCreate, "creating a timing event", event.m_event.out(), CU_EVENT_DEFAULT));
   return event;
-}
-
-Event::~Event() {
-  if (m_event != nullptr) {
-    if (const DriverApi* api = loaded_api()) api->cuEventDestroy_v2(m_event);
-  }
-}
-
-Event::Event(Event&& other) noexcept : m_event(std::exchange(other.m_event, nullptr)) {}
-
-Event& Event::operator=(Event&& other) noexcept {
-  if (this != &other) std::swap(m_event, other.m_event);
-  return *this;
 }
 
 Result<void> Event::record(CUstream stream) {
   const DriverApi* api = KJIT_TRY(driver_api());
-  return KJIT_CU(api, cuEventRecord, "recording a timing event", m_event, stream);
+  return KJIT_CU(api, cuEventRecord, "recording a timing event", m_event.get(), stream);
 }
 
 Result<void> Event::synchronize() const {
   const DriverApi* api = KJIT_TRY(driver_api());
-  return KJIT_CU(api, cuEventSynchronize, "waiting for a timing event", m_event);
+  return KJIT_CU(api, cuEventSynchronize, "waiting for a timing event", m_event.get());
 }
 
 Result<float> Event::elapsed_ms(const Event& start, const Event& end) {
   const DriverApi* api = KJIT_TRY(driver_api());
   float ms = 0;
-  KJIT_TRY_VOID(KJIT_CU(api, cuEventElapsedTime_v2, "reading the time between two events", &ms, start.m_event, end.m_event));
+  KJIT_TRY_VOID(KJIT_CU(api, cuEventElapsedTime_v2, "reading the time between two events", &ms, start.m_event.get(), end.m_event.get()));
   return ms;
 }
 
@@ -311,24 +284,8 @@ Result<Module> Module::load(std::span<const std::uint8_t> cubin, std::string_vie
   module.m_label = label;
   KJIT_TRY_VOID(KJIT_CU(api, cuModuleLoadData,
                         str_cat("loading the cubin of '", label, "' (", cubin.size(), " bytes; is it built for this device's arch?)"),
-                        &module.m_module, cubin.data()));
+                        module.m_module.out(), cubin.data()));
   return module;
-}
-
-Module::~Module() {
-  if (m_module != nullptr) {
-    if (const DriverApi* api = loaded_api()) api->cuModuleUnload(m_module);
-  }
-}
-
-Module::Module(Module&& other) noexcept : m_module(std::exchange(other.m_module, nullptr)), m_label(std::move(other.m_label)) {}
-
-Module& Module::operator=(Module&& other) noexcept {
-  if (this != &other) {
-    std::swap(m_module, other.m_module);
-    std::swap(m_label, other.m_label);
-  }
-  return *this;
 }
 
 Result<CUfunction> Module::function(const std::string& entry) const {
@@ -336,7 +293,7 @@ Result<CUfunction> Module::function(const std::string& entry) const {
   CUfunction function = nullptr;
   KJIT_TRY_VOID(KJIT_CU(api, cuModuleGetFunction,
                         str_cat("looking up kernel '", entry, "' in the module of '", m_label, "' (the plan names an entry the source does not define as extern \"C\" __global__)"),
-                        &function, m_module, entry.c_str()));
+                        &function, m_module.get(), entry.c_str()));
   return function;
 }
 

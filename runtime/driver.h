@@ -9,7 +9,8 @@
 // function, the CUDA error name (cuGetErrorName) and what kjit was doing.
 //
 // RAII owners: Device (retains the primary context), DeviceBuffer
-// (cuMemAlloc/cuMemFree), Stream, Event, Module. No managed memory.
+// (cuMemAlloc/cuMemFree), and Stream, Event and Module, each on one
+// detail::DriverHandle. No managed memory.
 //
 // Thread safety: `driver_api()` loads once (std::call_once) and is then
 // immutable. A Device may be shared between threads; each thread calls
@@ -26,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "jit/util/error.h"
 
@@ -95,6 +97,41 @@ Result<void> cu_check(CUresult result, std::string_view call, std::string_view w
 
 // Calls `api->fn(args...)` and returns its checked result.
 #define KJIT_CU(api, fn, what, ...) ::kjit::runtime::cu_check((api)->fn(__VA_ARGS__), #fn, (what))
+
+namespace detail {
+
+// The driver if it is loaded, else null: for destructors, which release
+// best effort (an error there cannot be reported).
+const DriverApi* loaded_driver_api();
+
+// The owner of one driver handle (CUstream, CUevent, CUmodule) that Stream,
+// Event and Module are built on: move-only, null when empty, released on
+// destruction with `Release`, the DriverApi member that frees it
+// (&DriverApi::cuStreamDestroy_v2, ...). Move assignment swaps, so the
+// handle it held goes with the moved-from owner.
+template <class Handle, auto Release>
+class DriverHandle {
+ public:
+  DriverHandle() = default;
+  ~DriverHandle() {
+    if (m_handle == nullptr) return;
+    if (const DriverApi* api = loaded_driver_api()) (api->*Release)(m_handle);
+  }
+  DriverHandle(DriverHandle&& other) noexcept : m_handle(std::exchange(other.m_handle, nullptr)) {}
+  DriverHandle& operator=(DriverHandle&& other) noexcept {
+    std::swap(m_handle, other.m_handle);
+    return *this;
+  }
+
+  Handle get() const { return m_handle; }
+  // Where a create call writes the new handle (REQUIRES: empty).
+  Handle* out() { return &m_handle; }
+
+ private:
+  Handle m_handle = nullptr;
+};
+
+}  // namespace detail
 
 // "sm_90a" for 9.0, "sm_100a" for 10.0, "sm_120a" for 12.0, "sm_86" for 8.6:
 // the arch-specific ("a") target from Hopper on, the plain one before.
@@ -174,28 +211,18 @@ class DeviceBuffer {
 class Stream {
  public:
   static Result<Stream> create();
-  ~Stream();
-  Stream(Stream&& other) noexcept;
-  Stream& operator=(Stream&& other) noexcept;
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
 
-  CUstream get() const { return m_stream; }
+  CUstream get() const { return m_stream.get(); }
   Result<void> synchronize() const;
 
  private:
   Stream() = default;
-  CUstream m_stream = nullptr;
+  detail::DriverHandle<CUstream, &DriverApi::cuStreamDestroy_v2> m_stream;
 };
 
 class Event {
  public:
   static Result<Event> create();
-  ~Event();
-  Event(Event&& other) noexcept;
-  Event& operator=(Event&& other) noexcept;
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
 
   Result<void> record(CUstream stream);
   Result<void> synchronize() const;
@@ -204,7 +231,7 @@ class Event {
 
  private:
   Event() = default;
-  CUevent m_event = nullptr;
+  detail::DriverHandle<CUevent, &DriverApi::cuEventDestroy_v2> m_event;
 };
 
 // A loaded cubin.
@@ -212,18 +239,13 @@ class Module {
  public:
   // `label` names the module in errors (the definition name).
   static Result<Module> load(std::span<const std::uint8_t> cubin, std::string_view label);
-  ~Module();
-  Module(Module&& other) noexcept;
-  Module& operator=(Module&& other) noexcept;
-  Module(const Module&) = delete;
-  Module& operator=(const Module&) = delete;
 
   // not_found-style launch_error when the module has no such entry.
   Result<CUfunction> function(const std::string& entry) const;
 
  private:
   Module() = default;
-  CUmodule m_module = nullptr;
+  detail::DriverHandle<CUmodule, &DriverApi::cuModuleUnload> m_module;
   std::string m_label;
 };
 

@@ -18,10 +18,25 @@ struct MiniFormat {
   double max_finite;
 };
 
-constexpr MiniFormat k_fp16{10, -14, 65504.0};
-constexpr MiniFormat k_e4m3fn{3, -6, 448.0};
-constexpr MiniFormat k_e5m2{2, -14, 57344.0};
-constexpr MiniFormat k_e2m1{1, 0, 6.0};
+// A narrow float format: its finite values and its special encodings (codes
+// without the sign bit), for the one encoder and decoder below.
+struct NarrowFormat {
+  MiniFormat finite;
+  std::uint32_t sign;       // the sign bit
+  std::uint32_t nan;        // the NaN written
+  bool nan_signed;          // NaN keeps the value's sign (e2m1 has no NaN: +max)
+  std::uint32_t overflow;   // what +-inf and overflow become (Saturation::none)
+  std::uint32_t saturated;  // the same with Saturation::finite
+  // How decoding finds NaN and inf: IEEE (an all-ones exponent field is inf,
+  // or NaN with a mantissa), only the code `nan`, or none at all.
+  enum class Specials { ieee, nan_code, none } specials;
+};
+
+using Specials = NarrowFormat::Specials;
+constexpr NarrowFormat k_fp16{{10, -14, 65504.0}, 0x8000u, 0x7E00u, true, 0x7C00u, 0x7C00u, Specials::ieee};
+constexpr NarrowFormat k_e4m3fn{{3, -6, 448.0}, 0x80u, 0x7Fu, true, 0x7Fu, 0x7Eu, Specials::nan_code};
+constexpr NarrowFormat k_e5m2{{2, -14, 57344.0}, 0x80u, 0x7Fu, true, 0x7Cu, 0x7Bu, Specials::ieee};
+constexpr NarrowFormat k_e2m1{{1, 0, 6.0}, 0x8u, 0x7u, false, 0x7u, 0x7u, Specials::none};
 
 // Rounds finite `a` >= 0 to `format` (nearest, ties to even) and returns the
 // unsigned code (exponent field << mbits | mantissa). Sets `overflow` when the
@@ -61,6 +76,30 @@ double decode_unsigned(std::uint32_t code, const MiniFormat& format) {
                     static_cast<int>(field) - 1 + format.emin - format.mbits);
 }
 
+std::uint32_t encode(float value, const NarrowFormat& format, Saturation saturation) {
+  const std::uint32_t sign = std::signbit(value) ? format.sign : 0u;
+  if (std::isnan(value)) return (format.nan_signed ? sign : 0u) | format.nan;
+  const std::uint32_t overflow = sign | (saturation == Saturation::finite ? format.saturated : format.overflow);
+  if (std::isinf(value)) return overflow;
+  bool overflowed = false;
+  const std::uint32_t code = round_unsigned(std::fabs(static_cast<double>(value)), format.finite, overflowed);
+  return overflowed ? overflow : sign | code;
+}
+
+float decode(std::uint32_t bits, const NarrowFormat& format) {
+  const std::uint32_t code = bits & (format.sign - 1);
+  const int mbits = format.finite.mbits;
+  double v;
+  if (format.specials == Specials::ieee && (code >> mbits) == ((format.sign - 1) >> mbits)) {
+    v = (code & ((1u << mbits) - 1)) ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+  } else if (format.specials == Specials::nan_code && code == format.nan) {
+    v = std::numeric_limits<double>::quiet_NaN();
+  } else {
+    v = decode_unsigned(code, format.finite);
+  }
+  return static_cast<float>((bits & format.sign) ? -v : v);
+}
+
 template <class T>
 T load_raw(const std::uint8_t* data, std::int64_t index) {
   T v;
@@ -90,28 +129,10 @@ std::int64_t saturate_to(double v) {
 }  // namespace
 
 std::uint16_t float_to_fp16_bits(float value) {
-  const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
-  const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
-  if (std::isnan(value)) return sign | 0x7E00u;
-  if (std::isinf(value)) return sign | 0x7C00u;
-  bool overflow = false;
-  const std::uint32_t code = round_unsigned(std::fabs(static_cast<double>(value)), k_fp16, overflow);
-  if (overflow) return sign | 0x7C00u;
-  return static_cast<std::uint16_t>(sign | code);
+  return static_cast<std::uint16_t>(encode(value, k_fp16, Saturation::none));
 }
 
-float fp16_bits_to_float(std::uint16_t bits) {
-  const bool negative = (bits & 0x8000u) != 0;
-  const std::uint32_t code = bits & 0x7FFFu;
-  double v;
-  if ((code >> 10) == 0x1F) {
-    v = (code & 0x3FFu) ? std::numeric_limits<double>::quiet_NaN()
-                        : std::numeric_limits<double>::infinity();
-  } else {
-    v = decode_unsigned(code, k_fp16);
-  }
-  return static_cast<float>(negative ? -v : v);
-}
+float fp16_bits_to_float(std::uint16_t bits) { return decode(bits, k_fp16); }
 
 std::uint16_t float_to_bf16_bits(float value) {
   if (std::isnan(value)) return 0x7FC0u;
@@ -127,61 +148,20 @@ float bf16_bits_to_float(std::uint16_t bits) {
 }
 
 std::uint8_t float_to_e4m3fn_bits(float value, Saturation saturation) {
-  const std::uint8_t sign = std::signbit(value) ? 0x80u : 0x00u;
-  if (std::isnan(value)) return sign | 0x7Fu;
-  if (std::isinf(value)) return sign | (saturation == Saturation::finite ? 0x7Eu : 0x7Fu);
-  bool overflow = false;
-  const std::uint32_t code =
-      round_unsigned(std::fabs(static_cast<double>(value)), k_e4m3fn, overflow);
-  if (overflow) return sign | (saturation == Saturation::finite ? 0x7Eu : 0x7Fu);
-  return static_cast<std::uint8_t>(sign | code);
+  return static_cast<std::uint8_t>(encode(value, k_e4m3fn, saturation));
 }
 
-float e4m3fn_bits_to_float(std::uint8_t bits) {
-  const bool negative = (bits & 0x80u) != 0;
-  const std::uint32_t code = bits & 0x7Fu;
-  const double v = code == 0x7Fu ? std::numeric_limits<double>::quiet_NaN()
-                                 : decode_unsigned(code, k_e4m3fn);
-  return static_cast<float>(negative ? -v : v);
-}
+float e4m3fn_bits_to_float(std::uint8_t bits) { return decode(bits, k_e4m3fn); }
 
 std::uint8_t float_to_e5m2_bits(float value, Saturation saturation) {
-  const std::uint8_t sign = std::signbit(value) ? 0x80u : 0x00u;
-  if (std::isnan(value)) return sign | 0x7Fu;
-  if (std::isinf(value)) return sign | (saturation == Saturation::finite ? 0x7Bu : 0x7Cu);
-  bool overflow = false;
-  const std::uint32_t code = round_unsigned(std::fabs(static_cast<double>(value)), k_e5m2, overflow);
-  if (overflow) return sign | (saturation == Saturation::finite ? 0x7Bu : 0x7Cu);
-  return static_cast<std::uint8_t>(sign | code);
+  return static_cast<std::uint8_t>(encode(value, k_e5m2, saturation));
 }
 
-float e5m2_bits_to_float(std::uint8_t bits) {
-  const bool negative = (bits & 0x80u) != 0;
-  const std::uint32_t code = bits & 0x7Fu;
-  double v;
-  if ((code >> 2) == 0x1F) {
-    v = (code & 0x3u) ? std::numeric_limits<double>::quiet_NaN()
-                      : std::numeric_limits<double>::infinity();
-  } else {
-    v = decode_unsigned(code, k_e5m2);
-  }
-  return static_cast<float>(negative ? -v : v);
-}
+float e5m2_bits_to_float(std::uint8_t bits) { return decode(bits, k_e5m2); }
 
-std::uint8_t float_to_e2m1_bits(float value) {
-  if (std::isnan(value)) return 0x7u;  // CUDA: NaN -> +max
-  const std::uint8_t sign = std::signbit(value) ? 0x8u : 0x0u;
-  if (std::isinf(value)) return sign | 0x7u;
-  bool overflow = false;
-  const std::uint32_t code = round_unsigned(std::fabs(static_cast<double>(value)), k_e2m1, overflow);
-  if (overflow) return sign | 0x7u;
-  return static_cast<std::uint8_t>(sign | code);
-}
+std::uint8_t float_to_e2m1_bits(float value) { return static_cast<std::uint8_t>(encode(value, k_e2m1, Saturation::none)); }
 
-float e2m1_bits_to_float(std::uint8_t bits) {
-  const double v = decode_unsigned(bits & 0x7u, k_e2m1);
-  return static_cast<float>((bits & 0x8u) ? -v : v);
-}
+float e2m1_bits_to_float(std::uint8_t bits) { return decode(bits, k_e2m1); }
 
 int storage_bits(Dtype dtype) {
   switch (dtype) {

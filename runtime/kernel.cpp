@@ -356,57 +356,61 @@ Result<void> Kernel::order_named(std::span<const NamedTensor> tensors, std::span
   return {};
 }
 
-Result<void> Kernel::launch(std::span<const TensorArg> tensors, std::span<const ScalarValue> scalars, CUstream stream,
-                            const LaunchOptions& options) const {
+Result<void> Kernel::order_slots(std::span<const TensorArg> tensors, std::span<const ScalarValue> scalars, Slots& out) const {
   if (tensors.size() != m_signature.tensors().size())
     return fail(ErrorCode::invalid_argument, str_cat(name(), " takes ", m_signature.tensors().size(), " tensors (",
                                                      m_signature.tensor_list(), "), got ", tensors.size()));
   if (scalars.size() != m_signature.scalars().size())
     return fail(ErrorCode::invalid_argument, str_cat(name(), " takes ", m_signature.scalars().size(), " scalars, got ", scalars.size()));
-  std::array<const TensorArg*, k_max_tensors> t;
-  std::array<const ScalarValue*, k_max_scalars> s;
-  for (std::size_t i = 0; i < tensors.size(); ++i) t[i] = &tensors[i];
-  for (std::size_t i = 0; i < scalars.size(); ++i) s[i] = &scalars[i];
-  return launch_slots(t.data(), s.data(), stream, options);
+  for (std::size_t i = 0; i < tensors.size(); ++i) out.tensors[i] = &tensors[i];
+  for (std::size_t i = 0; i < scalars.size(); ++i) out.scalars[i] = &scalars[i];
+  return {};
+}
+
+Result<void> Kernel::order_slots(std::span<const NamedTensor> tensors, std::span<const NamedScalar> scalars, Slots& out) const {
+  return order_named(tensors, scalars, out.tensors.data(), out.scalars.data());
+}
+
+// The four entry points: slot order, then the slot-based call (hot path: the
+// Slots live on this frame; order_slots is in this file, so it inlines).
+Result<void> Kernel::launch(std::span<const TensorArg> tensors, std::span<const ScalarValue> scalars, CUstream stream,
+                            const LaunchOptions& options) const {
+  Slots slots;
+  KJIT_TRY_VOID(order_slots(tensors, scalars, slots));
+  return launch_slots(slots.tensors.data(), slots.scalars.data(), stream, options);
 }
 
 Result<void> Kernel::launch(std::span<const NamedTensor> tensors, std::span<const NamedScalar> scalars, CUstream stream,
                             const LaunchOptions& options) const {
-  std::array<const TensorArg*, k_max_tensors> t;
-  std::array<const ScalarValue*, k_max_scalars> s;
-  KJIT_TRY_VOID(order_named(tensors, scalars, t.data(), s.data()));
-  return launch_slots(t.data(), s.data(), stream, options);
+  Slots slots;
+  KJIT_TRY_VOID(order_slots(tensors, scalars, slots));
+  return launch_slots(slots.tensors.data(), slots.scalars.data(), stream, options);
 }
 
 Result<ResolvedCall> Kernel::resolve(std::span<const TensorArg> tensors, std::span<const ScalarValue> scalars,
                                      const ResolveOptions& options) const {
-  if (tensors.size() != m_signature.tensors().size())
-    return fail(ErrorCode::invalid_argument, str_cat(name(), " takes ", m_signature.tensors().size(), " tensors (",
-                                                     m_signature.tensor_list(), "), got ", tensors.size()));
-  if (scalars.size() != m_signature.scalars().size())
-    return fail(ErrorCode::invalid_argument, str_cat(name(), " takes ", m_signature.scalars().size(), " scalars, got ", scalars.size()));
-  std::array<const TensorArg*, k_max_tensors> t;
-  std::array<const ScalarValue*, k_max_scalars> s;
-  for (std::size_t i = 0; i < tensors.size(); ++i) t[i] = &tensors[i];
-  for (std::size_t i = 0; i < scalars.size(); ++i) s[i] = &scalars[i];
-  return resolve_slots(t.data(), s.data(), options);
+  Slots slots;
+  KJIT_TRY_VOID(order_slots(tensors, scalars, slots));
+  return resolve_slots(slots.tensors.data(), slots.scalars.data(), options);
 }
 
 Result<ResolvedCall> Kernel::resolve(std::span<const NamedTensor> tensors, std::span<const NamedScalar> scalars,
                                      const ResolveOptions& options) const {
-  std::array<const TensorArg*, k_max_tensors> t;
-  std::array<const ScalarValue*, k_max_scalars> s;
-  KJIT_TRY_VOID(order_named(tensors, scalars, t.data(), s.data()));
-  return resolve_slots(t.data(), s.data(), options);
+  Slots slots;
+  KJIT_TRY_VOID(order_slots(tensors, scalars, slots));
+  return resolve_slots(slots.tensors.data(), slots.scalars.data(), options);
+}
+
+Result<void> Kernel::bind_args(const TensorArg* const* tensors, const ScalarValue* const* scalars, Bound& out) const {
+  KJIT_TRY_VOID(m_signature.bind({tensors, m_signature.tensors().size()}, out.axes.data(), &out.device));
+  return scalar_bits(scalars, out.scalar_bits.data());
 }
 
 Result<void> Kernel::launch_slots(const TensorArg* const* tensors, const ScalarValue* const* scalars, CUstream stream,
                                   const LaunchOptions& options) const {
-  std::array<std::int64_t, k_max_axes> axes;
-  int device = -1;
-  KJIT_TRY_VOID(m_signature.bind({tensors, m_signature.tensors().size()}, axes.data(), &device));
-  std::array<std::uint64_t, k_max_scalars> sbits;
-  KJIT_TRY_VOID(scalar_bits(scalars, sbits.data()));
+  Bound bound;
+  KJIT_TRY_VOID(bind_args(tensors, scalars, bound));
+  auto& [axes, device, sbits] = bound;
   const DriverApi* api = KJIT_TRY(driver_api());
   ContextRestore restore{api, nullptr};
   ContextState* cs = KJIT_TRY(context_for(device, options.device, &restore.previous));
@@ -467,11 +471,9 @@ Result<void> Kernel::launch_slots(const TensorArg* const* tensors, const ScalarV
 
 Result<ResolvedCall> Kernel::resolve_slots(const TensorArg* const* tensors, const ScalarValue* const* scalars,
                                            const ResolveOptions& options) const {
-  std::array<std::int64_t, k_max_axes> axes;
-  int device = -1;
-  KJIT_TRY_VOID(m_signature.bind({tensors, m_signature.tensors().size()}, axes.data(), &device));
-  std::array<std::uint64_t, k_max_scalars> sbits;
-  KJIT_TRY_VOID(scalar_bits(scalars, sbits.data()));
+  Bound bound;
+  KJIT_TRY_VOID(bind_args(tensors, scalars, bound));
+  auto& [axes, device, sbits] = bound;
 
   const ArchState* arch = m_initial.get();
   std::int64_t num_sms = options.num_sms > 0 ? options.num_sms : k_default_num_sms;

@@ -32,6 +32,7 @@
 
 #include <cuda.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -157,6 +158,24 @@ class Kernel {
 
  private:
   Kernel() = default;
+  // The arguments in slot order: pointers into the caller's spans, filled by
+  // order_slots for either argument form (on the stack: no allocation).
+  struct Slots {
+    std::array<const TensorArg*, k_max_tensors> tensors;
+    std::array<const ScalarValue*, k_max_scalars> scalars;
+  };
+  // Positional: checks the counts. Named: order_named.
+  Result<void> order_slots(std::span<const TensorArg> tensors, std::span<const ScalarValue> scalars, Slots& out) const;
+  Result<void> order_slots(std::span<const NamedTensor> tensors, std::span<const NamedScalar> scalars, Slots& out) const;
+  // What launch_slots and resolve_slots derive first: the axis values the
+  // tensors bind (checked against the signature), their device (-1: none
+  // given) and the scalars as bits.
+  struct Bound {
+    std::array<std::int64_t, k_max_axes> axes;
+    int device = -1;
+    std::array<std::uint64_t, k_max_scalars> scalar_bits;
+  };
+  Result<void> bind_args(const TensorArg* const* tensors, const ScalarValue* const* scalars, Bound& out) const;
   Result<void> launch_slots(const TensorArg* const* tensors, const ScalarValue* const* scalars, CUstream stream,
                             const LaunchOptions& options) const;
   Result<ResolvedCall> resolve_slots(const TensorArg* const* tensors, const ScalarValue* const* scalars,

@@ -5,10 +5,10 @@
 #include "runtime/plan_program.h"
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
 #include <limits>
 
+#include "jit/codegen/expr_scanner.h"
 #include "jit/util/str_cat.h"
 #include "runtime/arg_pack.h"
 
@@ -28,14 +28,14 @@ class Compiler {
  public:
   using Lookup = std::function<int(std::string_view)>;  // slot of a name, or -1
   Compiler(std::string_view text, const Lookup& lookup, std::string_view where)
-      : m_text(text), m_lookup(lookup), m_where(where) {}
+      : m_in(text), m_lookup(lookup), m_where(where) {}
 
   Result<Program> compile() {
     Program p;
-    p.text = std::string(m_text);
+    p.text = std::string(m_in.text());
     KJIT_TRY_VOID(expr(p.ops));
-    skip_ws();
-    if (m_pos != m_text.size()) return error(str_cat("unexpected '", m_text[m_pos], "'"));
+    m_in.skip_ws();
+    if (!m_in.at_end()) return error(str_cat("unexpected '", m_in.peek(), "'"));
     // Depth check (what the evaluator's fixed stack needs).
     int depth = 0, max_depth = 0;
     for (const PlanOp& op : p.ops) {
@@ -49,27 +49,16 @@ class Compiler {
 
  private:
   std::unexpected<Error> error(const std::string& what) const {
-    return fail(ErrorCode::invalid_argument, str_cat("launch plan ", m_where, ": expression '", m_text, "' at column ",
-                                                     m_pos + 1, ": ", what));
-  }
-  void skip_ws() {
-    while (m_pos < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_pos]))) ++m_pos;
-  }
-  bool eat(char c) {
-    skip_ws();
-    if (m_pos < m_text.size() && m_text[m_pos] == c) {
-      ++m_pos;
-      return true;
-    }
-    return false;
+    return fail(ErrorCode::invalid_argument, str_cat("launch plan ", m_where, ": expression '", m_in.text(), "' at column ",
+                                                     m_in.pos() + 1, ": ", what));
   }
   Result<void> expr(std::vector<PlanOp>& ops) {
     KJIT_TRY_VOID(term(ops));
     for (;;) {
-      if (eat('+')) {
+      if (m_in.eat('+')) {
         KJIT_TRY_VOID(term(ops));
         ops.push_back({PlanOp::add, 0});
-      } else if (eat('-')) {
+      } else if (m_in.eat('-')) {
         KJIT_TRY_VOID(term(ops));
         ops.push_back({PlanOp::sub, 0});
       } else {
@@ -81,16 +70,16 @@ class Compiler {
     KJIT_TRY_VOID(unary(ops));
     for (;;) {
       PlanOp::Code code;
-      if (eat('*')) code = PlanOp::mul;
-      else if (eat('/')) code = PlanOp::div;
-      else if (eat('%')) code = PlanOp::mod;
+      if (m_in.eat('*')) code = PlanOp::mul;
+      else if (m_in.eat('/')) code = PlanOp::div;
+      else if (m_in.eat('%')) code = PlanOp::mod;
       else return {};
       KJIT_TRY_VOID(unary(ops));
       ops.push_back({code, 0});
     }
   }
   Result<void> unary(std::vector<PlanOp>& ops) {
-    if (eat('-')) {
+    if (m_in.eat('-')) {
       KJIT_TRY_VOID(unary(ops));
       ops.push_back({PlanOp::neg, 0});
       return {};
@@ -98,34 +87,28 @@ class Compiler {
     return atom(ops);
   }
   Result<void> atom(std::vector<PlanOp>& ops) {
-    skip_ws();
-    if (m_pos >= m_text.size()) return error("unexpected end");
-    if (eat('(')) {
+    m_in.skip_ws();
+    if (m_in.at_end()) return error("unexpected end");
+    if (m_in.eat('(')) {
       KJIT_TRY_VOID(expr(ops));
-      if (!eat(')')) return error("expected ')'");
+      if (!m_in.eat(')')) return error("expected ')'");
       return {};
     }
-    const char c = m_text[m_pos];
-    if (std::isdigit(static_cast<unsigned char>(c))) {
+    if (m_in.at_integer()) {
       std::int64_t v = 0;
-      while (m_pos < m_text.size() && std::isdigit(static_cast<unsigned char>(m_text[m_pos]))) {
-        if (v > (std::numeric_limits<std::int64_t>::max() - 9) / 10) return error("integer too large");
-        v = v * 10 + (m_text[m_pos++] - '0');
-      }
+      if (!m_in.integer(v)) return error("integer too large");
       ops.push_back({PlanOp::push_const, v});
       return {};
     }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      const std::size_t start = m_pos;
-      while (m_pos < m_text.size() && (std::isalnum(static_cast<unsigned char>(m_text[m_pos])) || m_text[m_pos] == '_')) ++m_pos;
-      const std::string_view name = m_text.substr(start, m_pos - start);
-      if (eat('(')) return call(name, ops);
+    if (m_in.at_name()) {
+      const std::string_view name = m_in.name();
+      if (m_in.eat('(')) return call(name, ops);
       const int slot = m_lookup(name);
       if (slot < 0) return error(str_cat("unknown name '", name, "'"));
       ops.push_back({PlanOp::push_slot, slot});
       return {};
     }
-    return error(str_cat("unexpected '", c, "'"));
+    return error(str_cat("unexpected '", m_in.peek(), "'"));
   }
   Result<void> call(std::string_view fn, std::vector<PlanOp>& ops) {
     PlanOp::Code code;
@@ -134,22 +117,21 @@ class Compiler {
     else if (fn == "ceil_div") code = PlanOp::ceil_div;
     else return error(str_cat("unknown function '", fn, "' (known: min, max, ceil_div)"));
     int args = 0;
-    if (!eat(')')) {
+    if (!m_in.eat(')')) {
       do {
         KJIT_TRY_VOID(expr(ops));
         ++args;
-      } while (eat(','));
-      if (!eat(')')) return error(str_cat("expected ')' after arguments of ", fn));
+      } while (m_in.eat(','));
+      if (!m_in.eat(')')) return error(str_cat("expected ')' after arguments of ", fn));
     }
     if (args != 2) return error(str_cat(fn, " takes 2 arguments"));
     ops.push_back({code, 0});
     return {};
   }
 
-  std::string_view m_text;
+  jit::ExprScanner m_in;
   const Lookup& m_lookup;
   std::string_view m_where;
-  std::size_t m_pos = 0;
 };
 
 // Runs `program` over `slots`. Errors only on division by zero (the text

@@ -157,6 +157,9 @@ class Runner {
 
  private:
   explicit Runner(std::shared_ptr<Device> device, Stream stream);
+  // A workload's result whose trace names what was run and where: the
+  // definition, `solution` ("kjit:<template>"), this device and options.libs.
+  WorkloadResult new_workload_result(const jit::Definition& def, std::string solution, const CheckOptions& options) const;
   // check's path for op_type "sampling" (runner_sampling.cpp): one workload.
   WorkloadResult check_sampling(const jit::Definition& def, const jit::Artifact& art, const Workload* workload,
                                 const CheckOptions& options, const std::filesystem::path& blob_root);

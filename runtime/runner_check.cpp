@@ -71,6 +71,15 @@ std::string join_lines(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+WorkloadResult Runner::new_workload_result(const jit::Definition& def, std::string solution, const CheckOptions& options) const {
+  WorkloadResult wr;
+  wr.trace.definition = def.name;
+  wr.trace.solution = std::move(solution);
+  wr.trace.hardware = device_info().name;
+  wr.trace.libs = options.libs;
+  return wr;
+}
+
 DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& artifact_fn, const CheckOptions& options,
                                const WorkloadCallback& on_workload) {
   DefinitionResult result;
@@ -120,16 +129,12 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
     result.status = compile ? EvalStatus::compile_error : EvalStatus::runtime_error;
     result.message = e.message;
     for (const Workload* w : jobs) {
-      WorkloadResult wr;
-      wr.trace.definition = def.name;
-      wr.trace.solution = "kjit";
+      WorkloadResult wr = new_workload_result(def, "kjit", options);
       wr.trace.status = result.status;
       wr.trace.uuid = w ? w->uuid : detail::synthesized_uuid(def.name, "", options.seed);
       if (w)
         for (const auto& [k, v] : w->axes) wr.trace.axes[k] = v;
       for (const auto& spec : def.inputs) wr.trace.inputs[spec.name] = input_spec_json(spec, w, nullptr);
-      wr.trace.hardware = device_info().name;
-      wr.trace.libs = options.libs;
       wr.trace.timestamp = iso_timestamp_now();
       wr.trace.log = e.full();
       if (w) wr.axes_text = detail::var_axes_text(def, w->axes);
@@ -155,12 +160,8 @@ DefinitionResult Runner::check(const jit::Definition& def, const ArtifactFn& art
       result.workloads.push_back(std::move(wr));
       continue;
     }
-    WorkloadResult wr;
+    WorkloadResult wr = new_workload_result(def, "kjit:" + art.template_name, options);
     TraceRecord& trace = wr.trace;
-    trace.definition = def.name;
-    trace.solution = "kjit:" + art.template_name;
-    trace.hardware = device_info().name;
-    trace.libs = options.libs;
     if (!workload_note.empty()) wr.notes.push_back(workload_note);
     if (workload != nullptr) wr.notes.push_back("workload " + workload->origin());
     EvalStatus status = EvalStatus::passed;

@@ -60,12 +60,8 @@ std::vector<std::int64_t> sampling_tested_rows(std::int64_t batch, int max_rows)
 
 WorkloadResult Runner::check_sampling(const jit::Definition& def, const jit::Artifact& art, const Workload* workload,
                                       const CheckOptions& options, const std::filesystem::path& blob_root) {
-  WorkloadResult wr;
+  WorkloadResult wr = new_workload_result(def, "kjit:" + art.template_name, options);
   TraceRecord& trace = wr.trace;
-  trace.definition = def.name;
-  trace.solution = "kjit:" + art.template_name;
-  trace.hardware = device_info().name;
-  trace.libs = options.libs;
   trace.status = EvalStatus::passed;
   if (workload != nullptr) wr.notes.push_back("workload " + workload->origin());
   const SamplingCheckOptions& so = options.sampling;

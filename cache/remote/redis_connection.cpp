@@ -136,8 +136,8 @@ RedisResult<std::unique_ptr<Connection>> Connection::open(const RemoteServerSpec
   return conn;
 }
 
-Connection::~Connection() {
-  if (auto lib = load_hiredis(); lib && m_context) (*lib)->free_context(m_context);
+void Connection::FreeContext::operator()(redisContext* context) const {
+  if (auto lib = load_hiredis(); lib) (*lib)->free_context(context);
 }
 
 RedisResult<Reply> Connection::command(const std::vector<std::string_view>& args) {
@@ -150,8 +150,8 @@ RedisResult<Reply> Connection::command(const std::vector<std::string_view>& args
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  auto* reply = static_cast<redisReply*>(h.command_argv(m_context, static_cast<int>(argv.size()), argv.data(), lens.data()));
-  if (!reply) return std::unexpected(context_failure(m_context, false));
+  auto* reply = static_cast<redisReply*>(h.command_argv(m_context.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
+  if (!reply) return std::unexpected(context_failure(m_context.get(), false));
   auto out = convert(reply, 0);
   h.free_reply(reply);
   return out;

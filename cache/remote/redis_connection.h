@@ -60,17 +60,18 @@ class Connection {
  public:
   // Connects, sets the command timeout, authenticates and selects the db.
   static RedisResult<std::unique_ptr<Connection>> open(const RemoteServerSpec& spec);
-  ~Connection();
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
 
   // Runs one command. A broken connection (failure.connection_broken) must
   // not be used again.
   RedisResult<Reply> command(const std::vector<std::string_view>& args);
 
  private:
+  // Frees a context through the loaded library (open() loaded it).
+  struct FreeContext {
+    void operator()(redisContext* context) const;
+  };
   explicit Connection(redisContext* context) : m_context(context) {}
-  redisContext* m_context;
+  std::unique_ptr<redisContext, FreeContext> m_context;
 };
 
 }  // namespace kjit::cache::remote

@@ -39,38 +39,22 @@ using runtime::k_max_scalars;
 using runtime::k_max_tensors;
 
 std::optional<jit::Dtype> dtype_of(kjit_dtype d) {
-  if (d.lanes != 1) return std::nullopt;
   using jit::Dtype;
+  if (d.lanes != 1) return std::nullopt;
+  // `t` when `d` has t's width: kjit has one dtype per code and width.
+  const auto sized = [&](int bits, Dtype t) { return d.bits == bits ? std::optional<Dtype>(t) : std::nullopt; };
   switch (d.code) {
-    case KJIT_DL_FLOAT:
-      if (d.bits == 32) return Dtype::float32;
-      if (d.bits == 16) return Dtype::float16;
-      break;
-    case KJIT_DL_BFLOAT:
-      if (d.bits == 16) return Dtype::bfloat16;
-      break;
+    case KJIT_DL_FLOAT: return d.bits == 32 ? Dtype::float32 : sized(16, Dtype::float16);
+    case KJIT_DL_BFLOAT: return sized(16, Dtype::bfloat16);
     case KJIT_DL_INT:
-      if (d.bits == 8) return Dtype::int8;
-      if (d.bits == 16) return Dtype::int16;
-      if (d.bits == 32) return Dtype::int32;
-      if (d.bits == 64) return Dtype::int64;
-      break;
+      return d.bits == 8 ? Dtype::int8 : d.bits == 16 ? Dtype::int16 : d.bits == 32 ? Dtype::int32 : sized(64, Dtype::int64);
     case KJIT_DL_UINT:  // DLPack 0.6 producers export bool as uint8
-    case KJIT_DL_BOOL:
-      if (d.bits == 8) return Dtype::boolean;
-      break;
-    case KJIT_DL_FLOAT8_E4M3FN:
-      if (d.bits == 8) return Dtype::float8_e4m3fn;
-      break;
-    case KJIT_DL_FLOAT8_E5M2:
-      if (d.bits == 8) return Dtype::float8_e5m2;
-      break;
-    case KJIT_DL_FLOAT4_E2M1FN:
-      if (d.bits == 4) return Dtype::float4_e2m1;
-      break;
-    default: break;
+    case KJIT_DL_BOOL: return sized(8, Dtype::boolean);
+    case KJIT_DL_FLOAT8_E4M3FN: return sized(8, Dtype::float8_e4m3fn);
+    case KJIT_DL_FLOAT8_E5M2: return sized(8, Dtype::float8_e5m2);
+    case KJIT_DL_FLOAT4_E2M1FN: return sized(4, Dtype::float4_e2m1);
+    default: return std::nullopt;
   }
-  return std::nullopt;
 }
 
 runtime::MemoryKind memory_of(std::int32_t device_type) {
@@ -160,6 +144,28 @@ kjit_launch_options read_options(const kjit_launch_options* options) {
   return o;
 }
 
+runtime::DevicePolicy device_policy(const kjit_launch_options& o) {
+  return (o.flags & KJIT_LAUNCH_DEVICE_FROM_TENSORS) ? runtime::DevicePolicy::tensors : runtime::DevicePolicy::current_context;
+}
+
+// What kjit_launch_ex and kjit_resolve share: the launchable kernel, its
+// arguments converted on this frame (no allocation), then `f(kernel, tensors,
+// scalars)` with the spans of the form given (named or positional), for the
+// matching runtime::Kernel overload. Returns what `f` returns.
+template <class F>
+auto call_kernel(kjit_kernel* kernel, const char* const* tensor_names, const kjit_tensor* tensors, std::size_t n,
+                 const char* const* scalar_names, const kjit_scalar* scalars, std::size_t m, F&& f)
+    -> decltype(f(std::declval<const runtime::Kernel&>(), std::span<const runtime::TensorArg>(),
+                  std::span<const runtime::ScalarValue>())) {
+  const runtime::Kernel* k = KJIT_TRY(launchable(kernel));
+  Args args;
+  KJIT_TRY_VOID(convert(*k, tensor_names, tensors, n, scalar_names, scalars, m, args));
+  if (args.named) return f(*k, std::span<const runtime::NamedTensor>(args.named_tensors.data(), n),
+                           std::span<const runtime::NamedScalar>(args.named_scalars.data(), m));
+  return f(*k, std::span<const runtime::TensorArg>(args.tensors.data(), n),
+           std::span<const runtime::ScalarValue>(args.scalars.data(), m));
+}
+
 }  // namespace
 }  // namespace kjit::capi
 
@@ -171,20 +177,15 @@ int kjit_launch_ex(kjit_kernel* kernel, const char* const* tensor_names, const k
                    const char* const* scalar_names, const kjit_scalar* scalars, size_t m, void* stream,
                    const kjit_launch_options* options) {
   if (!kernel) return set_error(KJIT_INVALID_ARGUMENT, "kjit_launch: `kernel` is NULL");
+  const kjit_launch_options o = kjit::capi::read_options(options);
+  kjit::runtime::LaunchOptions lo;
+  lo.workspace = reinterpret_cast<CUdeviceptr>(o.workspace);
+  lo.workspace_bytes = o.workspace_bytes;
+  lo.device = kjit::capi::device_policy(o);
+  const auto s = static_cast<CUstream>(stream);
   try {
-    auto k = kjit::capi::launchable(kernel);
-    if (!k) return set_error(k.error());
-    kjit::capi::Args args;
-    if (auto r = kjit::capi::convert(**k, tensor_names, tensors, n, scalar_names, scalars, m, args); !r) return set_error(r.error());
-    const kjit_launch_options o = kjit::capi::read_options(options);
-    kjit::runtime::LaunchOptions lo;
-    lo.workspace = reinterpret_cast<CUdeviceptr>(o.workspace);
-    lo.workspace_bytes = o.workspace_bytes;
-    lo.device = (o.flags & KJIT_LAUNCH_DEVICE_FROM_TENSORS) ? kjit::runtime::DevicePolicy::tensors
-                                                            : kjit::runtime::DevicePolicy::current_context;
-    const auto s = static_cast<CUstream>(stream);
-    auto r = args.named ? (*k)->launch(std::span(args.named_tensors.data(), n), std::span(args.named_scalars.data(), m), s, lo)
-                        : (*k)->launch(std::span(args.tensors.data(), n), std::span(args.scalars.data(), m), s, lo);
+    auto r = kjit::capi::call_kernel(kernel, tensor_names, tensors, n, scalar_names, scalars, m,
+                                     [&](const auto& k, auto ts, auto ss) { return k.launch(ts, ss, s, lo); });
     if (!r) return set_error(r.error());
     return KJIT_OK;
   } catch (const std::exception& e) {
@@ -202,19 +203,14 @@ int kjit_resolve(kjit_kernel* kernel, const char* const* tensor_names, const kji
   if (!json) return set_error(KJIT_INVALID_ARGUMENT, "kjit_resolve: `json` is NULL");
   *json = nullptr;
   if (!kernel) return set_error(KJIT_INVALID_ARGUMENT, "kjit_resolve: `kernel` is NULL");
+  const kjit_launch_options o = kjit::capi::read_options(options);
+  kjit::runtime::ResolveOptions ro;
+  ro.num_sms = o.num_sms;
+  ro.workspace = reinterpret_cast<CUdeviceptr>(o.workspace);
+  ro.device = kjit::capi::device_policy(o);
   try {
-    auto k = kjit::capi::launchable(kernel);
-    if (!k) return set_error(k.error());
-    kjit::capi::Args args;
-    if (auto r = kjit::capi::convert(**k, tensor_names, tensors, n, scalar_names, scalars, m, args); !r) return set_error(r.error());
-    const kjit_launch_options o = kjit::capi::read_options(options);
-    kjit::runtime::ResolveOptions ro;
-    ro.num_sms = o.num_sms;
-    ro.workspace = reinterpret_cast<CUdeviceptr>(o.workspace);
-    ro.device = (o.flags & KJIT_LAUNCH_DEVICE_FROM_TENSORS) ? kjit::runtime::DevicePolicy::tensors
-                                                            : kjit::runtime::DevicePolicy::current_context;
-    auto r = args.named ? (*k)->resolve(std::span(args.named_tensors.data(), n), std::span(args.named_scalars.data(), m), ro)
-                        : (*k)->resolve(std::span(args.tensors.data(), n), std::span(args.scalars.data(), m), ro);
+    auto r = kjit::capi::call_kernel(kernel, tensor_names, tensors, n, scalar_names, scalars, m,
+                                     [&](const auto& k, auto ts, auto ss) { return k.resolve(ts, ss, ro); });
     if (!r) return set_error(r.error());
     *json = kjit::capi::copy_out(r->to_json().dump());
     kjit::capi::t_last_error.clear();

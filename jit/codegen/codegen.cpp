@@ -68,30 +68,42 @@ std::string mapped(int n, const std::string& rest, const RenderedKernel& k) {
   return os.str();
 }
 
+// Calls `fn(line, n, rest)` for each line of `log`, with n > 0 (and the
+// text after "(n): ") when it is a diagnostic at line n of the rendered
+// source; stops early when `fn` returns false.
+template <class F>
+void for_each_log_line(const std::string& log, const RenderedKernel& kernel, F&& fn) {
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    std::string rest;
+    const int n = diagnostic_line(line, kernel.source_name, &rest);
+    if (!fn(line, n, rest)) return;
+  }
+}
+
 }  // namespace
 
 std::string map_compile_log(const std::string& log, const RenderedKernel& kernel) {
-  std::istringstream in(log);
   std::ostringstream out;
-  for (std::string line; std::getline(in, line);) {
-    std::string rest;
-    int n = diagnostic_line(line, kernel.source_name, &rest);
+  for_each_log_line(log, kernel, [&](const std::string& line, int n, const std::string& rest) {
     out << (n > 0 ? mapped(n, rest, kernel) : line) << "\n";
-  }
+    return true;
+  });
   return out.str();
 }
 
 std::string first_mapped_error(const std::string& log, const RenderedKernel& kernel) {
-  std::istringstream in(log);
-  std::string first_any;
-  for (std::string line; std::getline(in, line);) {
-    std::string rest;
-    int n = diagnostic_line(line, kernel.source_name, &rest);
-    if (n <= 0) continue;
-    if (rest.find("error") != std::string::npos) return mapped(n, rest, kernel);
+  std::string first_error, first_any;
+  for_each_log_line(log, kernel, [&](const std::string&, int n, const std::string& rest) {
+    if (n <= 0) return true;
+    if (rest.find("error") != std::string::npos) {
+      first_error = mapped(n, rest, kernel);
+      return false;
+    }
     if (first_any.empty()) first_any = mapped(n, rest, kernel);
-  }
-  return first_any;
+    return true;
+  });
+  return first_error.empty() ? first_any : first_error;
 }
 
 }  // namespace kjit::jit

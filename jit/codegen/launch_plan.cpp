@@ -6,6 +6,8 @@
 #include <cctype>
 #include <limits>
 
+#include "jit/codegen/expr_scanner.h"
+
 namespace kjit::jit {
 namespace {
 
@@ -24,36 +26,25 @@ constexpr int k_max_expr_depth = 64;
 
 class ExprParser {
  public:
-  ExprParser(std::string_view text, const Bindings& vars) : m_text(text), m_vars(vars) {}
+  ExprParser(std::string_view text, const Bindings& vars) : m_in(text), m_vars(vars) {}
 
   Result<std::int64_t> parse() {
-    if (m_text.size() > k_max_expr_length)
-      return fail(ErrorCode::invalid_argument, "launch plan expression of " + std::to_string(m_text.size()) +
+    if (m_in.text().size() > k_max_expr_length)
+      return fail(ErrorCode::invalid_argument, "launch plan expression of " + std::to_string(m_in.text().size()) +
                                                    " characters is over the limit of " +
                                                    std::to_string(k_max_expr_length));
     auto v = expr();
     if (!v) return v;
-    skip_ws();
-    if (m_pos != m_text.size()) return error("unexpected '" + std::string(1, m_text[m_pos]) + "'");
+    m_in.skip_ws();
+    if (!m_in.at_end()) return error("unexpected '" + std::string(1, m_in.peek()) + "'");
     return v;
   }
 
  private:
   std::unexpected<Error> error(const std::string& what) const {
     return fail(ErrorCode::invalid_argument,
-                "launch plan expression '" + std::string(m_text) + "' at column " +
-                    std::to_string(m_pos + 1) + ": " + what);
-  }
-  void skip_ws() {
-    while (m_pos < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_pos]))) ++m_pos;
-  }
-  bool eat(char c) {
-    skip_ws();
-    if (m_pos < m_text.size() && m_text[m_pos] == c) {
-      ++m_pos;
-      return true;
-    }
-    return false;
+                "launch plan expression '" + std::string(m_in.text()) + "' at column " +
+                    std::to_string(m_in.pos() + 1) + ": " + what);
   }
   // Counts one level of recursion while alive.
   struct Nest {
@@ -69,9 +60,9 @@ class ExprParser {
     auto lhs = KJIT_TRY(term());
     for (;;) {
       std::int64_t out = 0;
-      if (eat('+')) {
+      if (m_in.eat('+')) {
         if (__builtin_add_overflow(lhs, KJIT_TRY(term()), &out)) return overflow();
-      } else if (eat('-')) {
+      } else if (m_in.eat('-')) {
         if (__builtin_sub_overflow(lhs, KJIT_TRY(term()), &out)) return overflow();
       } else {
         return lhs;
@@ -83,9 +74,9 @@ class ExprParser {
     auto lhs = KJIT_TRY(unary());
     for (;;) {
       char op = 0;
-      if (eat('*')) op = '*';
-      else if (eat('/')) op = '/';
-      else if (eat('%')) op = '%';
+      if (m_in.eat('*')) op = '*';
+      else if (m_in.eat('/')) op = '/';
+      else if (m_in.eat('%')) op = '%';
       else return lhs;
       auto rhs = KJIT_TRY(unary());
       if (op == '*') {
@@ -104,7 +95,7 @@ class ExprParser {
   Result<std::int64_t> unary() {
     Nest nest(m_depth);
     if (m_depth > k_max_expr_depth) return error("nested more than " + std::to_string(k_max_expr_depth) + " levels deep");
-    if (eat('-')) {
+    if (m_in.eat('-')) {
       std::int64_t v = KJIT_TRY(unary());
       if (v == std::numeric_limits<std::int64_t>::min()) return overflow();
       return -v;
@@ -112,41 +103,33 @@ class ExprParser {
     return atom();
   }
   Result<std::int64_t> atom() {
-    skip_ws();
-    if (m_pos >= m_text.size()) return error("unexpected end");
-    if (eat('(')) {
+    m_in.skip_ws();
+    if (m_in.at_end()) return error("unexpected end");
+    if (m_in.eat('(')) {
       auto v = KJIT_TRY(expr());
-      if (!eat(')')) return error("expected ')'");
+      if (!m_in.eat(')')) return error("expected ')'");
       return v;
     }
-    char c = m_text[m_pos];
-    if (std::isdigit(static_cast<unsigned char>(c))) {
+    if (m_in.at_integer()) {
       std::int64_t v = 0;
-      while (m_pos < m_text.size() && std::isdigit(static_cast<unsigned char>(m_text[m_pos]))) {
-        if (v > (std::numeric_limits<std::int64_t>::max() - 9) / 10) return error("integer too large");
-        v = v * 10 + (m_text[m_pos++] - '0');
-      }
+      if (!m_in.integer(v)) return error("integer too large");
       return v;
     }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      std::size_t start = m_pos;
-      while (m_pos < m_text.size() &&
-             (std::isalnum(static_cast<unsigned char>(m_text[m_pos])) || m_text[m_pos] == '_'))
-        ++m_pos;
-      std::string_view name = m_text.substr(start, m_pos - start);
-      if (eat('(')) return call(name);
+    if (m_in.at_name()) {
+      std::string_view name = m_in.name();
+      if (m_in.eat('(')) return call(name);
       auto it = m_vars.find(name);
       if (it == m_vars.end()) return error("unknown name '" + std::string(name) + "'");
       return it->second;
     }
-    return error("unexpected '" + std::string(1, c) + "'");
+    return error("unexpected '" + std::string(1, m_in.peek()) + "'");
   }
   Result<std::int64_t> call(std::string_view fn) {
     std::vector<std::int64_t> args;
-    if (!eat(')')) {
+    if (!m_in.eat(')')) {
       do args.push_back(KJIT_TRY(expr()));
-      while (eat(','));
-      if (!eat(')')) return error("expected ')' after arguments of " + std::string(fn));
+      while (m_in.eat(','));
+      if (!m_in.eat(')')) return error("expected ')' after arguments of " + std::string(fn));
     }
     if (args.size() != 2) return error(std::string(fn) + " takes 2 arguments");
     if (fn == "min") return std::min(args[0], args[1]);
@@ -160,9 +143,8 @@ class ExprParser {
     return error("unknown function '" + std::string(fn) + "' (known: min, max, ceil_div)");
   }
 
-  std::string_view m_text;
+  ExprScanner m_in;
   const Bindings& m_vars;
-  std::size_t m_pos = 0;
   int m_depth = 0;
 };
 

@@ -43,6 +43,19 @@ std::vector<std::string> sorted_unique(std::vector<std::string> values) {
   return values;
 }
 
+// Calls `f(name, field)` for each KeyInputs field that key_inputs_to_json
+// holds (source and plan are stored beside it), in its order: one list for
+// both directions.
+template <class Inputs, class F>
+void for_each_json_field(Inputs& inputs, F&& f) {
+  f("schema", inputs.schema_version);
+  f("nvrtc", inputs.nvrtc_version);
+  f("cuda_headers", inputs.cuda_header_version);
+  f("arch", inputs.arch);
+  f("options", inputs.options);
+  f("name_expressions", inputs.name_expressions);
+}
+
 }  // namespace
 
 Key build_key(const KeyInputs& inputs) {
@@ -76,12 +89,7 @@ Key build_key(const KeyInputs& inputs) {
 
 std::string key_inputs_to_json(const KeyInputs& inputs) {
   nlohmann::ordered_json j;
-  j["schema"] = inputs.schema_version;
-  j["nvrtc"] = inputs.nvrtc_version;
-  j["cuda_headers"] = inputs.cuda_header_version;
-  j["arch"] = inputs.arch;
-  j["options"] = inputs.options;
-  j["name_expressions"] = inputs.name_expressions;
+  for_each_json_field(inputs, [&](const char* name, const auto& value) { j[name] = value; });
   return j.dump();
 }
 
@@ -89,12 +97,7 @@ Result<KeyInputs> key_inputs_from_json(std::string_view json, std::string source
   KeyInputs inputs;
   try {
     const auto j = nlohmann::json::parse(json);
-    inputs.schema_version = j.at("schema").get<int>();
-    inputs.nvrtc_version = j.at("nvrtc").get<std::string>();
-    inputs.cuda_header_version = j.at("cuda_headers").get<std::string>();
-    inputs.arch = j.at("arch").get<std::string>();
-    inputs.options = j.at("options").get<std::vector<std::string>>();
-    inputs.name_expressions = j.at("name_expressions").get<std::vector<std::string>>();
+    for_each_json_field(inputs, [&](const char* name, auto& value) { j.at(name).get_to(value); });
   } catch (const nlohmann::json::exception& e) {
     return fail(ErrorCode::corruption, str_cat("malformed key inputs: ", e.what()));
   }

@@ -23,7 +23,7 @@ enum class Kind {
 };
 
 struct Spec {
-  std::array<std::string_view, 3> names;  // spellings without leading dashes
+  std::array<std::string_view, 8> names;  // spellings without leading dashes (unused ones empty)
   Kind kind;
   std::string_view canonical;  // prefix of the canonical form
   std::string_view reason = {};
@@ -33,49 +33,45 @@ struct Spec {
 
 // Every option with more than one spelling, or that kjit controls itself.
 // Options not listed here pass through unchanged (NVRTC validates them).
+// Rejected options that share a reason share a row.
 constexpr Spec k_specs[] = {
-    {{"arch", "gpu-architecture", ""}, Kind::rejected, "",
+    {{"arch", "gpu-architecture"}, Kind::rejected, "",
      "set the architecture with the request's arch (e.g. --arch sm_90a), not as an option"},
-    {{"I", "include-path", ""}, Kind::rejected, "",
+    {{"I", "include-path"}, Kind::rejected, "",
      "rendered sources are self-contained; the CUDA toolkit include folders are added automatically"},
-    {{"U", "undefine-macro", ""}, Kind::rejected, "",
+    {{"U", "undefine-macro"}, Kind::rejected, "",
      "options are sorted for the cache key, so -U cannot be ordered after -D; remove it"},
-    {{"pch", "create-pch", "use-pch"}, Kind::rejected, "", "precompiled headers are managed by kjit"},
-    {{"pch-dir", "", ""}, Kind::rejected, "", "precompiled headers are managed by kjit"},
+    {{"pch", "create-pch", "use-pch", "pch-dir"}, Kind::rejected, "", "precompiled headers are managed by kjit"},
     // Options that read or write files on the compiling machine: a file's
     // content would change the cubin without changing the key (and over HTTP
     // the compile log echoes it to the client), or the compile leaves files behind.
-    {{"pre-include", "include", ""}, Kind::rejected, "",
+    {{"pre-include", "include"}, Kind::rejected, "",
      "it reads a file on the compiling machine that the cache key cannot see; rendered sources are "
      "self-contained"},
-    {{"time", "fdevice-time-trace", ""}, Kind::rejected, "",
+    {{"time", "fdevice-time-trace"}, Kind::rejected, "",
      "it writes a file on the compiling machine; use tools/tune/compile to trace compile phases"},
     // Options that change what NVRTC produces: kjit stores and loads cubins (or PTX by request).
     {{"dlink-time-opt", "dlto", "gen-opt-lto"}, Kind::rejected, "",
      "it makes NVRTC produce LTO IR; kjit produces whole-program cubins"},
-    {{"optix-ir", "fdevice-syntax-only", ""}, Kind::rejected, "", "it changes NVRTC's output; kjit produces cubins"},
-    {{"device-c", "device-w", "dw"}, Kind::rejected, "",
-     "kjit loads whole-program cubins; relocatable device code is not supported"},
-    {{"extensible-whole-program", "ewp", ""}, Kind::rejected, "",
-     "kjit loads whole-program cubins; relocatable device code is not supported"},
-    {{"extra-device-vectorization", "", ""}, Kind::flag, "--extra-device-vectorization"},
-    {{"restrict", "", ""}, Kind::flag, "--restrict"},
-    {{"Ofast-compile", "Ofc", ""}, Kind::value, "--Ofast-compile=", {}, true},
-    {{"rdc", "relocatable-device-code", "dc"}, Kind::rejected, "",
-     "kjit loads whole-program cubins; relocatable device code is not supported"},
-    {{"D", "define-macro", ""}, Kind::joined, "-D"},
-    {{"std", "", ""}, Kind::value, "-std=", {}, true},
-    {{"G", "device-debug", ""}, Kind::flag, "-G"},
-    {{"lineinfo", "generate-line-info", ""}, Kind::flag, "-lineinfo"},
-    {{"use_fast_math", "use-fast-math", ""}, Kind::flag, "--use_fast_math"},
-    {{"default-device", "device-as-default-execution-space", ""}, Kind::flag, "-default-device"},
-    {{"minimal", "", ""}, Kind::flag, "--minimal"},
-    {{"Xptxas", "ptxas-options", ""}, Kind::value, "-Xptxas=", {}, false, true},
-    {{"maxrregcount", "", ""}, Kind::value, "--maxrregcount=", {}, true},
-    {{"ftz", "", ""}, Kind::value, "--ftz=", {}, true},
-    {{"prec-div", "prec_div", ""}, Kind::value, "--prec-div=", {}, true},
-    {{"prec-sqrt", "prec_sqrt", ""}, Kind::value, "--prec-sqrt=", {}, true},
-    {{"fmad", "", ""}, Kind::value, "--fmad=", {}, true},
+    {{"optix-ir", "fdevice-syntax-only"}, Kind::rejected, "", "it changes NVRTC's output; kjit produces cubins"},
+    {{"rdc", "relocatable-device-code", "dc", "device-c", "device-w", "dw", "extensible-whole-program", "ewp"},
+     Kind::rejected, "", "kjit loads whole-program cubins; relocatable device code is not supported"},
+    {{"extra-device-vectorization"}, Kind::flag, "--extra-device-vectorization"},
+    {{"restrict"}, Kind::flag, "--restrict"},
+    {{"Ofast-compile", "Ofc"}, Kind::value, "--Ofast-compile=", {}, true},
+    {{"D", "define-macro"}, Kind::joined, "-D"},
+    {{"std"}, Kind::value, "-std=", {}, true},
+    {{"G", "device-debug"}, Kind::flag, "-G"},
+    {{"lineinfo", "generate-line-info"}, Kind::flag, "-lineinfo"},
+    {{"use_fast_math", "use-fast-math"}, Kind::flag, "--use_fast_math"},
+    {{"default-device", "device-as-default-execution-space"}, Kind::flag, "-default-device"},
+    {{"minimal"}, Kind::flag, "--minimal"},
+    {{"Xptxas", "ptxas-options"}, Kind::value, "-Xptxas=", {}, false, true},
+    {{"maxrregcount"}, Kind::value, "--maxrregcount=", {}, true},
+    {{"ftz"}, Kind::value, "--ftz=", {}, true},
+    {{"prec-div", "prec_div"}, Kind::value, "--prec-div=", {}, true},
+    {{"prec-sqrt", "prec_sqrt"}, Kind::value, "--prec-sqrt=", {}, true},
+    {{"fmad"}, Kind::value, "--fmad=", {}, true},
 };
 
 const Spec* find_spec(std::string_view name) {

@@ -158,30 +158,49 @@ class Checker {
     }
   }
 
-  std::set<std::string> axes(const Json& doc) {
-    std::set<std::string> names;
-    auto it = doc.find("axes");
+  // The required field `key` of `doc`, an object mapping `kind` names
+  // ("axis", "tensor") to spec objects like `example`; null (reported) when
+  // it is missing or not an object.
+  const Json* named_specs(const Json& doc, const std::string& key, const std::string& kind, const std::string& example) {
+    auto it = doc.find(key);
     if (it == doc.end()) {
-      error("/axes", "missing required field 'axes'; add an object mapping each axis name to "
-                     "{\"type\": \"const\", \"value\": N} or {\"type\": \"var\"}");
-      m_axes_known = false;
-      return names;
+      error("/" + key, "missing required field '" + key + "'; add an object mapping each " + kind + " name to " + example);
+      return nullptr;
     }
     if (!it->is_object()) {
-      error("/axes", "'axes' must be an object mapping axis names to axis specs, found " + type_name(*it));
+      error("/" + key, "'" + key + "' must be an object mapping " + kind + " names to " + kind + " specs, found " +
+                           type_name(*it));
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  // Checks one entry of named_specs' object: a non-empty identifier whose
+  // spec is an object (`shape`: what it must look like) with an optional
+  // string 'description'. False when the spec is not an object.
+  bool named_spec(const std::string& ptr, const std::string& kind, const std::string& name, const Json& spec,
+                  const std::string& shape) {
+    if (name.empty()) error(ptr, kind + " names must not be empty");
+    identifier(ptr, kind, name);
+    if (!spec.is_object()) {
+      error(ptr, kind + " '" + name + "' must be an object " + shape + ", found " + type_name(spec));
+      return false;
+    }
+    optional_string(spec, "description", ptr);
+    return true;
+  }
+
+  std::set<std::string> axes(const Json& doc) {
+    std::set<std::string> names;
+    const Json* specs = named_specs(doc, "axes", "axis", "{\"type\": \"const\", \"value\": N} or {\"type\": \"var\"}");
+    if (specs == nullptr) {
       m_axes_known = false;
       return names;
     }
-    for (const auto& [name, axis] : it->items()) {
+    for (const auto& [name, axis] : specs->items()) {
       names.insert(name);
       std::string ptr = "/axes/" + json_pointer_token(name);
-      if (name.empty()) error(ptr, "axis names must not be empty");
-      identifier(ptr, "axis", name);
-      if (!axis.is_object()) {
-        error(ptr, "axis '" + name + "' must be an object like {\"type\": \"var\"}, found " + type_name(axis));
-        continue;
-      }
-      optional_string(axis, "description", ptr);
+      if (!named_spec(ptr, "axis", name, axis, "like {\"type\": \"var\"}")) continue;
       auto type = axis.find("type");
       if (type == axis.end()) {
         error(ptr + "/type", "axis '" + name + "' has no 'type'; set it to \"const\" or \"var\"");
@@ -217,28 +236,13 @@ class Checker {
 
   std::set<std::string> tensors(const Json& doc, const std::string& key, const std::set<std::string>& axis_names) {
     std::set<std::string> names;
-    auto it = doc.find(key);
-    if (it == doc.end()) {
-      error("/" + key, "missing required field '" + key + "'; add an object mapping each tensor name to "
-                       "{\"shape\": [axis, ...] or null, \"dtype\": ...}");
-      return names;
-    }
-    if (!it->is_object()) {
-      error("/" + key, "'" + key + "' must be an object mapping tensor names to tensor specs, found " +
-                           type_name(*it));
-      return names;
-    }
-    if (key == "outputs" && it->empty()) error("/outputs", "'outputs' is empty; declare at least one output");
-    for (const auto& [name, spec] : it->items()) {
+    const Json* specs = named_specs(doc, key, "tensor", "{\"shape\": [axis, ...] or null, \"dtype\": ...}");
+    if (specs == nullptr) return names;
+    if (key == "outputs" && specs->empty()) error("/outputs", "'outputs' is empty; declare at least one output");
+    for (const auto& [name, spec] : specs->items()) {
       names.insert(name);
       std::string ptr = "/" + key + "/" + json_pointer_token(name);
-      if (name.empty()) error(ptr, "tensor names must not be empty");
-      identifier(ptr, "tensor", name);
-      if (!spec.is_object()) {
-        error(ptr, "tensor '" + name + "' must be an object with 'shape' and 'dtype', found " + type_name(spec));
-        continue;
-      }
-      optional_string(spec, "description", ptr);
+      if (!named_spec(ptr, "tensor", name, spec, "with 'shape' and 'dtype'")) continue;
       shape(spec, ptr, name, axis_names);
       dtype(spec, ptr, name);
       auto opt = spec.find("optional");

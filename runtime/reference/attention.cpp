@@ -153,6 +153,32 @@ Result<AttentionProblem> gqa_problem(const Call& call, const RefTensor& q, std::
   return p;
 }
 
+Result<AttentionProblem> mla_problem(const Call& call, std::string_view op, std::string_view rows, const RefTensor& q_nope,
+                                     const RefTensor& q_pe, const RefTensor& ckv, const RefTensor& kpe) {
+  const bool ranks_ok = q_nope.shape.size() == 3 && q_pe.shape.size() == 3 && ckv.shape.size() == 3 && kpe.shape.size() == 3;
+  if (!ranks_ok || q_pe.shape[0] != q_nope.shape[0] || q_pe.shape[1] != q_nope.shape[1] || ckv.shape[2] != q_nope.shape[2] ||
+      kpe.shape[2] != q_pe.shape[2] || kpe.shape[0] != ckv.shape[0] || kpe.shape[1] != ckv.shape[1]) {
+    return fail(ErrorCode::invalid_argument,
+                str_cat("reference for '", call.def.name, "': ", op, " expects q_nope [", rows, ", heads, ckv], q_pe [", rows,
+                        ", heads, kpe], ckv_cache [pages, page_size, ckv], kpe_cache [pages, page_size, kpe]; got ",
+                        shape_string(q_nope.shape), ", ", shape_string(q_pe.shape), ", ", shape_string(ckv.shape), ", ",
+                        shape_string(kpe.shape)));
+  }
+  AttentionProblem p;
+  p.num_qo_heads = q_nope.shape[1];
+  p.num_kv_heads = 1;
+  p.dim_qk = q_nope.shape[2];
+  p.dim_pe = q_pe.shape[2];
+  p.dim_v = ckv.shape[2];
+  p.sm_scale = KJIT_TRY(scalar(call, "sm_scale"));
+  p.q = q_nope.data.data();
+  p.q_pe = q_pe.data.data();
+  p.k = ckv.data.data();
+  p.k_pe = kpe.data.data();
+  p.v = ckv.data.data();
+  return p;
+}
+
 Result<TensorMap> attention_outputs(const Call& call, const AttentionProblem& problem,
                                     const std::vector<AttentionSequence>& sequences, std::int64_t total_q) {
   RefTensor output = KJIT_TRY(make_output(call, "output"));

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "runtime/reference/call.h"
@@ -63,6 +64,15 @@ struct AttentionProblem {
 // when num_kv_heads does not divide num_qo_heads.
 Result<AttentionProblem> gqa_problem(const Call& call, const RefTensor& q, std::int64_t num_kv_heads,
                                      std::int64_t dim_v, const RefTensor& k, const RefTensor& v);
+
+// The problem of an absorbed-MLA op (mla_paged, dsa_paged sparse
+// attention): one shared KV head over q_nope [rows, heads, ckv], q_pe [rows,
+// heads, kpe], ckv_cache [pages, page_size, ckv] and kpe_cache [pages,
+// page_size, kpe], whose ckv rows are also the values; and the `sm_scale`
+// input. Causality is the caller's. Errors: invalid_argument when the shapes
+// disagree (the message names `op` and calls the first dimension `rows`).
+Result<AttentionProblem> mla_problem(const Call& call, std::string_view op, std::string_view rows, const RefTensor& q_nope,
+                                     const RefTensor& q_pe, const RefTensor& ckv, const RefTensor& kpe);
 
 // Fills out [total_q, num_qo_heads, dim_v] (REQUIRES: zero-filled) and
 // lse [total_q, num_qo_heads] (REQUIRES: -inf-filled) for every sequence.

@@ -6,6 +6,8 @@
 // Thread safety: `Call` only borrows its arguments; helpers are pure reads.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -45,6 +47,16 @@ Result<void> check_inputs(const Call& call, bool raw_ok = false);
 // The tensor given for declared input `name` (checked by check_inputs).
 // REQUIRES: `name` is a declared input of call.def (an internal error otherwise).
 Result<const RefTensor*> input(const Call& call, std::string_view name);
+
+// The tensors given for declared inputs `names`, in that order (see input):
+//   const auto [q, k] = KJIT_TRY(inputs(call, "q", "k_cache"));
+template <class... Names>
+Result<std::array<const RefTensor*, sizeof...(Names)>> inputs(const Call& call, const Names&... names) {
+  std::array<const RefTensor*, sizeof...(Names)> out{};
+  std::size_t i = 0;
+  for (const std::string_view name : {std::string_view(names)...}) out[i++] = KJIT_TRY(input(call, name));
+  return out;
+}
 
 // A scalar input's value (a one-element tensor of any shape is accepted).
 Result<double> scalar(const Call& call, std::string_view name);

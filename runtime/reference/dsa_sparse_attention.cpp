@@ -16,34 +16,14 @@
 namespace kjit::runtime::reference::detail {
 
 Result<TensorMap> run_dsa_sparse_attention(const Call& call) {
-  const RefTensor* q_nope = KJIT_TRY(input(call, "q_nope"));
-  const RefTensor* q_pe = KJIT_TRY(input(call, "q_pe"));
-  const RefTensor* ckv = KJIT_TRY(input(call, "ckv_cache"));
-  const RefTensor* kpe = KJIT_TRY(input(call, "kpe_cache"));
-  const RefTensor* sparse = KJIT_TRY(input(call, "sparse_indices"));
-  const bool ok = q_nope->shape.size() == 3 && q_pe->shape.size() == 3 && ckv->shape.size() == 3 &&
-                  kpe->shape.size() == 3 && sparse->shape.size() == 2 && q_pe->shape[0] == q_nope->shape[0] &&
-                  q_pe->shape[1] == q_nope->shape[1] && ckv->shape[2] == q_nope->shape[2] &&
-                  kpe->shape[2] == q_pe->shape[2] && kpe->shape[0] == ckv->shape[0] && kpe->shape[1] == ckv->shape[1] &&
-                  sparse->shape[0] == q_nope->shape[0];
-  if (!ok) {
+  const auto [q_nope, q_pe, ckv, kpe, sparse] =
+      KJIT_TRY(inputs(call, "q_nope", "q_pe", "ckv_cache", "kpe_cache", "sparse_indices"));
+  const AttentionProblem p = KJIT_TRY(mla_problem(call, "sparse attention", "T", *q_nope, *q_pe, *ckv, *kpe));
+  if (sparse->shape.size() != 2 || sparse->shape[0] != q_nope->shape[0]) {
     return fail(ErrorCode::invalid_argument,
-                str_cat("reference for '", call.def.name, "': sparse attention expects q_nope [T, heads, ckv], q_pe [T, heads, kpe], ckv_cache [pages, page_size, ckv], kpe_cache [pages, page_size, kpe], sparse_indices [T, topk]; got ",
-                        shape_string(q_nope->shape), ", ", shape_string(q_pe->shape), ", ", shape_string(ckv->shape), ", ",
-                        shape_string(kpe->shape), ", ", shape_string(sparse->shape)));
+                str_cat("reference for '", call.def.name, "': sparse attention expects sparse_indices [T, topk] with T of q_nope ",
+                        shape_string(q_nope->shape), "; got ", shape_string(sparse->shape)));
   }
-  AttentionProblem p;
-  p.num_qo_heads = q_nope->shape[1];
-  p.num_kv_heads = 1;
-  p.dim_qk = q_nope->shape[2];
-  p.dim_pe = q_pe->shape[2];
-  p.dim_v = ckv->shape[2];
-  p.sm_scale = KJIT_TRY(scalar(call, "sm_scale"));
-  p.q = q_nope->data.data();
-  p.q_pe = q_pe->data.data();
-  p.k = ckv->data.data();
-  p.k_pe = kpe->data.data();
-  p.v = ckv->data.data();
 
   const std::int64_t tokens = q_nope->shape[0];
   const std::int64_t topk = sparse->shape[1];

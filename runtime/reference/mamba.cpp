@@ -22,14 +22,8 @@
 namespace kjit::runtime::reference::detail {
 
 Result<TensorMap> run_mamba_ssu(const Call& call) {
-  const RefTensor* state = KJIT_TRY(input(call, "state"));
-  const RefTensor* x = KJIT_TRY(input(call, "x"));
-  const RefTensor* dt = KJIT_TRY(input(call, "dt"));
-  const RefTensor* a = KJIT_TRY(input(call, "A"));
-  const RefTensor* bm = KJIT_TRY(input(call, "B"));
-  const RefTensor* cm = KJIT_TRY(input(call, "C"));
-  const RefTensor* d = KJIT_TRY(input(call, "D"));
-  const RefTensor* dt_bias = KJIT_TRY(input(call, "dt_bias"));
+  const auto [state, x, dt, a, bm, cm, d, dt_bias] =
+      KJIT_TRY(inputs(call, "state", "x", "dt", "A", "B", "C", "D", "dt_bias"));
   if (state->shape.size() != 4 || x->shape.size() != 3 || bm->shape.size() != 3) {
     return fail(ErrorCode::invalid_argument,
                 str_cat("reference for '", call.def.name,

@@ -214,6 +214,21 @@ std::vector<std::vector<Pair>> pairs_by_expert(const Problem& p, const MoeRoutes
   return by;
 }
 
+// Runs `fn(e, n, c0, nc)` on call.threads workers for every local expert e
+// with n > 0 pairs and every tile [c0, c0 + nc) of `cols` output columns
+// (k_rows_per_task wide): the task split of both GEMMs.
+template <class F>
+void for_expert_tiles(const std::vector<std::vector<Pair>>& by_expert, std::int64_t cols, unsigned threads, F&& fn) {
+  const std::int64_t tiles = (cols + k_rows_per_task - 1) / k_rows_per_task;
+  parallel_for(by_expert.size() * static_cast<std::size_t>(tiles), threads, [&](std::size_t task) {
+    const std::size_t e = task / static_cast<std::size_t>(tiles);
+    const auto n = static_cast<std::int64_t>(by_expert[e].size());
+    if (n == 0) return;
+    const std::int64_t c0 = static_cast<std::int64_t>(task % static_cast<std::size_t>(tiles)) * k_rows_per_task;
+    fn(static_cast<std::int64_t>(e), n, c0, std::min(k_rows_per_task, cols - c0));
+  });
+}
+
 }  // namespace
 
 std::string moe_why_not(const kjit::jit::Definition& def) {
@@ -263,13 +278,7 @@ Result<TensorMap> run_moe(const Call& call) {
 
   // GEMM1 + SwiGLU: tasks (expert, 32 intermediate columns): up rows i0.. and gate rows I + i0..
   std::vector<double> c(static_cast<std::size_t>(rows * I));
-  const std::int64_t i_tasks = (I + k_rows_per_task - 1) / k_rows_per_task;
-  parallel_for(static_cast<std::size_t>(E * i_tasks), call.threads, [&](std::size_t task) {
-    const std::int64_t e = static_cast<std::int64_t>(task) / i_tasks;
-    const std::int64_t n = static_cast<std::int64_t>(by_expert[e].size());
-    if (n == 0) return;
-    const std::int64_t i0 = (static_cast<std::int64_t>(task) % i_tasks) * k_rows_per_task;
-    const std::int64_t ni = std::min(k_rows_per_task, I - i0);
+  for_expert_tiles(by_expert, I, call.threads, [&](std::int64_t e, std::int64_t n, std::int64_t i0, std::int64_t ni) {
     std::vector<double> w(static_cast<std::size_t>(2 * ni * H)), g(static_cast<std::size_t>(n * 2 * ni));
     const Elements* s1 = w1_scale ? &*w1_scale : nullptr;
     weight_rows(p, w1, s1, e, 2 * I, H, i0, ni, w.data());              // up rows
@@ -289,13 +298,7 @@ Result<TensorMap> run_moe(const Call& call) {
 
   // GEMM2: tasks (expert, 32 hidden columns).
   std::vector<double> y(static_cast<std::size_t>(rows * H));
-  const std::int64_t h_tasks = (H + k_rows_per_task - 1) / k_rows_per_task;
-  parallel_for(static_cast<std::size_t>(E * h_tasks), call.threads, [&](std::size_t task) {
-    const std::int64_t e = static_cast<std::int64_t>(task) / h_tasks;
-    const std::int64_t n = static_cast<std::int64_t>(by_expert[e].size());
-    if (n == 0) return;
-    const std::int64_t h0 = (static_cast<std::int64_t>(task) % h_tasks) * k_rows_per_task;
-    const std::int64_t nh = std::min(k_rows_per_task, H - h0);
+  for_expert_tiles(by_expert, H, call.threads, [&](std::int64_t e, std::int64_t n, std::int64_t h0, std::int64_t nh) {
     std::vector<double> w(static_cast<std::size_t>(nh * I)), o(static_cast<std::size_t>(n * nh));
     weight_rows(p, w2, w2_scale ? &*w2_scale : nullptr, e, H, I, h0, nh, w.data());
     dot_block(c.data() + first_row[e] * I, n, w.data(), nh, I, o.data(), nh);
