@@ -1,8 +1,25 @@
 """Reading what the GPU run scripts (tests/gpu/*/run.sh) collect: JSON-lines files, the
-tab-separated argument logs and last lines of logs. Shared by their summarize.py scripts (import
+tab-separated argument logs and last lines of logs; and the summarize.py command line
+(`OUT_DIR [--json FILE]`) with its --json report. Shared by their summarize.py scripts (import
 with sys.path.insert(0, <tests/gpu>))."""
+import argparse
 import json
 import os
+
+
+def summary_args():
+    """The parsed `summarize.py OUT_DIR [--json FILE]` command line: .out and .json (None if not given)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--json")
+    return ap.parse_args()
+
+
+def write_report(path, report):
+    """Writes `report` as indented JSON to `path` (the --json FILE); nothing when `path` is None."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(report, f, indent=1)
 
 
 def read_jsonl(path):

@@ -25,6 +25,8 @@ import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "gpu", "norms"))
+sys.path.insert(0, os.path.join(REPO, "tools", "bench"))
+import cuda_events  # noqa: E402
 import harness  # noqa: E402
 
 COMPILE_CASES = {"rmsnorm_h128", "rmsnorm_h2048", "rmsnorm_h4096", "rmsnorm_h7168",
@@ -33,26 +35,12 @@ COMPILE_CASES = {"rmsnorm_h128", "rmsnorm_h2048", "rmsnorm_h4096", "rmsnorm_h716
 
 class Timer:
     def __init__(self):
-        import torch
-        self.torch = torch
-        self.flush_buf = torch.empty(256 * 1024 * 1024, dtype=torch.uint8, device="cuda")
+        # One flush buffer for the whole run; a ~100 us GPU sleep after each flush (reported apart
+        # from launch overhead). No synchronize after the warm-up launches.
+        self.before = cuda_events.flush_and_sleep(cuda_events.flush_buffer(), 200_000)
 
     def median_us(self, fn, iters, warmup=5):
-        torch = self.torch
-        for _ in range(warmup):
-            fn()
-        starts = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
-        ends = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
-        for i in range(iters):
-            self.flush_buf.zero_()
-            # Keep the GPU busy ~100 us more so the CPU enqueues the op before the GPU reaches
-            # it: the events then time GPU work, not Python/launch overhead (reported apart).
-            torch.cuda._sleep(200_000)
-            starts[i].record()
-            fn()
-            ends[i].record()
-        torch.cuda.synchronize()
-        return statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends))
+        return statistics.median(cuda_events.event_times_us(fn, iters, self.before, warmup, sync_warmup=False))
 
 
 def op_bytes(d, batch):

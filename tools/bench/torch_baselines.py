@@ -8,36 +8,25 @@
 - causal prefill attention: scaled_dot_product_attention (flash backend).
 
 Timing: CUDA events, warm-up, L2 flushed between iterations by writing a
-buffer larger than L2, median of the iterations.
+buffer larger than L2, median of the iterations (cuda_events.median_s).
 Usage: python3 tools/bench/torch_baselines.py [--json OUT.json]
 """
 import argparse
-import json
 import math
-import statistics
+import os
+import sys
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cuda_events import Results, median_s  # noqa: E402
 
 DEV = "cuda"
 
 
 def bench(fn, iters=50, warmup=5):
-    flush = torch.empty(256 * 1024 * 1024, dtype=torch.uint8, device=DEV)
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(iters):
-        flush.zero_()
-        s = torch.cuda.Event(enable_timing=True)
-        e = torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        e.synchronize()
-        times.append(s.elapsed_time(e) * 1e-3)
-    return statistics.median(times)
+    return median_s(fn, iters, warmup)
 
 
 def main():
@@ -45,22 +34,9 @@ def main():
     ap.add_argument("--json")
     a = ap.parse_args()
     torch.manual_seed(0)
-    out = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "results": []}
-
-    def rec(name, seconds, bytes_=None, flops=None, **kw):
-        r = {"name": name, "us": seconds * 1e6}
-        if bytes_:
-            r["GBps"] = bytes_ / seconds / 1e9
-        if flops:
-            r["TFLOPs"] = flops / seconds / 1e12
-        r.update(kw)
-        out["results"].append(r)
-        print(json.dumps(r), flush=True)
-
-    n = 1 << 30
-    src = torch.empty(n, dtype=torch.uint8, device=DEV).random_(0, 255)
-    dst = torch.empty_like(src)
-    rec("copy_1GiB", bench(lambda: dst.copy_(src), iters=20), 2 * n)
+    out = Results()
+    rec = out.rec
+    out.rec_copy(warmup=5)
 
     for h in (4096, 7168):
         for b in (1, 64, 1024, 16384):
@@ -102,8 +78,7 @@ def main():
             rec(f"sdpa_flash_causal_b{b}_s{s}_h32_d128", t, flops=flops)
         except Exception as e:
             rec(f"sdpa_flash_causal_b{b}_s{s}_h32_d128", float("nan"), error=str(e)[:200])
-    if a.json:
-        json.dump(out, open(a.json, "w"), indent=1)
+    out.write(a.json)
 
 
 if __name__ == "__main__":

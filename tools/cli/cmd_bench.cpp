@@ -8,108 +8,89 @@
 
 #include "runtime/inputs.h"
 #include "runtime/runner.h"
+#include "tools/cli/input_flags.h"
 #include "tools/cli/jit_session.h"
-#include "tools/cli/alias_flag.h"
-#include "tools/cli/sequence_flags.h"
 
 namespace kjit::tools {
 namespace {
 
 struct Args {
   std::vector<std::string> names;
-  std::string axes;
   bool json = false;
   int iters = 100;
   int warmup = 5;
   std::string arch;
-  std::uint64_t seed = 0;
-  std::string inputs_profile;
-  SequenceFlags sequences;
-  AliasFlag alias;
+  InputFlags inputs;
 };
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto a = std::make_shared<Args>();
-  sub.add_option("NAME", a->names, "definition names")->required();
-  sub.add_option("--axes", a->axes, "var-axis values k=v,... (default: kjit's defaults)");
-  sub.add_flag("--json", a->json, "one JSON object per definition");
-  sub.add_option("--iters", a->iters, "timed launches (median reported)")->check(CLI::PositiveNumber);
-  sub.add_option("--warmup", a->warmup, "untimed launches first");
-  sub.add_option("--arch", a->arch, "target arch (default: the device's)");
-  sub.add_option("--seed", a->seed, "random input seed");
-  sub.add_option("--inputs-profile", a->inputs_profile,
-                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge; dsa_paged indexer: ties; moe: one_expert, half_empty, no_local)");
-  a->sequences.add_to(sub);
-  a->alias.add_to(sub);
-  return [&globals, a]() {
-    runtime::BenchOptions options;
-    if (!a->axes.empty()) {
-      auto axes = runtime::parse_axes_text(a->axes);
-      if (!axes) return report(axes.error());
-      options.axes = *axes;
-    }
-    options.iters = a->iters;
-    options.warmup = a->warmup;
-    options.seed = a->seed;
-    options.inputs_profile = a->inputs_profile;
-    options.sequences = a->sequences.options();
-    if (auto aliases = a->alias.aliases(); aliases) {
-      options.aliases = *aliases;
-    } else {
-      return report(aliases.error());
-    }
-    int rc = 0;
-    auto jit = open_jit(globals, &rc);
-    if (!jit) return rc;
-    std::vector<const jit::Definition*> defs;
-    for (const auto& name : a->names) {
-      const jit::Definition* d = jit->find(name);
-      if (d == nullptr)
-        return report(Error{ErrorCode::not_found,
-                            "bench: unknown definition '" + name + "' (see `kjit list`; add folders with --definitions)", {}});
-      defs.push_back(d);
-    }
-    auto runner = runtime::Runner::open();
-    if (!runner) return report(runner.error());
-    const runtime::DeviceInfo& device = (*runner)->device_info();
-    std::string arch = a->arch.empty() ? globals.config().arch : a->arch;
-    if (arch.empty()) arch = device.arch;
-    runtime::ArtifactFn artifact_fn = [&](const jit::Definition& d) -> Result<std::shared_ptr<const jit::Artifact>> {
-      auto got = jit->get(d.name, arch);
-      if (!got) return std::unexpected(got.error());
-      return got->artifact;
-    };
-    if (!a->json)
-      std::printf("%-40s %-24s %10s %10s %9s %9s %8s\n", "definition", "axes", "median_us", "min_us", "GB/s",
-                  "TFLOP/s", "of_copy");
-    int worst = 0;
-    for (const jit::Definition* d : defs) {
-      auto r = (*runner)->bench(*d, artifact_fn, options);
-      if (!r) {
-        int code = report(r.error());
-        if (worst == 0) worst = code;
-        continue;
-      }
-      if (a->json) {
-        nlohmann::ordered_json j = r->to_json();
-        j["device"] = device.name;
-        j["arch"] = arch;
-        std::printf("%s\n", j.dump().c_str());
-      } else {
-        std::printf("%-40s %-24s %10.2f %10.2f %9.1f %9.2f %7.1f%%\n", r->name.c_str(), r->axes_text.c_str(),
-                    r->median_ms * 1e3, r->min_ms * 1e3, r->gbps, r->tflops, r->bandwidth_fraction * 100);
-      }
-      std::fflush(stdout);
-    }
-    if (!a->json) {
-      auto peak = (*runner)->copy_bandwidth_gbps();
-      if (peak) std::printf("device %s: measured copy bandwidth %.0f GB/s\n", device.name.c_str(), *peak);
-    }
-    return worst;
-  };
+void add_options(CLI::App& sub, Args& a) {
+  sub.add_option("NAME", a.names, "definition names")->required();
+  a.inputs.add_axes(sub, "var-axis values k=v,... (default: kjit's defaults)");
+  sub.add_flag("--json", a.json, "one JSON object per definition");
+  sub.add_option("--iters", a.iters, "timed launches (median reported)")->check(CLI::PositiveNumber);
+  sub.add_option("--warmup", a.warmup, "untimed launches first");
+  sub.add_option("--arch", a.arch, "target arch (default: the device's)");
+  a.inputs.add_seed_and_profile(sub, "random input seed");
+  a.inputs.add_shape_flags(sub);
 }
 
-const CommandRegistrar registrar{{"bench", "time kernels (cold L2, median) and report GB/s, TFLOP/s", setup, 61}};
+int run(const Globals& globals, const Args& a) {
+  runtime::BenchOptions options;
+  if (auto applied = a.inputs.apply(options); !applied) return report(applied.error());
+  options.iters = a.iters;
+  options.warmup = a.warmup;
+  int rc = 0;
+  auto jit = open_jit(globals, &rc);
+  if (!jit) return rc;
+  std::vector<const jit::Definition*> defs;
+  for (const auto& name : a.names) {
+    const jit::Definition* d = jit->find(name);
+    if (d == nullptr)
+      return report(Error{ErrorCode::not_found,
+                          "bench: unknown definition '" + name + "' (see `kjit list`; add folders with --definitions)", {}});
+    defs.push_back(d);
+  }
+  auto runner = runtime::Runner::open();
+  if (!runner) return report(runner.error());
+  const runtime::DeviceInfo& device = (*runner)->device_info();
+  std::string arch = a.arch.empty() ? globals.config().arch : a.arch;
+  if (arch.empty()) arch = device.arch;
+  runtime::ArtifactFn artifact_fn = [&](const jit::Definition& d) -> Result<std::shared_ptr<const jit::Artifact>> {
+    auto got = jit->get(d.name, arch);
+    if (!got) return std::unexpected(got.error());
+    return got->artifact;
+  };
+  if (!a.json)
+    std::printf("%-40s %-24s %10s %10s %9s %9s %8s\n", "definition", "axes", "median_us", "min_us", "GB/s",
+                "TFLOP/s", "of_copy");
+  int worst = 0;
+  for (const jit::Definition* d : defs) {
+    auto r = (*runner)->bench(*d, artifact_fn, options);
+    if (!r) {
+      int code = report(r.error());
+      if (worst == 0) worst = code;
+      continue;
+    }
+    if (a.json) {
+      nlohmann::ordered_json j = r->to_json();
+      j["device"] = device.name;
+      j["arch"] = arch;
+      std::printf("%s\n", j.dump().c_str());
+    } else {
+      std::printf("%-40s %-24s %10.2f %10.2f %9.1f %9.2f %7.1f%%\n", r->name.c_str(), r->axes_text.c_str(),
+                  r->median_ms * 1e3, r->min_ms * 1e3, r->gbps, r->tflops, r->bandwidth_fraction * 100);
+    }
+    std::fflush(stdout);
+  }
+  if (!a.json) {
+    auto peak = (*runner)->copy_bandwidth_gbps();
+    if (peak) std::printf("device %s: measured copy bandwidth %.0f GB/s\n", device.name.c_str(), *peak);
+  }
+  return worst;
+}
+
+const CommandRegistrar registrar{{"bench", "time kernels (cold L2, median) and report GB/s, TFLOP/s",
+                                  args_command(add_options, run), 61}};
 
 }  // namespace
 }  // namespace kjit::tools

@@ -15,9 +15,8 @@
 
 #include "runtime/input_profiles.h"
 #include "runtime/runner.h"
-#include "tools/cli/alias_flag.h"
+#include "tools/cli/input_flags.h"
 #include "tools/cli/jit_session.h"
-#include "tools/cli/sequence_flags.h"
 
 namespace kjit::tools {
 namespace {
@@ -26,17 +25,13 @@ struct Args {
   std::vector<std::string> names;
   bool all = false;
   std::string workloads;
-  std::string axes;
   int trials = 1;
   std::string trace;
   std::string arch;
   bool json = false;
   int max_workloads = 8;
   bool all_workloads = false;
-  std::uint64_t seed = 0;
-  SequenceFlags sequences;
-  AliasFlag alias;
-  std::string inputs_profile;
+  InputFlags inputs;
   int sampling_rows = 8;
   std::int64_t sampling_samples = 500000;
   double tvd_threshold = 0.2;
@@ -76,190 +71,177 @@ nlohmann::ordered_json definition_json(const runtime::DefinitionResult& r) {
           {"workloads", workloads}};
 }
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto a = std::make_shared<Args>();
-  sub.add_option("NAME", a->names, "definition names");
-  sub.add_flag("--all", a->all, "every definition a template serves (others are reported as skipped)");
-  sub.add_option("--workloads", a->workloads,
+void add_options(CLI::App& sub, Args& a) {
+  sub.add_option("NAME", a.names, "definition names");
+  sub.add_flag("--all", a.all, "every definition a template serves (others are reported as skipped)");
+  sub.add_option("--workloads", a.workloads,
                  "workloads folder (<dir>/<op_type>/<name>.jsonl); default: the dataset's workloads/ beside its definitions/");
-  sub.add_option("--axes", a->axes, "var-axis values k=v,... (instead of workloads)");
-  sub.add_option("--trials", a->trials, "input draws per workload (seeds seed..seed+N-1)")->check(CLI::PositiveNumber);
-  sub.add_option("--trace", a->trace, "write flashinfer-bench Trace JSONL to FILE");
-  sub.add_option("--arch", a->arch, "target arch (default: the device's)");
-  sub.add_flag("--json", a->json, "one JSON object per definition");
-  sub.add_option("--max-workloads", a->max_workloads,
+  a.inputs.add_axes(sub, "var-axis values k=v,... (instead of workloads)");
+  sub.add_option("--trials", a.trials, "input draws per workload (seeds seed..seed+N-1)")->check(CLI::PositiveNumber);
+  sub.add_option("--trace", a.trace, "write flashinfer-bench Trace JSONL to FILE");
+  sub.add_option("--arch", a.arch, "target arch (default: the device's)");
+  sub.add_flag("--json", a.json, "one JSON object per definition");
+  sub.add_option("--max-workloads", a.max_workloads,
                  "workloads per definition (smallest, largest and evenly spaced between)");
-  sub.add_flag("--all-workloads", a->all_workloads, "every workload of each definition");
-  sub.add_option("--seed", a->seed, "random input seed (sampling: also the kernels' Philox seed)");
-  sub.add_option("--inputs-profile", a->inputs_profile,
-                 "synthetic inputs for edge cases (sampling: onehot, uniform, ties, sparse, unfiltered, tiny_p, max_ties, edge; dsa_paged indexer: ties; moe: one_expert, half_empty, no_local)");
-  sub.add_option("--sampling-rows", a->sampling_rows,
+  sub.add_flag("--all-workloads", a.all_workloads, "every workload of each definition");
+  a.inputs.add_seed_and_profile(sub, "random input seed (sampling: also the kernels' Philox seed)");
+  sub.add_option("--sampling-rows", a.sampling_rows,
                  "sampling: rows per workload whose distribution is tested (0 = all; every row is mask-checked)")
       ->check(CLI::NonNegativeNumber);
-  sub.add_option("--sampling-samples", a->sampling_samples, "sampling: samples per tested row")->check(CLI::PositiveNumber);
-  sub.add_option("--tvd-threshold", a->tvd_threshold, "sampling: largest pooled total variation distance that passes")
+  sub.add_option("--sampling-samples", a.sampling_samples, "sampling: samples per tested row")->check(CLI::PositiveNumber);
+  sub.add_option("--tvd-threshold", a.tvd_threshold, "sampling: largest pooled total variation distance that passes")
       ->check(CLI::Range(0.0, 1.0));
-  a->sequences.add_to(sub);
-  a->alias.add_to(sub);
-  return [&globals, a]() {
-    if (a->names.empty() && !a->all) return report(Error{ErrorCode::invalid_argument, "check: give NAME... or --all", {}});
-    runtime::CheckOptions options;
-    if (!a->axes.empty()) {
-      auto axes = runtime::parse_axes_text(a->axes);
-      if (!axes) return report(axes.error());
-      options.axes = *axes;
-    }
-    if (!a->workloads.empty()) options.workloads_dir = a->workloads;
-    options.trials = a->trials;
-    options.max_workloads = a->all_workloads ? 0 : a->max_workloads;
-    options.seed = a->seed;
-    options.sequences = a->sequences.options();
-    if (auto aliases = a->alias.aliases(); aliases) {
-      options.aliases = *aliases;
-    } else {
-      return report(aliases.error());
-    }
-    options.inputs_profile = a->inputs_profile;
-    options.sampling.rows = a->sampling_rows;
-    options.sampling.rule.min_samples = a->sampling_samples;
-    options.sampling.rule.tvd_threshold = a->tvd_threshold;
-
-    int rc = 0;
-    auto jit = open_jit(globals, &rc);
-    if (!jit) return rc;
-    std::vector<const jit::Definition*> defs;
-    std::vector<runtime::DefinitionResult> results;
-    if (a->all) {
-      for (const jit::Definition* d : jit->definitions()) {
-        if (!jit->served_by(*d).empty()) {
-          defs.push_back(d);
-        } else {
-          runtime::DefinitionResult r;
-          r.name = d->name;
-          r.status = runtime::EvalStatus::skipped;
-          r.message = "no template serves it";
-          results.push_back(r);
-        }
-      }
-    }
-    int name_error = 0;
-    for (const auto& name : a->names) {
-      const jit::Definition* d = jit->find(name);
-      if (d == nullptr) {
-        name_error = report(Error{ErrorCode::not_found,
-                                  "check: unknown definition '" + name + "' (see `kjit list`; add folders with --definitions)", {}});
-        continue;
-      }
-      defs.push_back(d);
-    }
-    if (name_error != 0) return name_error;
-    if (!a->inputs_profile.empty()) {  // before opening a device: a typo is a usage error
-      for (const jit::Definition* d : defs) {
-        const std::vector<std::string> names = runtime::input_profiles(*d);
-        if (std::find(names.begin(), names.end(), a->inputs_profile) != names.end()) continue;
-        std::string known;
-        for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-        return report(Error{ErrorCode::invalid_argument,
-                            "check: no input profile '" + a->inputs_profile + "' for " + d->name + " (op_type " + d->op_type +
-                                (known.empty() ? std::string(" has none") : "; profiles: " + known) + ")",
-                            {}});
-      }
-    }
-
-    auto runner = runtime::Runner::open();
-    if (!runner) return report(runner.error());
-    const runtime::DeviceInfo& device = (*runner)->device_info();
-    std::string arch = a->arch.empty() ? globals.config().arch : a->arch;
-    if (arch.empty()) arch = device.arch;
-    options.libs = {{"cuda", device.driver_version_text()}, {"nvrtc", jit->compiler_version()}};
-
-    std::ofstream trace;
-    if (!a->trace.empty()) {
-      trace.open(a->trace, std::ios::trunc);
-      if (!trace)
-        return report(Error{ErrorCode::io_error, "check: cannot write the trace file " + a->trace, {}});
-    }
-    if (!a->json)
-      std::printf("check on %s (%s), arch %s, %zu definition(s)\n", device.name.c_str(), device.arch.c_str(),
-                  arch.c_str(), defs.size());
-    std::fflush(stdout);
-
-    runtime::ArtifactFn artifact_fn = [&](const jit::Definition& d) -> Result<std::shared_ptr<const jit::Artifact>> {
-      auto got = jit->get(d.name, arch);
-      if (!got) return std::unexpected(got.error());
-      return got->artifact;
-    };
-    auto on_workload = [&](const jit::Definition& d, const runtime::WorkloadResult& w) {
-      if (trace.is_open()) {
-        trace << runtime::to_trace_json(w.trace).dump() << "\n";
-        trace.flush();
-      }
-      if (a->json) return;
-      std::string lat = w.trace.latency_ms ? fmt_error(*w.trace.latency_ms) + " ms" : "";
-      // A definition judged by a matched ratio (moe: 0.95) shows the ratio reached.
-      if (w.required_matched_ratio < 1.0) lat = "matched " + fmt_error(w.matched_ratio) + (lat.empty() ? "" : " ") + lat;
-      if (w.trace.correctness_extra.is_object() && w.trace.correctness_extra.contains("sampling")) {
-        const auto& sm = w.trace.correctness_extra["sampling"];
-        lat += " tvd " + fmt_error(sm.value("tvd_pooled_max", 0.0)) + " (noise " + fmt_error(sm.value("noise_pooled_max", 0.0)) +
-               ", per-token " + fmt_error(sm.value("tvd_token_max", 0.0)) + ")";
-      }
-      std::printf("  %-44s %-24s %-19s abs %-9s rel %-9s %s\n", d.name.c_str(), w.axes_text.c_str(),
-                  std::string(runtime::to_string(w.trace.status)).c_str(), fmt_error(w.trace.max_absolute_error).c_str(),
-                  fmt_error(w.trace.max_relative_error).c_str(), lat.c_str());
-      if (w.trace.status != runtime::EvalStatus::passed) {
-        std::string where;
-        for (std::size_t i = 0; i < w.worst_index.size(); ++i) where += (i ? ", " : "") + std::to_string(w.worst_index[i]);
-        if (!w.worst_tensor.empty()) std::printf("    worst: %s[%s]\n", w.worst_tensor.c_str(), where.c_str());
-        std::printf("    %s\n", w.trace.log.c_str());
-      }
-      std::fflush(stdout);
-    };
-
-    for (const jit::Definition* d : defs) {
-      runtime::DefinitionResult r = (*runner)->check(*d, artifact_fn, options, on_workload);
-      if (!a->json && r.workloads.empty())
-        std::printf("  %-44s %s: %s\n", r.name.c_str(), std::string(runtime::to_string(r.status)).c_str(),
-                    r.message.c_str());
-      // --json: one line per definition as soon as it is done, so a run
-      // stopped by a time limit keeps what finished.
-      if (a->json) std::printf("%s\n", definition_json(r).dump().c_str());
-      results.push_back(std::move(r));
-      std::fflush(stdout);
-    }
-
-    int explicit_skip = 0;
-    for (const auto& r : results) {
-      bool named = std::find(a->names.begin(), a->names.end(), r.name) != a->names.end();
-      if (named && r.status == runtime::EvalStatus::skipped) {
-        explicit_skip = 3;
-        std::fprintf(stderr, "kjit: %s: %s\n", r.name.c_str(), r.message.c_str());
-      }
-    }
-    if (!a->json) {
-      std::printf("\n%-44s %-20s %9s %12s %12s\n", "definition", "status", "workloads", "max_abs", "max_rel");
-      int counts[7] = {};
-      for (const auto& r : results) {
-        double abs = 0, rel = 0;
-        for (const auto& w : r.workloads) {
-          abs = std::max(abs, w.trace.max_absolute_error);
-          rel = std::max(rel, w.trace.max_relative_error);
-        }
-        counts[static_cast<int>(r.status)]++;
-        std::printf("%-44s %-20s %9zu %12s %12s\n", r.name.c_str(), std::string(runtime::to_string(r.status)).c_str(),
-                    r.workloads.size(), fmt_error(abs).c_str(), fmt_error(rel).c_str());
-      }
-      std::printf("\n");
-      for (int s = 0; s < 7; ++s)
-        if (counts[s] > 0)
-          std::printf("%s %d  ", std::string(runtime::to_string(static_cast<runtime::EvalStatus>(s))).c_str(), counts[s]);
-      std::printf("\n");
-    }
-    int code = runtime::check_exit_code(results);
-    return code != 0 ? code : explicit_skip;
-  };
+  a.inputs.add_shape_flags(sub);
 }
 
-const CommandRegistrar registrar{{"check", "run kernels against the C++ reference (flashinfer-bench rule, traces)", setup, 60}};
+int run(const Globals& globals, const Args& a) {
+  if (a.names.empty() && !a.all) return report(Error{ErrorCode::invalid_argument, "check: give NAME... or --all", {}});
+  runtime::CheckOptions options;
+  if (auto applied = a.inputs.apply(options); !applied) return report(applied.error());
+  if (!a.workloads.empty()) options.workloads_dir = a.workloads;
+  options.trials = a.trials;
+  options.max_workloads = a.all_workloads ? 0 : a.max_workloads;
+  options.sampling.rows = a.sampling_rows;
+  options.sampling.rule.min_samples = a.sampling_samples;
+  options.sampling.rule.tvd_threshold = a.tvd_threshold;
+
+  int rc = 0;
+  auto jit = open_jit(globals, &rc);
+  if (!jit) return rc;
+  std::vector<const jit::Definition*> defs;
+  std::vector<runtime::DefinitionResult> results;
+  if (a.all) {
+    for (const jit::Definition* d : jit->definitions()) {
+      if (!jit->served_by(*d).empty()) {
+        defs.push_back(d);
+      } else {
+        runtime::DefinitionResult r;
+        r.name = d->name;
+        r.status = runtime::EvalStatus::skipped;
+        r.message = "no template serves it";
+        results.push_back(r);
+      }
+    }
+  }
+  int name_error = 0;
+  for (const auto& name : a.names) {
+    const jit::Definition* d = jit->find(name);
+    if (d == nullptr) {
+      name_error = report(Error{ErrorCode::not_found,
+                                "check: unknown definition '" + name + "' (see `kjit list`; add folders with --definitions)", {}});
+      continue;
+    }
+    defs.push_back(d);
+  }
+  if (name_error != 0) return name_error;
+  if (!a.inputs.profile.empty()) {  // before opening a device: a typo is a usage error
+    for (const jit::Definition* d : defs) {
+      const std::vector<std::string> names = runtime::input_profiles(*d);
+      if (std::find(names.begin(), names.end(), a.inputs.profile) != names.end()) continue;
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      return report(Error{ErrorCode::invalid_argument,
+                          "check: no input profile '" + a.inputs.profile + "' for " + d->name +
+                              " (op_type " + d->op_type +
+                              (known.empty() ? std::string(" has none") : "; profiles: " + known) + ")",
+                          {}});
+    }
+  }
+
+  auto runner = runtime::Runner::open();
+  if (!runner) return report(runner.error());
+  const runtime::DeviceInfo& device = (*runner)->device_info();
+  std::string arch = a.arch.empty() ? globals.config().arch : a.arch;
+  if (arch.empty()) arch = device.arch;
+  options.libs = {{"cuda", device.driver_version_text()}, {"nvrtc", jit->compiler_version()}};
+
+  std::ofstream trace;
+  if (!a.trace.empty()) {
+    trace.open(a.trace, std::ios::trunc);
+    if (!trace)
+      return report(Error{ErrorCode::io_error, "check: cannot write the trace file " + a.trace, {}});
+  }
+  if (!a.json)
+    std::printf("check on %s (%s), arch %s, %zu definition(s)\n", device.name.c_str(), device.arch.c_str(),
+                arch.c_str(), defs.size());
+  std::fflush(stdout);
+
+  runtime::ArtifactFn artifact_fn = [&](const jit::Definition& d) -> Result<std::shared_ptr<const jit::Artifact>> {
+    auto got = jit->get(d.name, arch);
+    if (!got) return std::unexpected(got.error());
+    return got->artifact;
+  };
+  auto on_workload = [&](const jit::Definition& d, const runtime::WorkloadResult& w) {
+    if (trace.is_open()) {
+      trace << runtime::to_trace_json(w.trace).dump() << "\n";
+      trace.flush();
+    }
+    if (a.json) return;
+    std::string lat = w.trace.latency_ms ? fmt_error(*w.trace.latency_ms) + " ms" : "";
+    // A definition judged by a matched ratio (moe: 0.95) shows the ratio reached.
+    if (w.required_matched_ratio < 1.0) lat = "matched " + fmt_error(w.matched_ratio) + (lat.empty() ? "" : " ") + lat;
+    if (w.trace.correctness_extra.is_object() && w.trace.correctness_extra.contains("sampling")) {
+      const auto& sm = w.trace.correctness_extra["sampling"];
+      lat += " tvd " + fmt_error(sm.value("tvd_pooled_max", 0.0)) + " (noise " + fmt_error(sm.value("noise_pooled_max", 0.0)) +
+             ", per-token " + fmt_error(sm.value("tvd_token_max", 0.0)) + ")";
+    }
+    std::printf("  %-44s %-24s %-19s abs %-9s rel %-9s %s\n", d.name.c_str(), w.axes_text.c_str(),
+                std::string(runtime::to_string(w.trace.status)).c_str(), fmt_error(w.trace.max_absolute_error).c_str(),
+                fmt_error(w.trace.max_relative_error).c_str(), lat.c_str());
+    if (w.trace.status != runtime::EvalStatus::passed) {
+      std::string where;
+      for (std::size_t i = 0; i < w.worst_index.size(); ++i) where += (i ? ", " : "") + std::to_string(w.worst_index[i]);
+      if (!w.worst_tensor.empty()) std::printf("    worst: %s[%s]\n", w.worst_tensor.c_str(), where.c_str());
+      std::printf("    %s\n", w.trace.log.c_str());
+    }
+    std::fflush(stdout);
+  };
+
+  for (const jit::Definition* d : defs) {
+    runtime::DefinitionResult r = (*runner)->check(*d, artifact_fn, options, on_workload);
+    if (!a.json && r.workloads.empty())
+      std::printf("  %-44s %s: %s\n", r.name.c_str(), std::string(runtime::to_string(r.status)).c_str(),
+                  r.message.c_str());
+    // --json: one line per definition as soon as it is done, so a run
+    // stopped by a time limit keeps what finished.
+    if (a.json) std::printf("%s\n", definition_json(r).dump().c_str());
+    results.push_back(std::move(r));
+    std::fflush(stdout);
+  }
+
+  int explicit_skip = 0;
+  for (const auto& r : results) {
+    bool named = std::find(a.names.begin(), a.names.end(), r.name) != a.names.end();
+    if (named && r.status == runtime::EvalStatus::skipped) {
+      explicit_skip = 3;
+      std::fprintf(stderr, "kjit: %s: %s\n", r.name.c_str(), r.message.c_str());
+    }
+  }
+  if (!a.json) {
+    std::printf("\n%-44s %-20s %9s %12s %12s\n", "definition", "status", "workloads", "max_abs", "max_rel");
+    int counts[7] = {};
+    for (const auto& r : results) {
+      double abs = 0, rel = 0;
+      for (const auto& w : r.workloads) {
+        abs = std::max(abs, w.trace.max_absolute_error);
+        rel = std::max(rel, w.trace.max_relative_error);
+      }
+      counts[static_cast<int>(r.status)]++;
+      std::printf("%-44s %-20s %9zu %12s %12s\n", r.name.c_str(), std::string(runtime::to_string(r.status)).c_str(),
+                  r.workloads.size(), fmt_error(abs).c_str(), fmt_error(rel).c_str());
+    }
+    std::printf("\n");
+    for (int s = 0; s < 7; ++s)
+      if (counts[s] > 0)
+        std::printf("%s %d  ", std::string(runtime::to_string(static_cast<runtime::EvalStatus>(s))).c_str(), counts[s]);
+    std::printf("\n");
+  }
+  int code = runtime::check_exit_code(results);
+  return code != 0 ? code : explicit_skip;
+}
+
+const CommandRegistrar registrar{{"check", "run kernels against the C++ reference (flashinfer-bench rule, traces)",
+                                  args_command(add_options, run), 60}};
 
 }  // namespace
 }  // namespace kjit::tools

@@ -94,6 +94,12 @@ Result<std::string> build_artifact(jit::Jit& jit, const std::string& name, const
   return doc.dump(2) + "\n";
 }
 
+void add_options(CLI::App& sub, Args& a) {
+  sub.add_option("NAME", a.name, "definition name")->required();
+  sub.add_option("--out", a.out_dir, "output folder (created if missing)")->required();
+  sub.add_option("--arch", a.arch, "target arch for the example, e.g. sm_90a (env KJIT_ARCH)");
+}
+
 int run(const Globals& globals, const Args& a) {
   if (auto ok = jit::check_definition_name(a.name); !ok) return report(ok.error());
   int rc = 0;
@@ -119,15 +125,8 @@ int run(const Globals& globals, const Args& a) {
   return 0;
 }
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto a = std::make_shared<Args>();
-  sub.add_option("NAME", a->name, "definition name")->required();
-  sub.add_option("--out", a->out_dir, "output folder (created if missing)")->required();
-  sub.add_option("--arch", a->arch, "target arch for the example, e.g. sm_90a (env KJIT_ARCH)");
-  return [&globals, a]() { return run(globals, *a); };
-}
-
-const CommandRegistrar registrar{{"export", "write a self-contained kernel JSON (source + host invocation example)", setup, 50}};
+const CommandRegistrar registrar{{"export", "write a self-contained kernel JSON (source + host invocation example)",
+                                  args_command(add_options, run), 50}};
 
 }  // namespace
 }  // namespace kjit::tools

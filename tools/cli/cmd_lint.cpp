@@ -18,7 +18,12 @@ struct LintOptions {
   bool json = false;
 };
 
-int run_lint(const LintOptions& options, const Globals& globals) {
+void add_options(CLI::App& sub, LintOptions& o) {
+  sub.add_option("DIR", o.paths, "folders (searched recursively) or files; default: the search path");
+  sub.add_flag("--json", o.json, "print the report as one JSON object");
+}
+
+int run_lint(const Globals& globals, const LintOptions& options) {
   std::vector<std::filesystem::path> paths(options.paths.begin(), options.paths.end());
   if (paths.empty()) {
     Config config = globals.config();
@@ -37,14 +42,8 @@ int run_lint(const LintOptions& options, const Globals& globals) {
   return result->clean() ? 0 : 1;
 }
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto options = std::make_shared<LintOptions>();
-  sub.add_option("DIR", options->paths, "folders (searched recursively) or files; default: the search path");
-  sub.add_flag("--json", options->json, "print the report as one JSON object");
-  return [options, &globals]() { return run_lint(*options, globals); };
-}
-
-const CommandRegistrar registrar{{"lint", "validate definitions and report duplicates and conflicts", setup, 30}};
+const CommandRegistrar registrar{{"lint", "validate definitions and report duplicates and conflicts",
+                                  args_command(add_options, run_lint), 30}};
 
 }  // namespace
 }  // namespace kjit::tools

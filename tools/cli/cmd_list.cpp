@@ -65,7 +65,12 @@ void print_table(const std::vector<Row>& rows) {
   for (const auto& r : rows) print(r);
 }
 
-int run_list(const ListOptions& options, const Globals& globals) {
+void add_options(CLI::App& sub, ListOptions& o) {
+  sub.add_option("--op-type", o.op_type, "only definitions of this op type (e.g. rmsnorm, gqa_paged)");
+  sub.add_flag("--json", o.json, "print a JSON array");
+}
+
+int run_list(const Globals& globals, const ListOptions& options) {
   Config config = globals.config();
   auto set = jit::DefinitionSet::load(config.definition_search_path());
   if (!set) return report(set.error());
@@ -109,14 +114,8 @@ int run_list(const ListOptions& options, const Globals& globals) {
   return 0;
 }
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto options = std::make_shared<ListOptions>();
-  sub.add_option("--op-type", options->op_type, "only definitions of this op type (e.g. rmsnorm, gqa_paged)");
-  sub.add_flag("--json", options->json, "print a JSON array");
-  return [options, &globals]() { return run_list(*options, globals); };
-}
-
-const CommandRegistrar registrar{{"list", "list the definitions on the search path", setup, 10}};
+const CommandRegistrar registrar{{"list", "list the definitions on the search path",
+                                  args_command(add_options, run_list), 10}};
 
 }  // namespace
 }  // namespace kjit::tools

@@ -59,9 +59,7 @@ struct Args {
   bool json = false;
   bool warmup = false;
   bool check = false;
-  std::string arch;
-  int jobs = 0;
-  std::string report_file;
+  WarmupFlags warm;  // --arch also picks the check's arch (the first)
 };
 
 struct Row {
@@ -228,6 +226,24 @@ Result<int> run_check(const Globals& globals, const std::vector<std::string>& na
   return WEXITSTATUS(status);
 }
 
+void add_options(CLI::App& sub, Args& a) {
+  sub.add_option("CONFIG", a.config, "the model's Hugging Face config.json")->required();
+  sub.add_option("--name", a.name, "model name for the model: tag (default: the file name, or its folder's for config.json)");
+  sub.add_option("--tp", a.tp, "tensor-parallel size (splits heads and linear layers)")->check(CLI::PositiveNumber);
+  sub.add_option("--ep", a.ep, "expert-parallel size (splits the routed experts)")->check(CLI::PositiveNumber);
+  sub.add_option("--page-sizes", a.page_sizes, "KV-cache page sizes, comma-separated (default 1,64)");
+  sub.add_option("--quant", a.quant, "MoE forms: all (default), bf16, fp8-block, fp8-tensor or fp4");
+  sub.add_option("--projections", a.projections,
+                 "linear layers as fused (qkv_proj, gate_up_proj), split (q/k/v, gate/up) or all (default)");
+  sub.add_option("--out", a.out, "write the new definitions (<op_type>/<name>.json) and tag_updates.jsonl here");
+  sub.add_flag("--json", a.json, "print one JSON object instead of the table");
+  sub.add_flag("--warmup", a.warmup, "compile the served definitions into the cache (as `kjit warmup`)");
+  a.warm.add_arch_and_jobs(sub, "warm-up/check arch(s), comma-separated (env KJIT_ARCH)",
+                           "parallel compile jobs for --warmup");
+  a.warm.add_report(sub, "with --warmup: write the warm-up report JSON to FILE");
+  sub.add_flag("--check", a.check, "run `kjit check` on the served definitions when a GPU is present");
+}
+
 int run(const Globals& globals, const Args& a) {
   // 1. Derive.
   auto config = jit::HfConfig::load(a.config);
@@ -383,11 +399,7 @@ int run(const Globals& globals, const Args& a) {
     for (const auto& n : names)
       if (const jit::Definition* d = jit->find(n)) defs.push_back(d);
     if (!a.json) std::printf("\nwarm-up of %zu definition(s):\n", defs.size());
-    WarmupOptions wo;
-    wo.archs = split_archs(a.arch);
-    wo.jobs = a.jobs;
-    wo.report_file = a.report_file;
-    wo.print = a.json ? WarmupOptions::Print::none : WarmupOptions::Print::table;
+    WarmupOptions wo = a.warm.options(a.json ? WarmupOptions::Print::none : WarmupOptions::Print::table);
     auto outcome = warm_definitions(session, *jit, defs, wo);
     if (!outcome) return report(outcome.error());
     if (a.json) doc["warmup"] = outcome->report;
@@ -413,7 +425,7 @@ int run(const Globals& globals, const Args& a) {
       if (!a.json) std::printf("\ncheck of %zu served definition(s):\n", served_names.size());
       std::string captured;
       // check runs one arch: the first of --arch (the device's when none).
-      const std::vector<std::string> archs = split_archs(a.arch);
+      const std::vector<std::string> archs = split_archs(a.warm.arch);
       auto code = run_check(session, served_names, archs.empty() ? std::string() : archs.front(), a.json,
                             a.json ? &captured : nullptr);
       if (!code) return report(code.error());
@@ -439,28 +451,8 @@ int run(const Globals& globals, const Args& a) {
   return rc;
 }
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto a = std::make_shared<Args>();
-  sub.add_option("CONFIG", a->config, "the model's Hugging Face config.json")->required();
-  sub.add_option("--name", a->name, "model name for the model: tag (default: the file name, or its folder's for config.json)");
-  sub.add_option("--tp", a->tp, "tensor-parallel size (splits heads and linear layers)")->check(CLI::PositiveNumber);
-  sub.add_option("--ep", a->ep, "expert-parallel size (splits the routed experts)")->check(CLI::PositiveNumber);
-  sub.add_option("--page-sizes", a->page_sizes, "KV-cache page sizes, comma-separated (default 1,64)");
-  sub.add_option("--quant", a->quant, "MoE forms: all (default), bf16, fp8-block, fp8-tensor or fp4");
-  sub.add_option("--projections", a->projections,
-                 "linear layers as fused (qkv_proj, gate_up_proj), split (q/k/v, gate/up) or all (default)");
-  sub.add_option("--out", a->out, "write the new definitions (<op_type>/<name>.json) and tag_updates.jsonl here");
-  sub.add_flag("--json", a->json, "print one JSON object instead of the table");
-  sub.add_flag("--warmup", a->warmup, "compile the served definitions into the cache (as `kjit warmup`)");
-  sub.add_option("--arch", a->arch, "warm-up/check arch(s), comma-separated (env KJIT_ARCH)");
-  sub.add_option("-j,--jobs", a->jobs, "parallel compile jobs for --warmup");
-  sub.add_option("--report", a->report_file, "with --warmup: write the warm-up report JSON to FILE");
-  sub.add_flag("--check", a->check, "run `kjit check` on the served definitions when a GPU is present");
-  return [&globals, a]() { return run(globals, *a); };
-}
-
-const CommandRegistrar registrar{
-    {"model", "derive, deduplicate, warm and check every kernel a Hugging Face model needs", setup, 28}};
+const CommandRegistrar registrar{{"model", "derive, deduplicate, warm and check every kernel a Hugging Face model needs",
+                                  args_command(add_options, run), 28}};
 
 }  // namespace
 }  // namespace kjit::tools

@@ -33,7 +33,16 @@ struct RenderOptions {
 };
 
 
-int run_render(const RenderOptions& o, const Globals& globals) {
+void add_options(CLI::App& sub, RenderOptions& o) {
+  sub.add_option("name", o.name, "definition name (renders its template through codegen)");
+  sub.add_option("--template", o.template_file, "Jinja template file to render");
+  sub.add_option("--context", o.context_file, "JSON file with the template context (an object)");
+  sub.add_option("--search-path", o.search_path, "folder searched for includes (repeatable)");
+  sub.add_option("--arch", o.arch, "target arch when rendering by NAME (e.g. sm_90a)");
+  sub.add_option("-o,--output", o.out_file, "write to FILE instead of stdout");
+}
+
+int run_render(const Globals& globals, const RenderOptions& o) {
   if (!o.name.empty()) {
     // ---- by definition name, through the facade.
     int rc = 0;
@@ -77,18 +86,8 @@ int run_render(const RenderOptions& o, const Globals& globals) {
   return 0;
 }
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto o = std::make_shared<RenderOptions>();
-  sub.add_option("name", o->name, "definition name (renders its template through codegen)");
-  sub.add_option("--template", o->template_file, "Jinja template file to render");
-  sub.add_option("--context", o->context_file, "JSON file with the template context (an object)");
-  sub.add_option("--search-path", o->search_path, "folder searched for includes (repeatable)");
-  sub.add_option("--arch", o->arch, "target arch when rendering by NAME (e.g. sm_90a)");
-  sub.add_option("-o,--output", o->out_file, "write to FILE instead of stdout");
-  return [o, &globals]() { return run_render(*o, globals); };
-}
-
-const CommandRegistrar registrar{{"render", "render a template (raw Jinja, or a definition's template by name)", setup, 30}};
+const CommandRegistrar registrar{{"render", "render a template (raw Jinja, or a definition's template by name)",
+                                  args_command(add_options, run_render), 30}};
 
 }  // namespace
 }  // namespace kjit::tools

@@ -114,6 +114,13 @@ void print_text(const jit::Definition& d, const Config& config) {
   for (const auto& c : d.constraints) std::printf("  %s\n", c.c_str());
 }
 
+void add_options(CLI::App& sub, ShowOptions& o) {
+  sub.add_option("NAME", o.name, "definition name (see `kjit list`)")->required();
+  sub.add_flag("--json", o.json, "print one JSON object");
+  sub.add_flag("--key-inputs", o.key_inputs, "print the tagged fields of the cache key and the key");
+  sub.add_option("--arch", o.arch, "arch for --key-inputs (env KJIT_ARCH)");
+}
+
 int run_key_inputs(const ShowOptions& options, const Globals& globals) {
   int rc = 0;
   auto jit = open_jit(globals, &rc);
@@ -139,7 +146,7 @@ int run_key_inputs(const ShowOptions& options, const Globals& globals) {
   return 0;
 }
 
-int run_show(const ShowOptions& options, const Globals& globals) {
+int run_show(const Globals& globals, const ShowOptions& options) {
   if (options.key_inputs) return run_key_inputs(options, globals);
   const Config config = globals.config();
   auto set = jit::DefinitionSet::load(config.definition_search_path());
@@ -158,16 +165,8 @@ int run_show(const ShowOptions& options, const Globals& globals) {
   return 0;
 }
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto options = std::make_shared<ShowOptions>();
-  sub.add_option("NAME", options->name, "definition name (see `kjit list`)")->required();
-  sub.add_flag("--json", options->json, "print one JSON object");
-  sub.add_flag("--key-inputs", options->key_inputs, "print the tagged fields of the cache key and the key");
-  sub.add_option("--arch", options->arch, "arch for --key-inputs (env KJIT_ARCH)");
-  return [options, &globals]() { return run_show(*options, globals); };
-}
-
-const CommandRegistrar registrar{{"show", "show one definition: axes, inputs, outputs, file, template", setup, 20}};
+const CommandRegistrar registrar{{"show", "show one definition: axes, inputs, outputs, file, template",
+                                  args_command(add_options, run_show), 20}};
 
 }  // namespace
 }  // namespace kjit::tools

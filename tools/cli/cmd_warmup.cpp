@@ -31,16 +31,23 @@ bool matches_filter(const std::string& filter, const std::string& name) {
 }
 
 struct Args {
-  std::string arch;
-  int jobs = 0;
+  WarmupFlags warm;
   std::string shard;
   std::string filter;
-  std::string report_file;
   bool json = false;
 };
 
+void add_options(CLI::App& sub, Args& a) {
+  a.warm.add_arch_and_jobs(sub, "target arch(s), comma-separated, e.g. sm_90a,sm_100a (env KJIT_ARCH)",
+                           "parallel compile jobs (env KJIT_JOBS; default: cores, capped by memory)");
+  sub.add_option("--shard", a.shard, "I/N: only the items whose key falls in shard I of N");
+  sub.add_option("--filter", a.filter, "only definitions whose name matches this glob (several: comma-separated)");
+  a.warm.add_report(sub, "write a JSON report to FILE (atomically)");
+  sub.add_flag("--json", a.json, "print the report JSON on stdout instead of the table");
+}
+
 int run(const Globals& globals, const Args& a) {
-  WarmupOptions options;
+  WarmupOptions options = a.warm.options(a.json ? WarmupOptions::Print::json : WarmupOptions::Print::table);
   if (!a.shard.empty()) {
     auto s = parse_shard(a.shard);
     if (!s) return report(s.error());
@@ -49,10 +56,6 @@ int run(const Globals& globals, const Args& a) {
   int rc = 0;
   auto jit = open_jit(globals, &rc);
   if (!jit) return rc;
-  options.archs = split_archs(a.arch);
-  options.jobs = a.jobs;
-  options.report_file = a.report_file;
-  options.print = a.json ? WarmupOptions::Print::json : WarmupOptions::Print::table;
   std::vector<const jit::Definition*> definitions;
   for (const jit::Definition* def : jit->definitions())
     if (matches_filter(a.filter, def->name)) definitions.push_back(def);
@@ -61,18 +64,8 @@ int run(const Globals& globals, const Args& a) {
   return outcome->failed == 0 ? 0 : 1;
 }
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto a = std::make_shared<Args>();
-  sub.add_option("--arch", a->arch, "target arch(s), comma-separated, e.g. sm_90a,sm_100a (env KJIT_ARCH)");
-  sub.add_option("-j,--jobs", a->jobs, "parallel compile jobs (env KJIT_JOBS; default: cores, capped by memory)");
-  sub.add_option("--shard", a->shard, "I/N: only the items whose key falls in shard I of N");
-  sub.add_option("--filter", a->filter, "only definitions whose name matches this glob (several: comma-separated)");
-  sub.add_option("--report", a->report_file, "write a JSON report to FILE (atomically)");
-  sub.add_flag("--json", a->json, "print the report JSON on stdout instead of the table");
-  return [&globals, a]() { return run(globals, *a); };
-}
-
-const CommandRegistrar registrar{{"warmup", "compile every served definition for each arch, in parallel", setup, 45}};
+const CommandRegistrar registrar{{"warmup", "compile every served definition for each arch, in parallel",
+                                  args_command(add_options, run), 45}};
 
 }  // namespace
 }  // namespace kjit::tools

@@ -175,24 +175,25 @@ class Watch {
   std::map<std::string, std::set<std::string>> m_deps;  // name → template files of its last render
 };
 
-RunFn setup(CLI::App& sub, const Globals& globals) {
-  auto a = std::make_shared<Args>();
-  sub.add_option("NAME", a->names, "definitions to watch (default: every served one)");
-  sub.add_flag("--all", a->all, "watch every definition a template serves");
-  sub.add_flag("--check", a->check, "run `kjit check NAME` after each successful compile (needs a GPU)");
-  sub.add_option("--arch", a->arch, "target arch, e.g. sm_90a (env KJIT_ARCH)");
-  return [&globals, a]() {
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
-    Watch w(globals, *a, resolve_arch(globals, a->arch));
-    return w.run();
-  };
+void add_options(CLI::App& sub, Args& a) {
+  sub.add_option("NAME", a.names, "definitions to watch (default: every served one)");
+  sub.add_flag("--all", a.all, "watch every definition a template serves");
+  sub.add_flag("--check", a.check, "run `kjit check NAME` after each successful compile (needs a GPU)");
+  sub.add_option("--arch", a.arch, "target arch, e.g. sm_90a (env KJIT_ARCH)");
 }
 
-const CommandRegistrar registrar{{"watch", "recompile on template edits; errors at template lines", setup, 55}};
+int run(const Globals& globals, const Args& a) {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  Watch w(globals, a, resolve_arch(globals, a.arch));
+  return w.run();
+}
+
+const CommandRegistrar registrar{{"watch", "recompile on template edits; errors at template lines",
+                                  args_command(add_options, run), 55}};
 
 }  // namespace
 }  // namespace kjit::tools

@@ -3,13 +3,15 @@
 //
 // Each tools/cmd_*.cpp registers itself with a static `CommandRegistrar`;
 // main.cpp builds the CLI11 app from the registry. A command's setup adds its
-// options to its CLI11 subcommand and returns the function that runs it.
+// options to its CLI11 subcommand and returns the function that runs it
+// (args_command builds that setup from an options function and a run function).
 //
 // Thread safety: registration happens during static initialization, before
 // main; everything else runs on the main thread.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,18 @@ using RunFn = std::function<int()>;
 // Adds options to `sub`; returns the function that runs the command. The
 // Globals reference stays valid and is filled in before the RunFn is called.
 using SetupFn = std::function<RunFn(CLI::App& sub, const Globals& globals)>;
+
+// The SetupFn of a command whose options fill one `Args` (made per setup, kept alive by the
+// RunFn): `add(sub, args)` registers the options, `run(globals, args)` does the work and returns
+// the exit code.
+template <class Args>
+SetupFn args_command(void (*add)(CLI::App& sub, Args& args), int (*run)(const Globals& globals, const Args& args)) {
+  return [add, run](CLI::App& sub, const Globals& globals) -> RunFn {
+    auto args = std::make_shared<Args>();
+    add(sub, *args);
+    return [&globals, args, run]() { return run(globals, *args); };
+  };
+}
 
 struct Command {
   std::string name;

@@ -3,6 +3,8 @@
 // thread pool, skipping hits, with the same progress lines, summary table and
 // report JSON ({"items": [...], "totals": {...}}) for both commands.
 //
+// WarmupFlags: the flags of both commands that set the engine's options.
+//
 // Items: each given definition that a template serves, for each arch;
 // unserved ones are listed as `skipped` (not failures). Sharding: every
 // item's cache key is computed first (render + hash, no compile);
@@ -47,5 +49,30 @@ Result<WarmupOutcome> warm_definitions(const Globals& globals, jit::Jit& jit,
 
 // "sm_90a,sm_100a" -> {"sm_90a", "sm_100a"} (empty parts dropped).
 std::vector<std::string> split_archs(const std::string& text);
+
+// The flags both commands warm with: --arch A[,B], -j/--jobs N and --report FILE (each command
+// with its own help text), and the WarmupOptions they set.
+struct WarmupFlags {
+  std::string arch;         // comma-separated
+  int jobs = 0;
+  std::string report_file;
+
+  // --arch, then -j,--jobs.
+  void add_arch_and_jobs(CLI::App& sub, const std::string& arch_help, const std::string& jobs_help) {
+    sub.add_option("--arch", arch, arch_help);
+    sub.add_option("-j,--jobs", jobs, jobs_help);
+  }
+  void add_report(CLI::App& sub, const std::string& help) { sub.add_option("--report", report_file, help); }
+
+  // Options with the archs, jobs and report file of the flags, printing `print`.
+  WarmupOptions options(WarmupOptions::Print print) const {
+    WarmupOptions o;
+    o.archs = split_archs(arch);
+    o.jobs = jobs;
+    o.report_file = report_file;
+    o.print = print;
+    return o;
+  }
+};
 
 }  // namespace kjit::tools

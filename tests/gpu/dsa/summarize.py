@@ -12,14 +12,12 @@ Ratios (bytes / median time / the copy bandwidth kjit bench measured in the same
     kernels of the plan).
 Usage: summarize.py OUT_DIR [--json FILE]
 """
-import argparse
-import json
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from results import read_jsonl, read_tsv  # noqa: E402
+from results import read_jsonl, read_tsv, summary_args, write_report  # noqa: E402
 
 jsonl = read_jsonl
 tsv = read_tsv
@@ -31,10 +29,7 @@ def kv_len(args):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out")
-    ap.add_argument("--json")
-    a = ap.parse_args()
+    a = summary_args()
     report = {"gpu": "", "compile": [], "checks": [], "skipped": [], "benches": [], "sanitize": []}
     gpu = os.path.join(a.out, "gpu.txt")
     if os.path.exists(gpu):
@@ -122,9 +117,7 @@ def main():
             if "rc=" in line or "ERROR SUMMARY" in line or "not found" in line:
                 report["sanitize"].append(line.strip())
                 print("  " + line.strip())
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(report, f, indent=1)
+    write_report(a.json, report)
 
 
 if __name__ == "__main__":

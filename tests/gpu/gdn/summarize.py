@@ -12,13 +12,12 @@ Ratios:
     and over the definition's PyTorch reference on the GPU (>= 20).
 Usage: summarize.py OUT_DIR [--json FILE]
 """
-import argparse
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from results import read_jsonl, read_tsv  # noqa: E402
+from results import read_jsonl, read_tsv, summary_args, write_report  # noqa: E402
 
 
 jsonl = read_jsonl
@@ -37,10 +36,7 @@ def state_bytes(name, ax):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out")
-    ap.add_argument("--json")
-    a = ap.parse_args()
+    a = summary_args()
     o = a.out
     report = {"compile": [], "checks": [], "benches": [], "prefill": [], "torch": [], "fidelity": []}
 
@@ -126,9 +122,7 @@ def main():
         report["fidelity"].append({k: r.get(k) for k in ("name", "status", "max_abs_err", "max_rel_err", "message")})
         print(f"  {r.get('name')}: {r.get('status')} abs {r.get('max_abs_err')} rel {r.get('max_rel_err')} "
               f"{(r.get('message') or '')[:120]}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(report, f, indent=1)
+    write_report(a.json, report)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,12 @@ Ratios:
     Target >= 0.50.
 Usage: summarize.py OUT_DIR [--json FILE]
 """
-import argparse
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from results import last_line, read_jsonl, read_tsv  # noqa: E402
+from results import last_line, read_jsonl, read_tsv, summary_args, write_report  # noqa: E402
 
 jsonl = read_jsonl
 tsv = read_tsv
@@ -44,10 +43,7 @@ DATASET = [
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out")
-    ap.add_argument("--json")
-    a = ap.parse_args()
+    a = summary_args()
     o = a.out
     report = {"compile": [], "checks": [], "benches": [], "definitions": {}, "scaled_mm": None}
 
@@ -154,9 +150,7 @@ def main():
             print(f"  {tag:16s} {r['name'][:58]:58s} {rec['median_us']:10.1f} us {extra}")
     if fp8_rate:
         print(f"  torch._scaled_mm fp8 at 1024 x 4096 x 7168: {fp8_rate:.1f} TFLOP/s")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(report, f, indent=1)
+    write_report(a.json, report)
 
 
 if __name__ == "__main__":

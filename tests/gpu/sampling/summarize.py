@@ -16,6 +16,11 @@ from results import read_jsonl  # noqa: E402
 load_lines = read_jsonl
 
 
+def baseline(row, text):
+    """`text(us)` for a torch baselines row (torch.json) that ran; "" when the row is missing."""
+    return text(row["us"]) if row else ""
+
+
 def main(d):
     print("== correctness")
     suspect = []
@@ -81,11 +86,9 @@ def main(d):
             kind = "top_k_top_p" if name.startswith("top_k_top_p") else ("top_k" if name.startswith("top_k") else "top_p")
             vocab, batch = axes.get("vocab_size"), axes.get("batch_size")
             tr = torch_rows.get(f"torch_{kind}_v{vocab}_b{batch}")
-            fr = torch_rows.get(f"flashinfer_{kind}_v{vocab}_b{batch}")
-            if tr:
-                line += f" | torch {tr['us']:8.1f} us x{tr['us'] / us:5.1f}"
-            if fr:
-                line += f" | flashinfer {fr['us']:7.1f} us x{fr['us'] / us:4.2f}"
+            line += baseline(tr, lambda t: f" | torch {t:8.1f} us x{t / us:5.1f}")
+            line += baseline(torch_rows.get(f"flashinfer_{kind}_v{vocab}_b{batch}"),
+                             lambda t: f" | flashinfer {t:7.1f} us x{t / us:4.2f}")
             goals = []
             if batch == 1:
                 goals.append("<=20us " + ("ok" if us <= 20 else "MISS"))
@@ -95,12 +98,9 @@ def main(d):
                     goals.append(">=10x torch " + ("ok" if tr["us"] / us >= 10 else "MISS"))
             line += "  [" + ", ".join(goals) + "]"
         elif name.startswith("rope"):
-            tr = torch_rows.get(f"torch_rope_neox_d128_rd64_t{axes.get('num_tokens')}")
-            cr = torch_rows.get(f"compile_rope_neox_d128_rd64_t{axes.get('num_tokens')}")
-            if tr:
-                line += f" | torch {tr['us']:7.1f} us"
-            if cr:
-                line += f" | compile {cr['us']:7.1f} us"
+            for label in ("torch", "compile"):
+                line += baseline(torch_rows.get(f"{label}_rope_neox_d128_rd64_t{axes.get('num_tokens')}"),
+                                 lambda t: f" | {label} {t:7.1f} us")
             if axes.get("num_tokens") == 8192:
                 line += "  [>=0.8 copy " + ("ok" if frac >= 0.8 else "MISS") + "]"
         print(line)

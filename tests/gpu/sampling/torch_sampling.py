@@ -13,34 +13,25 @@
 - flashinfer.sampling's kernels when the flashinfer package is importable (else skipped);
 - rope: the definition's reference formulation on the whole batch (float32 math, bf16 out).
 
-Timing: CUDA events, warm-up, L2 flushed before each iteration by writing 256 MiB, median.
+Timing: CUDA events, warm-up, L2 flushed before each iteration by writing 256 MiB, median
+(tools/bench/cuda_events.py, as tools/bench/torch_baselines.py).
 Usage: python3 tests/gpu/sampling/torch_sampling.py [--json OUT.json] [--quick]
 """
 import argparse
 import json
-import statistics
+import os
+import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools", "bench"))
+from cuda_events import Results, median_s  # noqa: E402
 
 DEV = "cuda"
 
 
 def bench(fn, iters=30, warmup=3):
-    flush = torch.empty(256 * 1024 * 1024, dtype=torch.uint8, device=DEV)
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(iters):
-        flush.zero_()
-        s = torch.cuda.Event(enable_timing=True)
-        e = torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        e.synchronize()
-        times.append(s.elapsed_time(e) * 1e-3)
-    return statistics.median(times)
+    return median_s(fn, iters, warmup)
 
 
 def sample_batched(probs, top_k=None, top_p=None):
@@ -93,21 +84,9 @@ def main():
     a = ap.parse_args()
     iters = 10 if a.quick else 30
     torch.manual_seed(0)
-    out = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "results": []}
-
-    def rec(name, seconds, bytes_=None, **kw):
-        r = {"name": name, "us": seconds * 1e6}
-        if bytes_:
-            r["GBps"] = bytes_ / seconds / 1e9
-        r.update(kw)
-        out["results"].append(r)
-        print(json.dumps(r), flush=True)
-
-    n = 1 << 30
-    src = torch.empty(n, dtype=torch.uint8, device=DEV).random_(0, 255)
-    dst = torch.empty_like(src)
-    rec("copy_1GiB", bench(lambda: dst.copy_(src), iters=20), 2 * n)
-    del src, dst
+    out = Results()
+    rec = out.rec
+    out.rec_copy(warmup=3)
 
     try:
         import flashinfer.sampling as fis  # noqa: F401
@@ -153,9 +132,7 @@ def main():
         except Exception as e:
             print(json.dumps({"name": f"compile_rope_t{tokens}", "error": str(e)[:200]}))
 
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(out, f, indent=1)
+    out.write(a.json)
 
 
 if __name__ == "__main__":

@@ -13,17 +13,21 @@ Flush procedures before each timed launch (all outside the timed events):
   clean  : the same memset, then a read-only pass (sum) over another 2 x L2 buffer: the dirty
            lines are written back before the timed kernel, L2 holds clean lines
   torchn : memset of 256 MiB + ~100 us GPU sleep (tools/tune/rmsnorm/torch_norms.py)
-Each case: 5 warm-ups, ITERS timed launches queued back to back, one synchronize, median.
+Each case: 5 warm-ups, ITERS timed launches queued back to back, one synchronize, median
+(tools/bench/cuda_events.event_times_us).
 Usage: same_harness.py --kjit-dir DIR --names a,b,... [--batch 16384] [--hidden 4096] [--iters 100]
        [--wait-flag FILE] [--dump-triton OUT.tar.gz] [--json OUT]
 --wait-flag: compile/warm everything first, print "warm done", then wait until FILE exists
 (so that another benchmark can use the GPU alone meanwhile).
 """
-import argparse, glob, json, os, re, statistics, tarfile, time
+import argparse, glob, json, os, re, sys, tarfile, time
 
 import cupy as cp
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from cuda_events import event_times_us, flush_and_sleep, flush_buffer  # noqa: E402
 
 
 def eval_expr(e, env):
@@ -62,27 +66,19 @@ class KjitKernel:
 def bench(fn, method, iters, l2):
     flush = torch.empty(2 * l2, dtype=torch.uint8, device="cuda")
     clean = torch.empty(2 * l2 // 4, dtype=torch.float32, device="cuda").fill_(1.0)
-    big = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
+    big = flush_buffer()
     sink = torch.empty(1, dtype=torch.float32, device="cuda")
-    for _ in range(5):
-        fn()
-    torch.cuda.synchronize()
-    ss = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
-    es = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
-    for i in range(iters):
+    torchn = flush_and_sleep(big, 100_000)
+
+    def before(i):
         if method == "kjit":
             flush.fill_(i & 1)
         elif method == "clean":
             flush.fill_(i & 1)
             torch.sum(clean, dim=0, keepdim=True, out=sink)
         else:
-            big.zero_()
-            torch.cuda._sleep(100_000)
-        ss[i].record()
-        fn()
-        es[i].record()
-    torch.cuda.synchronize()
-    t = sorted(s.elapsed_time(e) * 1e3 for s, e in zip(ss, es))
+            torchn(i)
+    t = sorted(event_times_us(fn, iters, before))
     return t[len(t) // 2], t[0]
 
 

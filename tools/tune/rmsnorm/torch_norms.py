@@ -3,29 +3,20 @@
 torch.compile, plain and fused (x + r, then rms_norm; output only), bf16, and a D2D copy.
 Method as tools/bench/torch_baselines.py (CUDA events around the op, 256 MiB memset flush before each
 iteration, median) plus a short GPU sleep after the flush so that the events time GPU work, not
-Python launch overhead (this favours torch at small batches).
+Python launch overhead (this favours torch at small batches): tools/bench/cuda_events.py.
 Usage: torch_norms.py --hidden 4096,7168 --batches 1,64,1024,16384 --compile-batches 16384 [--json OUT]
 """
-import argparse, json, statistics
+import argparse, json, os, statistics, sys
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from cuda_events import event_times_us, flush_and_sleep, flush_buffer  # noqa: E402
+
 
 def bench(fn, iters=50, warmup=5):
-    flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    ss = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
-    es = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
-    for i in range(iters):
-        flush.zero_()
-        torch.cuda._sleep(100_000)
-        ss[i].record()
-        fn()
-        es[i].record()
-    torch.cuda.synchronize()
-    return statistics.median(s.elapsed_time(e) * 1e3 for s, e in zip(ss, es))
+    before = flush_and_sleep(flush_buffer(), 100_000)
+    return statistics.median(event_times_us(fn, iters, before, warmup))
 
 
 def main():
