@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "jit/template/ast.h"
@@ -109,6 +110,11 @@ class Parser {
   ExprPtr parse_concat();
   ExprPtr parse_math2();
   ExprPtr parse_pow();
+  // One left-associative level: `operand (word operand)*` for `or` / `and`,
+  // `operand (op operand)*` for the arithmetic operators in `ops`.
+  ExprPtr parse_logical(ExprKind kind, std::string_view word, ExprPtr (Parser::*operand)());
+  template <class Operand>
+  ExprPtr parse_binops(std::initializer_list<std::pair<Tok, BinOp>> ops, Operand operand);
   ExprPtr parse_unary(bool with_filter);
   ExprPtr parse_primary();
   ExprPtr parse_postfix(ExprPtr node);
