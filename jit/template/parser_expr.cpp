@@ -387,16 +387,18 @@ ExprPtr Parser::parse_call(ExprPtr node) {
   return finish(std::move(call));
 }
 
+std::string Parser::parse_dotted_name(const char* what) {
+  std::string name = expect_name(what);
+  while (skip_if(Tok::dot)) name += "." + expect_name(what);
+  return name;
+}
+
 ExprPtr Parser::parse_filter(ExprPtr node, bool start_inline) {
   while (at(Tok::pipe) || start_inline) {
     if (!start_inline) next();
     start_inline = false;
     const Token& t = cur();
-    std::string name = expect_name("a filter name");
-    while (at(Tok::dot)) {
-      next();
-      name += "." + expect_name("a filter name");
-    }
+    std::string name = parse_dotted_name("a filter name");
     auto f = std::make_unique<FilterExpr>(t.offset, std::move(node), name);
     f->fn = find_filter(name);  // null: unknown, checked by check_unknown
     if (at(Tok::lparen)) parse_call_args(f->args);
@@ -409,11 +411,7 @@ ExprPtr Parser::parse_test(ExprPtr node) {
   std::uint32_t is_off = next().offset;
   bool negated = skip_name("not");
   const Token& t = cur();
-  std::string name = expect_name("a test name");
-  while (at(Tok::dot)) {
-    next();
-    name += "." + expect_name("a test name");
-  }
+  std::string name = parse_dotted_name("a test name");
   auto test = std::make_unique<TestExpr>(t.offset, std::move(node), name);
   test->fn = find_test(name);
   if (at(Tok::lparen)) {

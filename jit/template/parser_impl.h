@@ -125,6 +125,8 @@ class Parser {
   ExprPtr parse_call(ExprPtr node);
   ExprPtr parse_filter(ExprPtr node, bool start_inline);
   ExprPtr parse_test(ExprPtr node);
+  // A filter or test name: `name(.name)*` (Jinja2 accepts dotted names).
+  std::string parse_dotted_name(const char* what);
   // Sets `e->depth` from its children; fails past k_max_expr_depth.
   ExprPtr finish(ExprPtr e);
   // An unknown filter or test is a syntax error, except inside an `if` (test
