@@ -273,25 +273,25 @@ std::string py_swapcase(std::string_view s) {
   return from_cps(out);
 }
 
-bool py_islower(std::string_view s) {
+namespace {
+
+// str.islower / str.isupper: at least one character of case `want`, none of
+// case `other` and no titlecase one.
+bool all_cased_as(std::string_view s, bool (*want)(std::uint32_t), bool (*other)(std::uint32_t)) {
   bool cased = false;
   for (std::size_t i = 0; i < s.size();) {
     std::uint32_t cp = next_cp(s, i);
-    if (is_upper_cp(cp) || is_title_cp(cp)) return false;
-    if (!cased && is_lower_cp(cp)) cased = true;
+    if (other(cp) || is_title_cp(cp)) return false;
+    if (!cased && want(cp)) cased = true;
   }
   return cased;
 }
 
-bool py_isupper(std::string_view s) {
-  bool cased = false;
-  for (std::size_t i = 0; i < s.size();) {
-    std::uint32_t cp = next_cp(s, i);
-    if (is_lower_cp(cp) || is_title_cp(cp)) return false;
-    if (!cased && is_upper_cp(cp)) cased = true;
-  }
-  return cased;
-}
+}  // namespace
+
+bool py_islower(std::string_view s) { return all_cased_as(s, is_lower_cp, is_upper_cp); }
+
+bool py_isupper(std::string_view s) { return all_cased_as(s, is_upper_cp, is_lower_cp); }
 
 bool py_istitle(std::string_view s) {
   bool cased = false, previous_is_cased = false;
