@@ -93,23 +93,18 @@ struct CallExpr : Expr {
   CallExpr(std::uint32_t off, ExprPtr c) : Expr(ExprKind::call, off), callee(std::move(c)) {}
 };
 
-struct FilterExpr : Expr {
+// `input | name(args)` (a filter) and `input is name(args)` (a test): the
+// function is resolved by name at parse time (null when unknown).
+template <ExprKind K, class Fn>
+struct AppliedExpr : Expr {
   ExprPtr input;
   std::string name;
-  FilterFn fn = nullptr;
+  Fn fn = nullptr;
   ArgList args;
-  FilterExpr(std::uint32_t off, ExprPtr in, std::string n)
-      : Expr(ExprKind::filter, off), input(std::move(in)), name(std::move(n)) {}
+  AppliedExpr(std::uint32_t off, ExprPtr in, std::string n) : Expr(K, off), input(std::move(in)), name(std::move(n)) {}
 };
-
-struct TestExpr : Expr {
-  ExprPtr input;
-  std::string name;
-  TestFn fn = nullptr;
-  ArgList args;
-  TestExpr(std::uint32_t off, ExprPtr in, std::string n)
-      : Expr(ExprKind::test, off), input(std::move(in)), name(std::move(n)) {}
-};
+using FilterExpr = AppliedExpr<ExprKind::filter, FilterFn>;
+using TestExpr = AppliedExpr<ExprKind::test, TestFn>;
 
 struct UnaryExpr : Expr {  // neg, pos, not_
   ExprPtr operand;

@@ -25,32 +25,7 @@ std::int64_t range_arg(const Value& a) {
 Value make_dict(CallArgs& args, bool is_namespace) {
   auto d = std::make_shared<DictObj>();
   d->is_namespace = is_namespace;
-  if (args.args.size() > 1)
-    throw_render_error("TypeError: dict expected at most 1 argument, got " + std::to_string(args.args.size()));
-  if (args.args.size() == 1) {
-    const Value& a = defined(args.args[0]);
-    if (a.is_plain_dict()) {
-      for (const auto& [k, v] : a.as_dict()->items) d->set(k, v);
-    } else {
-      std::size_t i = 0;
-      for (const auto& e : iterate(a)) {
-        std::vector<Value> pair;
-        try {
-          pair = iterate(e);
-        } catch (const TemplateError&) {
-          throw_render_error("TypeError: cannot convert dictionary update sequence element #" + std::to_string(i) +
-                             " to a sequence");
-        }
-        if (pair.size() != 2)
-          throw_render_error("ValueError: dictionary update sequence element #" + std::to_string(i) + " has length " +
-                             std::to_string(pair.size()) + "; 2 is required");
-        require_hashable(pair[0]);
-        d->set(pair[0], pair[1]);
-        ++i;
-      }
-    }
-  }
-  for (auto& [k, v] : args.kwargs) d->set(Value::string(k), v);
+  dict_update(*d, args, "dict");
   return Value::dict(std::move(d));
 }
 

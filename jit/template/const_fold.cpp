@@ -11,6 +11,7 @@
 
 #include <cmath>
 
+#include "jit/template/ast_walk.h"
 #include "jit/template/operators.h"
 #include "jit/template/renderer.h"
 #include "jit/template/template_error.h"
@@ -239,91 +240,8 @@ class Folder {
     }
   }
 
-  void args(ArgList& a) {
-    for (auto& x : a.args) mark(x, false);
-    for (auto& k : a.kwargs) mark(k.value, false);
-    mark(a.dyn_args, false);
-    mark(a.dyn_kwargs, false);
-  }
-
   void children(Expr& e) {
-    switch (e.kind) {
-      case ExprKind::getattr: mark(static_cast<GetattrExpr&>(e).object, false); return;
-      case ExprKind::getitem: {
-        auto& g = static_cast<GetitemExpr&>(e);
-        mark(g.object, false);
-        mark(g.index, false);
-        return;
-      }
-      case ExprKind::slice: {
-        auto& s = static_cast<SliceExpr&>(e);
-        mark(s.object, false);
-        mark(s.start, false);
-        mark(s.stop, false);
-        mark(s.step, false);
-        return;
-      }
-      case ExprKind::call: {
-        auto& c = static_cast<CallExpr&>(e);
-        mark(c.callee, false);
-        args(c.args);
-        return;
-      }
-      case ExprKind::filter: {
-        auto& f = static_cast<FilterExpr&>(e);
-        mark(f.input, false);
-        args(f.args);
-        return;
-      }
-      case ExprKind::test: {
-        auto& t = static_cast<TestExpr&>(e);
-        mark(t.input, false);
-        args(t.args);
-        return;
-      }
-      case ExprKind::neg:
-      case ExprKind::pos:
-      case ExprKind::not_: mark(static_cast<UnaryExpr&>(e).operand, false); return;
-      case ExprKind::binary: {
-        auto& b = static_cast<BinaryExpr&>(e);
-        mark(b.left, false);
-        mark(b.right, false);
-        return;
-      }
-      case ExprKind::and_:
-      case ExprKind::or_: {
-        auto& l = static_cast<LogicalExpr&>(e);
-        mark(l.left, false);
-        mark(l.right, false);
-        return;
-      }
-      case ExprKind::compare: {
-        auto& c = static_cast<CompareExpr&>(e);
-        mark(c.first, false);
-        for (auto& o : c.rest) mark(o.expr, false);
-        return;
-      }
-      case ExprKind::cond: {
-        auto& c = static_cast<CondExpr&>(e);
-        mark(c.test, false);
-        mark(c.then, false);
-        mark(c.otherwise, false);
-        return;
-      }
-      case ExprKind::list:
-        for (auto& i : static_cast<ListExpr&>(e).items) mark(i, false);
-        return;
-      case ExprKind::dict:
-        for (auto& [k, v] : static_cast<DictExpr&>(e).items) {
-          mark(k, false);
-          mark(v, false);
-        }
-        return;
-      case ExprKind::concat:
-        for (auto& i : static_cast<ConcatExpr&>(e).items) mark(i, false);
-        return;
-      default: return;
-    }
+    for_each_child(e, [this](ExprPtr& c) { mark(c, false); });
   }
 
   void macro(MacroStmt& m) {
@@ -332,54 +250,9 @@ class Folder {
   }
 
   void stmt(Stmt& s) {
-    switch (s.kind) {
-      case StmtKind::text: return;
-      case StmtKind::output: mark(static_cast<OutputStmt&>(s).expr, true); return;
-      case StmtKind::if_: {
-        auto& i = static_cast<IfStmt&>(s);
-        for (auto& [cond, b] : i.branches) {
-          mark(cond, false);
-          body(b);
-        }
-        body(i.otherwise);
-        return;
-      }
-      case StmtKind::for_: {
-        auto& f = static_cast<ForStmt&>(s);
-        mark(f.iter, false);
-        mark(f.filter, false);
-        body(f.body);
-        body(f.otherwise);
-        return;
-      }
-      case StmtKind::set: mark(static_cast<SetStmt&>(s).value, false); return;
-      case StmtKind::set_block: {
-        auto& sb = static_cast<SetBlockStmt&>(s);
-        mark(sb.filter, false);
-        body(sb.body);
-        return;
-      }
-      case StmtKind::macro: macro(static_cast<MacroStmt&>(s)); return;
-      case StmtKind::call_block: {
-        auto& c = static_cast<CallBlockStmt&>(s);
-        mark(c.call, false);
-        macro(c.caller);
-        return;
-      }
-      case StmtKind::filter_block: {
-        auto& fb = static_cast<FilterBlockStmt&>(s);
-        mark(fb.filter, false);
-        body(fb.body);
-        return;
-      }
-      case StmtKind::with: {
-        auto& w = static_cast<WithStmt&>(s);
-        for (auto& [t, v] : w.assignments) mark(v, false);
-        body(w.body);
-        return;
-      }
-      case StmtKind::include: mark(static_cast<IncludeStmt&>(s).name, false); return;
-    }
+    bool output = s.kind == StmtKind::output;  // a whole {{ }} output renders at compile time
+    for_each_part(s, Overloaded{[this, output](ExprPtr& e) { mark(e, output); }, [this](StmtList& b) { body(b); },
+                                [](Target&) {}, [this](MacroStmt& m) { macro(m); }});
   }
 
   NoIncludes m_loader;

@@ -6,7 +6,6 @@
 // lives in a per-render RenderSession.
 #include "jit/template/environment.h"
 
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -21,6 +20,7 @@
 #include "jit/template/parser.h"
 #include "jit/template/renderer.h"
 #include "jit/template/template_error.h"
+#include "jit/util/hash.h"
 
 namespace kjit::jit {
 namespace detail {
@@ -28,12 +28,6 @@ namespace detail {
 namespace {
 
 constexpr std::size_t k_max_cached_templates = 4096;
-
-std::string hex64(std::uint64_t h) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 std::optional<std::string> read_file(const std::filesystem::path& p) {
   std::error_code ec;
@@ -84,7 +78,11 @@ class RenderSession final : public IncludeLoader {
   // pointing into this unit.
   const Unit& add_unit(std::string name, std::filesystem::path dir, const std::string& source, bool is_file) {
     std::uint64_t h = XXH3_64bits(source.data(), source.size());
-    if (is_file) m_deps.push_back({name, hex64(h)});
+    if (is_file) {
+      XXH64_canonical_t digest;  // big-endian: the hex reads as the number
+      XXH64_canonicalFromHash(&digest, h);
+      m_deps.push_back({name, to_hex(digest.digest)});
+    }
     auto unit = std::make_unique<Unit>();
     unit->name = std::move(name);
     unit->dir = std::move(dir);

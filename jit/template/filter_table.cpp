@@ -14,12 +14,7 @@ Value f_random(Renderer&, const Value&, CallArgs&) { throw_unsupported("the rand
 Value f_urlize(Renderer&, const Value&, CallArgs&) { throw_unsupported("the urlize filter"); }
 Value f_wordwrap(Renderer&, const Value&, CallArgs&) { throw_unsupported("the wordwrap filter (textwrap)"); }
 
-struct FilterEntry {
-  std::string_view name;
-  FilterFn fn;
-};
-
-constexpr FilterEntry k_filters[] = {
+constexpr NamedFn<FilterFn> k_filters[] = {
     {"abs", f_abs},           {"attr", f_attr},           {"batch", f_batch},
     {"capitalize", f_capitalize}, {"center", f_center},   {"count", f_length},
     {"d", f_default},         {"default", f_default},     {"dictsort", f_dictsort},
@@ -42,10 +37,6 @@ constexpr FilterEntry k_filters[] = {
 
 }  // namespace
 
-FilterFn find_filter(std::string_view name) {
-  for (const auto& e : k_filters)
-    if (e.name == name) return e.fn;
-  return nullptr;
-}
+FilterFn find_filter(std::string_view name) { return find_named(k_filters, name); }
 
 }  // namespace kjit::jit::detail

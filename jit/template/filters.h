@@ -10,6 +10,7 @@
 // from the renderer's iteration budget and the lazy iterators they return.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,20 @@ namespace kjit::jit::detail {
 // nullptr when Jinja2 has no such filter / test.
 FilterFn find_filter(std::string_view name);
 TestFn find_test(std::string_view name);
+
+// An entry of the filter and test name tables.
+template <class Fn>
+struct NamedFn {
+  std::string_view name;
+  Fn fn;
+};
+// The function `name` names in `table`; nullptr when none.
+template <class Fn, std::size_t N>
+Fn find_named(const NamedFn<Fn> (&table)[N], std::string_view name) {
+  for (const auto& e : table)
+    if (e.name == name) return e.fn;
+  return nullptr;
+}
 
 // Jinja's make_attrgetter: "a.b.0" is a getitem chain (digit parts become
 // integers); `fallback` replaces undefined steps when not null; with

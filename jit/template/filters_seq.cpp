@@ -155,6 +155,16 @@ Value aggregate(Renderer& r, const Value& v, CallArgs& a, bool want_max) {
   return best;
 }
 
+// The (count, fill_with=None) arguments of batch and slice; the count is
+// required.
+std::pair<Value, Value> count_and_fill(CallArgs& a, std::string_view count, const char* what) {
+  Bound b(a, {count, "fill_with"}, what);
+  if (!b.has(0))
+    throw_render_error(std::string("TypeError: ") + what + " missing 1 required positional argument: '" +
+                       std::string(count) + "'");
+  return {b.get(0), b.get_or(1, Value::none())};
+}
+
 }  // namespace
 
 Value get_path(Renderer& r, const Value& item, const Value& attribute, const Value* fallback, bool fold_case) {
@@ -292,11 +302,8 @@ Value f_unique(Renderer& r, const Value& v, CallArgs& a) {
 }
 
 Value f_batch(Renderer&, const Value& v, CallArgs& a) {
-  Bound b(a, {"linecount", "fill_with"}, "do_batch()");
-  if (!b.has(0)) throw_render_error("TypeError: do_batch() missing 1 required positional argument: 'linecount'");
-  Value linecount = b.get(0), fill = b.get_or(1, Value::none());
-  Value value = v;
-  return generator([value, linecount, fill]() -> NextFn {
+  auto [linecount, fill] = count_and_fill(a, "linecount", "do_batch()");
+  return generator([value = v, linecount, fill]() -> NextFn {
     NextFn src = iter_source(value);
     auto tmp = std::make_shared<std::vector<Value>>();
     auto finished = std::make_shared<bool>(false);
@@ -324,11 +331,8 @@ Value f_batch(Renderer&, const Value& v, CallArgs& a) {
 }
 
 Value f_slice(Renderer&, const Value& v, CallArgs& a) {
-  Bound b(a, {"slices", "fill_with"}, "do_slice()");
-  if (!b.has(0)) throw_render_error("TypeError: do_slice() missing 1 required positional argument: 'slices'");
-  Value slices = b.get(0), fill = b.get_or(1, Value::none());
-  Value value = v;
-  return generator([value, slices, fill]() -> NextFn {
+  auto [slices, fill] = count_and_fill(a, "slices", "do_slice()");
+  return generator([value = v, slices, fill]() -> NextFn {
     auto seq = std::make_shared<std::vector<Value>>(iterate(value));
     defined(slices);
     if (!slices.is_integral()) throw_render_error("TypeError: unsupported operand type(s) for //");

@@ -114,25 +114,21 @@ std::string url_quote(const Value& v, bool for_qs) {
   return out;
 }
 
+// capitalize / lower / upper: the str method on soft_str(v), Markup kept
+// Markup; no arguments.
+Value case_filter(const Value& v, CallArgs& a, const char* what, std::string (*method)(std::string_view)) {
+  Bound b(a, {}, what);
+  Value s = soft_str(v);
+  return keep_markup(s, method(s.as_string()));
+}
+
 }  // namespace
 
-Value f_capitalize(Renderer&, const Value& v, CallArgs& a) {
-  Bound b(a, {}, "do_capitalize()");
-  Value s = soft_str(v);
-  return keep_markup(s, py_capitalize(s.as_string()));
-}
+Value f_capitalize(Renderer&, const Value& v, CallArgs& a) { return case_filter(v, a, "do_capitalize()", py_capitalize); }
 
-Value f_lower(Renderer&, const Value& v, CallArgs& a) {
-  Bound b(a, {}, "do_lower()");
-  Value s = soft_str(v);
-  return keep_markup(s, py_lower(s.as_string()));
-}
+Value f_lower(Renderer&, const Value& v, CallArgs& a) { return case_filter(v, a, "do_lower()", py_lower); }
 
-Value f_upper(Renderer&, const Value& v, CallArgs& a) {
-  Bound b(a, {}, "do_upper()");
-  Value s = soft_str(v);
-  return keep_markup(s, py_upper(s.as_string()));
-}
+Value f_upper(Renderer&, const Value& v, CallArgs& a) { return case_filter(v, a, "do_upper()", py_upper); }
 
 Value f_title(Renderer&, const Value& v, CallArgs& a) {
   Bound b(a, {}, "do_title()");

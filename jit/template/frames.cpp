@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "jit/template/ast_walk.h"
 #include "jit/template/template_error.h"
 
 namespace kjit::jit::detail {
@@ -28,97 +29,10 @@ struct Undeclared {
   }
 };
 
-void scan_expr(const Expr* e, Undeclared& u);
-
-void scan_args(const ArgList& a, Undeclared& u) {
-  for (const auto& x : a.args) scan_expr(x.get(), u);
-  for (const auto& k : a.kwargs) scan_expr(k.value.get(), u);
-  scan_expr(a.dyn_args.get(), u);
-  scan_expr(a.dyn_kwargs.get(), u);
-}
-
 void scan_expr(const Expr* e, Undeclared& u) {
   if (!e) return;
-  switch (e->kind) {
-    case ExprKind::literal:
-    case ExprKind::block_input:
-    case ExprKind::error: return;
-    case ExprKind::name: u.name(static_cast<const NameExpr*>(e)->name, true); return;
-    case ExprKind::getattr: scan_expr(static_cast<const GetattrExpr*>(e)->object.get(), u); return;
-    case ExprKind::getitem: {
-      auto* g = static_cast<const GetitemExpr*>(e);
-      scan_expr(g->object.get(), u);
-      scan_expr(g->index.get(), u);
-      return;
-    }
-    case ExprKind::slice: {
-      auto* g = static_cast<const SliceExpr*>(e);
-      scan_expr(g->object.get(), u);
-      scan_expr(g->start.get(), u);
-      scan_expr(g->stop.get(), u);
-      scan_expr(g->step.get(), u);
-      return;
-    }
-    case ExprKind::call: {
-      auto* c = static_cast<const CallExpr*>(e);
-      scan_expr(c->callee.get(), u);
-      scan_args(c->args, u);
-      return;
-    }
-    case ExprKind::filter: {
-      auto* f = static_cast<const FilterExpr*>(e);
-      scan_expr(f->input.get(), u);
-      scan_args(f->args, u);
-      return;
-    }
-    case ExprKind::test: {
-      auto* t = static_cast<const TestExpr*>(e);
-      scan_expr(t->input.get(), u);
-      scan_args(t->args, u);
-      return;
-    }
-    case ExprKind::neg:
-    case ExprKind::pos:
-    case ExprKind::not_: scan_expr(static_cast<const UnaryExpr*>(e)->operand.get(), u); return;
-    case ExprKind::binary: {
-      auto* b = static_cast<const BinaryExpr*>(e);
-      scan_expr(b->left.get(), u);
-      scan_expr(b->right.get(), u);
-      return;
-    }
-    case ExprKind::and_:
-    case ExprKind::or_: {
-      auto* l = static_cast<const LogicalExpr*>(e);
-      scan_expr(l->left.get(), u);
-      scan_expr(l->right.get(), u);
-      return;
-    }
-    case ExprKind::compare: {
-      auto* c = static_cast<const CompareExpr*>(e);
-      scan_expr(c->first.get(), u);
-      for (const auto& o : c->rest) scan_expr(o.expr.get(), u);
-      return;
-    }
-    case ExprKind::cond: {
-      auto* c = static_cast<const CondExpr*>(e);
-      scan_expr(c->test.get(), u);
-      scan_expr(c->then.get(), u);
-      scan_expr(c->otherwise.get(), u);
-      return;
-    }
-    case ExprKind::list:
-      for (const auto& i : static_cast<const ListExpr*>(e)->items) scan_expr(i.get(), u);
-      return;
-    case ExprKind::dict:
-      for (const auto& [k, v] : static_cast<const DictExpr*>(e)->items) {
-        scan_expr(k.get(), u);
-        scan_expr(v.get(), u);
-      }
-      return;
-    case ExprKind::concat:
-      for (const auto& i : static_cast<const ConcatExpr*>(e)->items) scan_expr(i.get(), u);
-      return;
-  }
+  if (e->kind == ExprKind::name) u.name(static_cast<const NameExpr*>(e)->name, true);
+  else for_each_child(*e, [&u](const ExprPtr& c) { scan_expr(c.get(), u); });
 }
 
 void scan_target(const Target& t, Undeclared& u) {
@@ -140,62 +54,10 @@ void scan_macro(const MacroStmt& m, Undeclared& u) {
 }
 
 void scan_stmt(const Stmt& s, Undeclared& u) {
-  switch (s.kind) {
-    case StmtKind::text: return;
-    case StmtKind::output: scan_expr(static_cast<const OutputStmt&>(s).expr.get(), u); return;
-    case StmtKind::include: scan_expr(static_cast<const IncludeStmt&>(s).name.get(), u); return;
-    case StmtKind::if_: {
-      const auto& i = static_cast<const IfStmt&>(s);
-      for (const auto& [cond, body] : i.branches) {
-        scan_expr(cond.get(), u);
-        scan_body(body, u);
-      }
-      scan_body(i.otherwise, u);
-      return;
-    }
-    case StmtKind::for_: {
-      const auto& f = static_cast<const ForStmt&>(s);
-      scan_target(f.target, u);
-      scan_expr(f.iter.get(), u);
-      scan_body(f.body, u);
-      scan_body(f.otherwise, u);
-      scan_expr(f.filter.get(), u);
-      return;
-    }
-    case StmtKind::set: {
-      const auto& st = static_cast<const SetStmt&>(s);
-      scan_target(st.target, u);
-      scan_expr(st.value.get(), u);
-      return;
-    }
-    case StmtKind::set_block: {
-      const auto& st = static_cast<const SetBlockStmt&>(s);
-      scan_target(st.target, u);
-      scan_expr(st.filter.get(), u);
-      scan_body(st.body, u);
-      return;
-    }
-    case StmtKind::macro: scan_macro(static_cast<const MacroStmt&>(s), u); return;
-    case StmtKind::call_block: {
-      const auto& c = static_cast<const CallBlockStmt&>(s);
-      scan_expr(c.call.get(), u);
-      scan_macro(c.caller, u);
-      return;
-    }
-    case StmtKind::filter_block: {
-      const auto& fb = static_cast<const FilterBlockStmt&>(s);
-      scan_body(fb.body, u);
-      scan_expr(fb.filter.get(), u);
-      return;
-    }
-    case StmtKind::with: {
-      const auto& w = static_cast<const WithStmt&>(s);
-      for (const auto& [t, v] : w.assignments) scan_target(t, u);
-      for (const auto& [t, v] : w.assignments) scan_expr(v.get(), u);
-      scan_body(w.body, u);
-      return;
-    }
-  }
+  for_each_part(s, Overloaded{[&u](const ExprPtr& e) { scan_expr(e.get(), u); },
+                              [&u](const StmtList& b) { scan_body(b, u); },
+                              [&u](const Target& t) { scan_target(t, u); },
+                              [&u](const MacroStmt& m) { scan_macro(m, u); }});
 }
 
 void scan_body(const StmtList& body, Undeclared& u) {
@@ -260,12 +122,6 @@ struct Visitor {
 
   // Every name in an expression is a load.
   void collect(const Expr* e);
-  void args(const ArgList& a) {
-    for (const auto& x : a.args) collect(x.get());
-    for (const auto& k : a.kwargs) collect(k.value.get());
-    collect(a.dyn_args.get());
-    collect(a.dyn_kwargs.get());
-  }
   void target(const Target& t) {
     switch (t.type) {
       case Target::Type::name: f.store(t.name, in_branch); return;
@@ -283,86 +139,8 @@ struct Visitor {
 
 void Visitor::collect(const Expr* e) {
   if (!e) return;
-  switch (e->kind) {
-    case ExprKind::literal:
-    case ExprKind::block_input:
-    case ExprKind::error: return;
-    case ExprKind::name: f.load(static_cast<const NameExpr*>(e)->name); return;
-    case ExprKind::getattr: collect(static_cast<const GetattrExpr*>(e)->object.get()); return;
-    case ExprKind::getitem: {
-      auto* g = static_cast<const GetitemExpr*>(e);
-      collect(g->object.get());
-      collect(g->index.get());
-      return;
-    }
-    case ExprKind::slice: {
-      auto* g = static_cast<const SliceExpr*>(e);
-      collect(g->object.get());
-      collect(g->start.get());
-      collect(g->stop.get());
-      collect(g->step.get());
-      return;
-    }
-    case ExprKind::call: {
-      auto* c = static_cast<const CallExpr*>(e);
-      collect(c->callee.get());
-      args(c->args);
-      return;
-    }
-    case ExprKind::filter: {
-      auto* fe = static_cast<const FilterExpr*>(e);
-      collect(fe->input.get());
-      args(fe->args);
-      return;
-    }
-    case ExprKind::test: {
-      auto* t = static_cast<const TestExpr*>(e);
-      collect(t->input.get());
-      args(t->args);
-      return;
-    }
-    case ExprKind::neg:
-    case ExprKind::pos:
-    case ExprKind::not_: collect(static_cast<const UnaryExpr*>(e)->operand.get()); return;
-    case ExprKind::binary: {
-      auto* b = static_cast<const BinaryExpr*>(e);
-      collect(b->left.get());
-      collect(b->right.get());
-      return;
-    }
-    case ExprKind::and_:
-    case ExprKind::or_: {
-      auto* l = static_cast<const LogicalExpr*>(e);
-      collect(l->left.get());
-      collect(l->right.get());
-      return;
-    }
-    case ExprKind::compare: {
-      auto* c = static_cast<const CompareExpr*>(e);
-      collect(c->first.get());
-      for (const auto& o : c->rest) collect(o.expr.get());
-      return;
-    }
-    case ExprKind::cond: {
-      auto* c = static_cast<const CondExpr*>(e);
-      collect(c->test.get());
-      collect(c->then.get());
-      collect(c->otherwise.get());
-      return;
-    }
-    case ExprKind::list:
-      for (const auto& i : static_cast<const ListExpr*>(e)->items) collect(i.get());
-      return;
-    case ExprKind::dict:
-      for (const auto& [k, v] : static_cast<const DictExpr*>(e)->items) {
-        collect(k.get());
-        collect(v.get());
-      }
-      return;
-    case ExprKind::concat:
-      for (const auto& i : static_cast<const ConcatExpr*>(e)->items) collect(i.get());
-      return;
-  }
+  if (e->kind == ExprKind::name) f.load(static_cast<const NameExpr*>(e)->name);
+  else for_each_child(*e, [this](const ExprPtr& c) { collect(c.get()); });
 }
 
 void target_params(const Target& t, FrameSyms& f) {

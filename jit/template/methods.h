@@ -39,4 +39,9 @@ Value call_list_method(Renderer& r, const Value& self, const std::string& name, 
 Value call_dict_method(Renderer& r, const Value& self, const std::string& name, CallArgs& args);
 Value call_number_method(const Value& self, const std::string& name, CallArgs& args);
 
+// Python's dict.update(src, **kwargs), shared by d.update(...) and the dict()
+// / namespace() constructors: `src` a mapping or an iterable of key/value
+// pairs; `what` names the callee in the arity error ("update", "dict").
+void dict_update(DictObj& d, CallArgs& args, const std::string& what);
+
 }  // namespace kjit::jit::detail

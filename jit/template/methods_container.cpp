@@ -60,31 +60,6 @@ Value seq_count(const std::vector<Value>& items, CallArgs& a, const std::string&
   return Value::integer(c);
 }
 
-// dict.update / dict(...) sources: a mapping or an iterable of pairs.
-void update_from(DictObj& d, const Value& src) {
-  if (src.is_plain_dict()) {
-    std::vector<std::pair<Value, Value>> copy = src.as_dict()->items;
-    for (auto& [k, v] : copy) d.set(std::move(k), std::move(v));
-    return;
-  }
-  std::size_t i = 0;
-  for (const auto& e : iterate(src)) {
-    std::vector<Value> pair;
-    try {
-      pair = iterate(e);
-    } catch (const TemplateError&) {
-      throw_render_error("TypeError: cannot convert dictionary update sequence element #" + std::to_string(i) +
-                         " to a sequence");
-    }
-    if (pair.size() != 2)
-      throw_render_error("ValueError: dictionary update sequence element #" + std::to_string(i) + " has length " +
-                         std::to_string(pair.size()) + "; 2 is required");
-    require_hashable(pair[0]);
-    d.set(pair[0], pair[1]);
-    ++i;
-  }
-}
-
 Value view(const Value& self, SeqKind kind) {
   auto l = std::make_shared<ListObj>();
   l->kind = kind;
@@ -181,6 +156,37 @@ Value call_list_method(Renderer& r, const Value& self, const std::string& name, 
   throw_unsupported("list." + name + "()");
 }
 
+// dict(src, **kwargs) / d.update(src, **kwargs) (see methods.h).
+void dict_update(DictObj& d, CallArgs& a, const std::string& what) {
+  if (a.args.size() > 1)
+    throw_render_error("TypeError: " + what + " expected at most 1 argument, got " + std::to_string(a.args.size()));
+  if (!a.args.empty()) {
+    const Value& src = defined(a.args[0]);
+    if (src.is_plain_dict()) {
+      std::vector<std::pair<Value, Value>> copy = src.as_dict()->items;  // src may be d itself
+      for (auto& [k, v] : copy) d.set(std::move(k), std::move(v));
+    } else {
+      std::size_t i = 0;
+      for (const auto& e : iterate(src)) {
+        std::vector<Value> pair;
+        try {
+          pair = iterate(e);
+        } catch (const TemplateError&) {
+          throw_render_error("TypeError: cannot convert dictionary update sequence element #" + std::to_string(i) +
+                             " to a sequence");
+        }
+        if (pair.size() != 2)
+          throw_render_error("ValueError: dictionary update sequence element #" + std::to_string(i) + " has length " +
+                             std::to_string(pair.size()) + "; 2 is required");
+        require_hashable(pair[0]);
+        d.set(pair[0], pair[1]);
+        ++i;
+      }
+    }
+  }
+  for (auto& [k, v] : a.kwargs) d.set(Value::string(k), v);
+}
+
 Value call_dict_method(Renderer& r, const Value& self, const std::string& name, CallArgs& a) {
   DictObj& d = *self.as_dict();
   const std::string what = "dict." + name + "()";
@@ -238,9 +244,7 @@ Value call_dict_method(Renderer& r, const Value& self, const std::string& name, 
     return v;
   }
   if (name == "update") {
-    if (a.args.size() > 1) throw_render_error("TypeError: update expected at most 1 argument, got " + std::to_string(a.args.size()));
-    if (!a.args.empty()) update_from(d, defined(a.args[0]));
-    for (auto& [k, v] : a.kwargs) d.set(Value::string(k), v);
+    dict_update(d, a, "update");
     return Value::none();
   }
   if (name == "clear") {

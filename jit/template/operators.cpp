@@ -5,6 +5,7 @@
 #include "jit/template/operators.h"
 
 #include <cmath>
+#include <iterator>
 
 #include "jit/template/percent_format.h"
 #include "jit/template/template_error.h"
@@ -13,16 +14,10 @@
 namespace kjit::jit::detail {
 
 const char* op_symbol(BinOp op) {
-  switch (op) {
-    case BinOp::add: return "+";
-    case BinOp::sub: return "-";
-    case BinOp::mul: return "*";
-    case BinOp::div: return "/";
-    case BinOp::floordiv: return "//";
-    case BinOp::mod: return "%";
-    case BinOp::pow: return "**";
-  }
-  return "?";
+  static constexpr const char* k_symbols[] = {"+", "-", "*", "/", "//", "%", "**"};  // in BinOp order
+  static_assert(std::size(k_symbols) == static_cast<std::size_t>(BinOp::pow) + 1);
+  auto i = static_cast<std::size_t>(op);
+  return i < std::size(k_symbols) ? k_symbols[i] : "?";
 }
 
 namespace {

@@ -6,6 +6,7 @@
 // Thread safety: pure functions of one Parser.
 #include <algorithm>
 
+#include "jit/template/ast_walk.h"
 #include "jit/template/filters.h"
 #include "jit/template/literal.h"
 #include "jit/template/parser_impl.h"
@@ -15,82 +16,12 @@ namespace kjit::jit::detail {
 
 namespace {
 
-int child_depth(const Expr* e) { return e ? e->depth : 0; }
-
-int args_depth(const ArgList& a) {
-  int d = std::max(child_depth(a.dyn_args.get()), child_depth(a.dyn_kwargs.get()));
-  for (const auto& x : a.args) d = std::max(d, x->depth);
-  for (const auto& k : a.kwargs) d = std::max(d, k.value->depth);
-  return d;
-}
-
 int max_children(const Expr& e) {
-  switch (e.kind) {
-    case ExprKind::literal:
-    case ExprKind::name:
-    case ExprKind::block_input:
-    case ExprKind::error: return 0;
-    case ExprKind::getattr: return static_cast<const GetattrExpr&>(e).object->depth;
-    case ExprKind::getitem: {
-      auto& g = static_cast<const GetitemExpr&>(e);
-      return std::max(g.object->depth, g.index->depth);
-    }
-    case ExprKind::slice: {
-      auto& s = static_cast<const SliceExpr&>(e);
-      return std::max({child_depth(s.object.get()), child_depth(s.start.get()), child_depth(s.stop.get()),
-                       child_depth(s.step.get())});
-    }
-    case ExprKind::call: {
-      auto& c = static_cast<const CallExpr&>(e);
-      return std::max(c.callee->depth, args_depth(c.args));
-    }
-    case ExprKind::filter: {
-      auto& f = static_cast<const FilterExpr&>(e);
-      return std::max(child_depth(f.input.get()), args_depth(f.args));
-    }
-    case ExprKind::test: {
-      auto& t = static_cast<const TestExpr&>(e);
-      return std::max(t.input->depth, args_depth(t.args));
-    }
-    case ExprKind::neg:
-    case ExprKind::pos:
-    case ExprKind::not_: return static_cast<const UnaryExpr&>(e).operand->depth;
-    case ExprKind::binary: {
-      auto& b = static_cast<const BinaryExpr&>(e);
-      return std::max(b.left->depth, b.right->depth);
-    }
-    case ExprKind::and_:
-    case ExprKind::or_: {
-      auto& l = static_cast<const LogicalExpr&>(e);
-      return std::max(l.left->depth, l.right->depth);
-    }
-    case ExprKind::compare: {
-      auto& c = static_cast<const CompareExpr&>(e);
-      int d = c.first->depth;
-      for (const auto& o : c.rest) d = std::max(d, o.expr->depth);
-      return d;
-    }
-    case ExprKind::cond: {
-      auto& c = static_cast<const CondExpr&>(e);
-      return std::max({c.test->depth, c.then->depth, child_depth(c.otherwise.get())});
-    }
-    case ExprKind::list: {
-      int d = 0;
-      for (const auto& i : static_cast<const ListExpr&>(e).items) d = std::max(d, i->depth);
-      return d;
-    }
-    case ExprKind::dict: {
-      int d = 0;
-      for (const auto& [k, v] : static_cast<const DictExpr&>(e).items) d = std::max({d, k->depth, v->depth});
-      return d;
-    }
-    case ExprKind::concat: {
-      int d = 0;
-      for (const auto& i : static_cast<const ConcatExpr&>(e).items) d = std::max(d, i->depth);
-      return d;
-    }
-  }
-  return 0;
+  int d = 0;
+  for_each_child(e, [&d](const ExprPtr& c) {
+    if (c) d = std::max(d, c->depth);
+  });
+  return d;
 }
 
 }  // namespace
@@ -113,99 +44,19 @@ bool is_tuple_end(const Parser& p, std::initializer_list<std::string_view> extra
   return false;
 }
 
-void check_unknown(const Expr* e, bool soft);
-
-void check_args(const ArgList& a, bool soft) {
-  for (const auto& x : a.args) check_unknown(x.get(), soft);
-  for (const auto& k : a.kwargs) check_unknown(k.value.get(), soft);
-  check_unknown(a.dyn_args.get(), soft);
-  check_unknown(a.dyn_kwargs.get(), soft);
+// An unknown filter or test is a syntax error unless `soft` (see
+// Parser::checked); the operands of an inline if-expression are soft.
+template <class Applied>
+void check_applied(const Applied& x, const char* what, bool soft) {
+  if (!x.fn && !soft) throw_parse_error(std::string("No ") + what + " named '" + x.name + "'.", x.offset);
 }
 
 void check_unknown(const Expr* e, bool soft) {
   if (!e) return;
-  switch (e->kind) {
-    case ExprKind::literal:
-    case ExprKind::name:
-    case ExprKind::block_input:
-    case ExprKind::error: return;
-    case ExprKind::getattr: check_unknown(static_cast<const GetattrExpr*>(e)->object.get(), soft); return;
-    case ExprKind::getitem: {
-      auto* g = static_cast<const GetitemExpr*>(e);
-      check_unknown(g->object.get(), soft);
-      check_unknown(g->index.get(), soft);
-      return;
-    }
-    case ExprKind::slice: {
-      auto* s = static_cast<const SliceExpr*>(e);
-      check_unknown(s->object.get(), soft);
-      check_unknown(s->start.get(), soft);
-      check_unknown(s->stop.get(), soft);
-      check_unknown(s->step.get(), soft);
-      return;
-    }
-    case ExprKind::call: {
-      auto* c = static_cast<const CallExpr*>(e);
-      check_unknown(c->callee.get(), soft);
-      check_args(c->args, soft);
-      return;
-    }
-    case ExprKind::filter: {
-      auto* f = static_cast<const FilterExpr*>(e);
-      if (!f->fn && !soft) throw_parse_error("No filter named '" + f->name + "'.", f->offset);
-      check_unknown(f->input.get(), soft);
-      check_args(f->args, soft);
-      return;
-    }
-    case ExprKind::test: {
-      auto* t = static_cast<const TestExpr*>(e);
-      if (!t->fn && !soft) throw_parse_error("No test named '" + t->name + "'.", t->offset);
-      check_unknown(t->input.get(), soft);
-      check_args(t->args, soft);
-      return;
-    }
-    case ExprKind::neg:
-    case ExprKind::pos:
-    case ExprKind::not_: check_unknown(static_cast<const UnaryExpr*>(e)->operand.get(), soft); return;
-    case ExprKind::binary: {
-      auto* b = static_cast<const BinaryExpr*>(e);
-      check_unknown(b->left.get(), soft);
-      check_unknown(b->right.get(), soft);
-      return;
-    }
-    case ExprKind::and_:
-    case ExprKind::or_: {
-      auto* l = static_cast<const LogicalExpr*>(e);
-      check_unknown(l->left.get(), soft);
-      check_unknown(l->right.get(), soft);
-      return;
-    }
-    case ExprKind::compare: {
-      auto* c = static_cast<const CompareExpr*>(e);
-      check_unknown(c->first.get(), soft);
-      for (const auto& o : c->rest) check_unknown(o.expr.get(), soft);
-      return;
-    }
-    case ExprKind::cond: {
-      auto* c = static_cast<const CondExpr*>(e);
-      check_unknown(c->test.get(), true);
-      check_unknown(c->then.get(), true);
-      check_unknown(c->otherwise.get(), true);
-      return;
-    }
-    case ExprKind::list:
-      for (const auto& i : static_cast<const ListExpr*>(e)->items) check_unknown(i.get(), soft);
-      return;
-    case ExprKind::dict:
-      for (const auto& [k, v] : static_cast<const DictExpr*>(e)->items) {
-        check_unknown(k.get(), soft);
-        check_unknown(v.get(), soft);
-      }
-      return;
-    case ExprKind::concat:
-      for (const auto& i : static_cast<const ConcatExpr*>(e)->items) check_unknown(i.get(), soft);
-      return;
-  }
+  if (e->kind == ExprKind::filter) check_applied(static_cast<const FilterExpr&>(*e), "filter", soft);
+  if (e->kind == ExprKind::test) check_applied(static_cast<const TestExpr&>(*e), "test", soft);
+  bool soft_children = soft || e->kind == ExprKind::cond;
+  for_each_child(*e, [soft_children](const ExprPtr& c) { check_unknown(c.get(), soft_children); });
 }
 
 }  // namespace
@@ -253,23 +104,18 @@ ExprPtr Parser::parse_condexpr() {
   return expr1;
 }
 
-ExprPtr Parser::parse_or() {
-  ExprPtr left = parse_and();
-  while (at_name("or")) {
+ExprPtr Parser::parse_logical(ExprKind kind, std::string_view word, ExprPtr (Parser::*operand)()) {
+  ExprPtr left = (this->*operand)();
+  while (at_name(word)) {
     std::uint32_t off = next().offset;
-    left = finish(std::make_unique<LogicalExpr>(ExprKind::or_, off, std::move(left), parse_and()));
+    left = finish(std::make_unique<LogicalExpr>(kind, off, std::move(left), (this->*operand)()));
   }
   return left;
 }
 
-ExprPtr Parser::parse_and() {
-  ExprPtr left = parse_not();
-  while (at_name("and")) {
-    std::uint32_t off = next().offset;
-    left = finish(std::make_unique<LogicalExpr>(ExprKind::and_, off, std::move(left), parse_not()));
-  }
-  return left;
-}
+ExprPtr Parser::parse_or() { return parse_logical(ExprKind::or_, "or", &Parser::parse_and); }
+
+ExprPtr Parser::parse_and() { return parse_logical(ExprKind::and_, "and", &Parser::parse_not); }
 
 ExprPtr Parser::parse_not() {
   if (at_name("not")) {
@@ -315,14 +161,19 @@ ExprPtr Parser::parse_compare() {
   }
 }
 
-ExprPtr Parser::parse_math1() {
-  ExprPtr left = parse_concat();
-  while (at(Tok::add) || at(Tok::sub)) {
-    BinOp op = at(Tok::add) ? BinOp::add : BinOp::sub;
+template <class Operand>
+ExprPtr Parser::parse_binops(std::initializer_list<std::pair<Tok, BinOp>> ops, Operand operand) {
+  ExprPtr left = operand();
+  while (true) {
+    auto op = std::find_if(ops.begin(), ops.end(), [this](const auto& o) { return at(o.first); });
+    if (op == ops.end()) return left;
     std::uint32_t off = next().offset;
-    left = finish(std::make_unique<BinaryExpr>(off, op, std::move(left), parse_concat()));
+    left = finish(std::make_unique<BinaryExpr>(off, op->second, std::move(left), operand()));
   }
-  return left;
+}
+
+ExprPtr Parser::parse_math1() {
+  return parse_binops({{Tok::add, BinOp::add}, {Tok::sub, BinOp::sub}}, [this] { return parse_concat(); });
 }
 
 ExprPtr Parser::parse_concat() {
@@ -335,28 +186,13 @@ ExprPtr Parser::parse_concat() {
 }
 
 ExprPtr Parser::parse_math2() {
-  ExprPtr left = parse_pow();
-  while (true) {
-    BinOp op;
-    switch (cur().kind) {
-      case Tok::mul: op = BinOp::mul; break;
-      case Tok::div: op = BinOp::div; break;
-      case Tok::floordiv: op = BinOp::floordiv; break;
-      case Tok::mod: op = BinOp::mod; break;
-      default: return left;
-    }
-    std::uint32_t off = next().offset;
-    left = finish(std::make_unique<BinaryExpr>(off, op, std::move(left), parse_pow()));
-  }
+  return parse_binops(
+      {{Tok::mul, BinOp::mul}, {Tok::div, BinOp::div}, {Tok::floordiv, BinOp::floordiv}, {Tok::mod, BinOp::mod}},
+      [this] { return parse_pow(); });
 }
 
 ExprPtr Parser::parse_pow() {
-  ExprPtr left = parse_unary(true);
-  while (at(Tok::pow)) {
-    std::uint32_t off = next().offset;
-    left = finish(std::make_unique<BinaryExpr>(off, BinOp::pow, std::move(left), parse_unary(true)));
-  }
-  return left;
+  return parse_binops({{Tok::pow, BinOp::pow}}, [this] { return parse_unary(true); });
 }
 
 ExprPtr Parser::parse_unary(bool with_filter) {
@@ -551,16 +387,18 @@ ExprPtr Parser::parse_call(ExprPtr node) {
   return finish(std::move(call));
 }
 
+std::string Parser::parse_dotted_name(const char* what) {
+  std::string name = expect_name(what);
+  while (skip_if(Tok::dot)) name += "." + expect_name(what);
+  return name;
+}
+
 ExprPtr Parser::parse_filter(ExprPtr node, bool start_inline) {
   while (at(Tok::pipe) || start_inline) {
     if (!start_inline) next();
     start_inline = false;
     const Token& t = cur();
-    std::string name = expect_name("a filter name");
-    while (at(Tok::dot)) {
-      next();
-      name += "." + expect_name("a filter name");
-    }
+    std::string name = parse_dotted_name("a filter name");
     auto f = std::make_unique<FilterExpr>(t.offset, std::move(node), name);
     f->fn = find_filter(name);  // null: unknown, checked by check_unknown
     if (at(Tok::lparen)) parse_call_args(f->args);
@@ -573,11 +411,7 @@ ExprPtr Parser::parse_test(ExprPtr node) {
   std::uint32_t is_off = next().offset;
   bool negated = skip_name("not");
   const Token& t = cur();
-  std::string name = expect_name("a test name");
-  while (at(Tok::dot)) {
-    next();
-    name += "." + expect_name("a test name");
-  }
+  std::string name = parse_dotted_name("a test name");
   auto test = std::make_unique<TestExpr>(t.offset, std::move(node), name);
   test->fn = find_test(name);
   if (at(Tok::lparen)) {

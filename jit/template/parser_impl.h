@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "jit/template/ast.h"
@@ -109,6 +110,11 @@ class Parser {
   ExprPtr parse_concat();
   ExprPtr parse_math2();
   ExprPtr parse_pow();
+  // One left-associative level: `operand (word operand)*` for `or` / `and`,
+  // `operand (op operand)*` for the arithmetic operators in `ops`.
+  ExprPtr parse_logical(ExprKind kind, std::string_view word, ExprPtr (Parser::*operand)());
+  template <class Operand>
+  ExprPtr parse_binops(std::initializer_list<std::pair<Tok, BinOp>> ops, Operand operand);
   ExprPtr parse_unary(bool with_filter);
   ExprPtr parse_primary();
   ExprPtr parse_postfix(ExprPtr node);
@@ -119,6 +125,8 @@ class Parser {
   ExprPtr parse_call(ExprPtr node);
   ExprPtr parse_filter(ExprPtr node, bool start_inline);
   ExprPtr parse_test(ExprPtr node);
+  // A filter or test name: `name(.name)*` (Jinja2 accepts dotted names).
+  std::string parse_dotted_name(const char* what);
   // Sets `e->depth` from its children; fails past k_max_expr_depth.
   ExprPtr finish(ExprPtr e);
   // An unknown filter or test is a syntax error, except inside an `if` (test

@@ -116,6 +116,15 @@ class Formatter {
         have = false;
       }
     };
+    // A width or precision: the digits from the current one on.
+    auto digits = [&](const char* what) {
+      std::int64_t value = ch - '0';
+      for (read(); have && ch >= '0' && ch <= '9'; read()) {
+        if (value > k_max_width) throw_unsupported(std::string("format ") + what + " above " + std::to_string(k_max_width));
+        value = value * 10 + (ch - '0');
+      }
+      return value;
+    };
     for (read(); have; read()) {
       if (ch == '-') s.flags |= k_ljust;
       else if (ch == '+') s.flags |= k_sign;
@@ -132,11 +141,7 @@ class Formatter {
       }
       read();
     } else if (have && ch >= '0' && ch <= '9') {
-      s.width = ch - '0';
-      for (read(); have && ch >= '0' && ch <= '9'; read()) {
-        if (s.width > k_max_width) throw_unsupported("format widths above " + std::to_string(k_max_width));
-        s.width = s.width * 10 + (ch - '0');
-      }
+      s.width = digits("widths");
     }
     if (have && ch == '.') {
       s.prec = 0;
@@ -146,11 +151,7 @@ class Formatter {
         if (s.prec < 0) s.prec = 0;
         read();
       } else if (have && ch >= '0' && ch <= '9') {
-        s.prec = ch - '0';
-        for (read(); have && ch >= '0' && ch <= '9'; read()) {
-          if (s.prec > k_max_width) throw_unsupported("format precisions above " + std::to_string(k_max_width));
-          s.prec = s.prec * 10 + (ch - '0');
-        }
+        s.prec = digits("precisions");
       }
     }
     if (have && (ch == 'h' || ch == 'l' || ch == 'L')) read();
@@ -164,8 +165,13 @@ class Formatter {
 
   void convert(Spec& s, std::size_t end) {
     const Value& v = next_arg();
+    // The numeric conversions (with sign and zero-padding rules).
+    bool integral = std::string_view("diuoxX").find(s.conv) != std::string_view::npos;
+    if (integral || std::string_view("eEfFgG").find(s.conv) != std::string_view::npos) {
+      output(s, integral ? format_long(v, s) : format_float(v, s), true);
+      return;
+    }
     std::string str;
-    bool sign = false;
     switch (s.conv) {
       case 's':
         if (v.is_string() && !m_escape) str = v.as_string();
@@ -180,24 +186,6 @@ class Formatter {
         str = m_escape ? html_escape(r) : r;
         break;
       }
-      case 'i':
-      case 'd':
-      case 'u':
-      case 'o':
-      case 'x':
-      case 'X':
-        str = format_long(v, s);
-        sign = true;
-        break;
-      case 'e':
-      case 'E':
-      case 'f':
-      case 'F':
-      case 'g':
-      case 'G':
-        str = format_float(v, s);
-        sign = true;
-        break;
       case 'c': str = format_char(v); break;
       default: {
         unsigned char c = static_cast<unsigned char>(s.conv);
@@ -208,7 +196,7 @@ class Formatter {
         throw_render_error(buf);
       }
     }
-    output(s, str, sign);
+    output(s, str, false);
   }
 
   std::string format_long(const Value& v, const Spec& s) {

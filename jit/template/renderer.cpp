@@ -266,37 +266,29 @@ void Renderer::run_loop(const ForStmt& s, const Value& iterable, Frame& f, int d
   }
 }
 
-void Renderer::exec_set_block(const SetBlockStmt& s, Frame& f) {
+Value Renderer::render_block(const StmtList& body, const Expr* filter, const FrameAssigned& assigned, Frame& f) {
   Sink capture;
-  Frame inner{child_scope(f, s.frame_assigned), f.unit, &capture};
-  exec(s.body, inner);
+  Frame inner{child_scope(f, assigned), f.unit, &capture};
+  exec(body, inner);
   Value v = Value::string(std::move(capture.text));
-  if (s.filter) {
-    m_block_input.push_back(std::move(v));
-    try {
-      v = eval(*s.filter, inner);
-    } catch (...) {
-      m_block_input.pop_back();
-      throw;
-    }
-    m_block_input.pop_back();
-  }
-  assign(s.target, std::move(v), f);
-}
-
-void Renderer::exec_filter_block(const FilterBlockStmt& s, Frame& f) {
-  Sink capture;
-  Frame inner{child_scope(f, s.frame_assigned), f.unit, &capture};
-  exec(s.body, inner);
-  m_block_input.push_back(Value::string(std::move(capture.text)));
-  Value v;
+  if (!filter) return v;
+  m_block_input.push_back(std::move(v));
   try {
-    v = eval(*s.filter, inner);
+    v = eval(*filter, inner);
   } catch (...) {
     m_block_input.pop_back();
     throw;
   }
   m_block_input.pop_back();
+  return v;
+}
+
+void Renderer::exec_set_block(const SetBlockStmt& s, Frame& f) {
+  assign(s.target, render_block(s.body, s.filter.get(), s.frame_assigned, f), f);
+}
+
+void Renderer::exec_filter_block(const FilterBlockStmt& s, Frame& f) {
+  Value v = render_block(s.body, s.filter.get(), s.frame_assigned, f);
   std::string text = at_offset(f.unit, s.offset, [&] { return to_str(v); });
   emit(*f.sink, text, f.unit->file_id, line_column(f.unit->parsed->source, s.offset).line, false);
 }

@@ -159,6 +159,9 @@ class Renderer {
   void exec_include(const IncludeStmt& s, Frame& f);
   void exec_filter_block(const FilterBlockStmt& s, Frame& f);
   void exec_set_block(const SetBlockStmt& s, Frame& f);
+  // The body of a block set / filter block rendered in its own frame, then
+  // through `filter` (may be null) with the text as its block input.
+  Value render_block(const StmtList& body, const Expr* filter, const FrameAssigned& assigned, Frame& f);
   void exec_with(const WithStmt& s, Frame& f);
   void exec_call_block(const CallBlockStmt& s, Frame& f);
   void assign(const Target& t, Value v, Frame& f);

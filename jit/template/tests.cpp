@@ -139,12 +139,7 @@ bool t_test(Renderer&, const Value& v, CallArgs& a) {
   return v.is_string() && find_test(v.as_string()) != nullptr;
 }
 
-struct TestEntry {
-  std::string_view name;
-  TestFn fn;
-};
-
-constexpr TestEntry k_tests[] = {
+constexpr NamedFn<TestFn> k_tests[] = {
     {"!=", t_ne},          {"<", t_lt},           {"<=", t_le},          {"==", t_eq},
     {">", t_gt},           {">=", t_ge},          {"boolean", t_boolean}, {"callable", t_callable},
     {"defined", t_defined}, {"divisibleby", t_divisibleby}, {"eq", t_eq}, {"equalto", t_eq},
@@ -159,10 +154,6 @@ constexpr TestEntry k_tests[] = {
 
 }  // namespace
 
-TestFn find_test(std::string_view name) {
-  for (const auto& e : k_tests)
-    if (e.name == name) return e.fn;
-  return nullptr;
-}
+TestFn find_test(std::string_view name) { return find_named(k_tests, name); }
 
 }  // namespace kjit::jit::detail

@@ -115,20 +115,18 @@ bool is_ascii(std::string_view s) {
 
 namespace {
 
-bool in_ranges(const CpRange* r, std::size_t n, std::uint32_t cp) {
+bool in_ranges(std::span<const CpRange> r, std::uint32_t cp) {
   // Last range whose first <= cp.
-  const CpRange* end = r + n;
-  const CpRange* it = std::upper_bound(r, end, cp, [](std::uint32_t c, const CpRange& x) { return c < x.first; });
-  if (it == r) return false;
+  auto it = std::upper_bound(r.begin(), r.end(), cp, [](std::uint32_t c, const CpRange& x) { return c < x.first; });
+  if (it == r.begin()) return false;
   --it;
   return cp <= it->last && (cp - it->first) % it->stride == 0;
 }
 
 // Single-code-point mapping, or cp itself.
-std::uint32_t map_single(const CpMapRun* r, std::size_t n, std::uint32_t cp) {
-  const CpMapRun* end = r + n;
-  const CpMapRun* it = std::upper_bound(r, end, cp, [](std::uint32_t c, const CpMapRun& x) { return c < x.first; });
-  if (it == r) return cp;
+std::uint32_t map_single(std::span<const CpMapRun> r, std::uint32_t cp) {
+  auto it = std::upper_bound(r.begin(), r.end(), cp, [](std::uint32_t c, const CpMapRun& x) { return c < x.first; });
+  if (it == r.begin()) return cp;
   --it;
   if (cp <= it->last && (cp - it->first) % it->stride == 0) return static_cast<std::uint32_t>(static_cast<std::int64_t>(cp) + it->delta);
   return cp;
@@ -142,16 +140,15 @@ void map_full(std::vector<std::uint32_t>& out, std::uint32_t cp, int kind) {
     out.push_back(cp);
     return;
   }
-  for (std::size_t i = 0; i < ud::k_multi_map_size; ++i) {
-    const CpMulti& m = ud::k_multi_map[i];
+  for (const CpMulti& m : ud::k_multi_map) {
     if (m.cp == cp && m.kind == kind) {
       out.insert(out.end(), m.out, m.out + m.n);
       return;
     }
   }
-  if (kind == 0) out.push_back(map_single(ud::k_upper_map, ud::k_upper_map_size, cp));
-  else if (kind == 1) out.push_back(map_single(ud::k_lower_map, ud::k_lower_map_size, cp));
-  else out.push_back(map_single(ud::k_title_map, ud::k_title_map_size, cp));
+  if (kind == 0) out.push_back(map_single(ud::k_upper_map, cp));
+  else if (kind == 1) out.push_back(map_single(ud::k_lower_map, cp));
+  else out.push_back(map_single(ud::k_title_map, cp));
 }
 
 // CPython's handle_capital_sigma: U+03A3 at `i` of `cps` lower-cases to the
@@ -193,23 +190,22 @@ bool py_isspace(std::uint32_t cp) {
          cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
-bool is_cased(std::uint32_t cp) { return in_ranges(ud::k_cased, ud::k_cased_size, cp); }
-bool is_case_ignorable(std::uint32_t cp) { return in_ranges(ud::k_case_ignorable, ud::k_case_ignorable_size, cp); }
-bool is_lower_cp(std::uint32_t cp) { return in_ranges(ud::k_lowercase, ud::k_lowercase_size, cp); }
-bool is_upper_cp(std::uint32_t cp) { return in_ranges(ud::k_uppercase, ud::k_uppercase_size, cp); }
-bool is_title_cp(std::uint32_t cp) { return in_ranges(ud::k_titlecase, ud::k_titlecase_size, cp); }
-bool is_alnum_cp(std::uint32_t cp) { return in_ranges(ud::k_alnum, ud::k_alnum_size, cp); }
+bool is_cased(std::uint32_t cp) { return in_ranges(ud::k_cased, cp); }
+bool is_case_ignorable(std::uint32_t cp) { return in_ranges(ud::k_case_ignorable, cp); }
+bool is_lower_cp(std::uint32_t cp) { return in_ranges(ud::k_lowercase, cp); }
+bool is_upper_cp(std::uint32_t cp) { return in_ranges(ud::k_uppercase, cp); }
+bool is_title_cp(std::uint32_t cp) { return in_ranges(ud::k_titlecase, cp); }
+bool is_alnum_cp(std::uint32_t cp) { return in_ranges(ud::k_alnum, cp); }
 bool is_printable_cp(std::uint32_t cp) {
   if (cp < 0x80) return cp >= 0x20 && cp < 0x7F;
-  return !in_ranges(ud::k_nonprintable, ud::k_nonprintable_size, cp);
+  return !in_ranges(ud::k_nonprintable, cp);
 }
 
 int decimal_value(std::uint32_t cp) {
   if (cp >= '0' && cp <= '9') return static_cast<int>(cp - '0');
   if (cp < 0x80) return -1;
-  const std::uint32_t* end = ud::k_decimal_zeros + ud::k_decimal_zeros_size;
-  const std::uint32_t* it = std::upper_bound(ud::k_decimal_zeros, end, cp);
-  if (it == ud::k_decimal_zeros) return -1;
+  auto it = std::upper_bound(ud::k_decimal_zeros.begin(), ud::k_decimal_zeros.end(), cp);
+  if (it == ud::k_decimal_zeros.begin()) return -1;
   --it;
   return cp - *it < 10 ? static_cast<int>(cp - *it) : -1;
 }
@@ -273,25 +269,25 @@ std::string py_swapcase(std::string_view s) {
   return from_cps(out);
 }
 
-bool py_islower(std::string_view s) {
+namespace {
+
+// str.islower / str.isupper: at least one character of case `want`, none of
+// case `other` and no titlecase one.
+bool all_cased_as(std::string_view s, bool (*want)(std::uint32_t), bool (*other)(std::uint32_t)) {
   bool cased = false;
   for (std::size_t i = 0; i < s.size();) {
     std::uint32_t cp = next_cp(s, i);
-    if (is_upper_cp(cp) || is_title_cp(cp)) return false;
-    if (!cased && is_lower_cp(cp)) cased = true;
+    if (other(cp) || is_title_cp(cp)) return false;
+    if (!cased && want(cp)) cased = true;
   }
   return cased;
 }
 
-bool py_isupper(std::string_view s) {
-  bool cased = false;
-  for (std::size_t i = 0; i < s.size();) {
-    std::uint32_t cp = next_cp(s, i);
-    if (is_lower_cp(cp) || is_title_cp(cp)) return false;
-    if (!cased && is_upper_cp(cp)) cased = true;
-  }
-  return cased;
-}
+}  // namespace
+
+bool py_islower(std::string_view s) { return all_cased_as(s, is_lower_cp, is_upper_cp); }
+
+bool py_isupper(std::string_view s) { return all_cased_as(s, is_upper_cp, is_lower_cp); }
 
 bool py_istitle(std::string_view s) {
   bool cased = false, previous_is_cased = false;

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,16 +38,11 @@ struct CpMulti {
 
 namespace unicode_data {
 extern const char* const k_unicode_version;
-extern const CpRange k_cased[], k_case_ignorable[], k_lowercase[], k_uppercase[], k_titlecase[], k_alnum[],
-    k_nonprintable[];
-extern const std::size_t k_cased_size, k_case_ignorable_size, k_lowercase_size, k_uppercase_size, k_titlecase_size,
-    k_alnum_size, k_nonprintable_size;
-extern const CpMapRun k_upper_map[], k_lower_map[], k_title_map[];
-extern const std::size_t k_upper_map_size, k_lower_map_size, k_title_map_size;
-extern const CpMulti k_multi_map[];
-extern const std::size_t k_multi_map_size;
-extern const std::uint32_t k_decimal_zeros[];
-extern const std::size_t k_decimal_zeros_size;
+extern const std::span<const CpRange> k_cased, k_case_ignorable, k_lowercase, k_uppercase, k_titlecase, k_alnum,
+    k_nonprintable;
+extern const std::span<const CpMapRun> k_upper_map, k_lower_map, k_title_map;
+extern const std::span<const CpMulti> k_multi_map;
+extern const std::span<const std::uint32_t> k_decimal_zeros;
 }  // namespace unicode_data
 
 inline constexpr std::uint32_t k_invalid_cp = 0xFFFFFFFFu;

@@ -25,13 +25,12 @@ std::string to_hex(std::span<const std::uint8_t> bytes);
 bool is_hash_hex(std::string_view text);
 
 // Streaming XXH3-128 (bundles are hashed as they are written; cache keys are
-// hashed field by field).
+// hashed field by field). Neither copyable nor movable: it owns its XXH3
+// state through a unique_ptr and declares its destructor.
 class Xxh3Hasher {
  public:
   Xxh3Hasher();
   ~Xxh3Hasher();
-  Xxh3Hasher(const Xxh3Hasher&) = delete;
-  Xxh3Hasher& operator=(const Xxh3Hasher&) = delete;
 
   void update(std::span<const std::uint8_t> data);
   void update(std::string_view data);

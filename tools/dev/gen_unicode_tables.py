@@ -7,6 +7,15 @@ int()/float()). The data comes from the running Python's unicodedata (the
 Unicode version is written into the file), so kjit's case mapping matches the
 Jinja2 it is tested against byte for byte.
 
+The tables are written compactly, as text the C++ compiler decodes into the
+same constant arrays (unicode_decode.h, constexpr): every number is a varint
+of base64 characters (5 data bits each, lowest group first; the 32 bit set
+means another character follows), signed numbers zigzag-coded. A range run is
+(gap from the previous run's last code point + 1, (count - 1) * 2 + stride - 1);
+a mapping run adds the zigzagged delta; a multi-character mapping is (gap from
+the previous entry's code point, kind * 4 + length, each output code point's
+zigzagged offset from the input); decimal zeros are gaps.
+
 Usage: python3 tools/dev/gen_unicode_tables.py [--check]
 """
 import os
@@ -69,30 +78,55 @@ def is_case_ignorable(c):
     return ("A" + c + "\u03a3").lower().endswith("\u03c2")
 
 
-def emit_ranges(lines, name, runs):
-    lines.append(f"const CpRange {name}[] = {{")
-    row = []
-    for r in runs:
-        row.append("{0x%X, 0x%X, %d}" % r)
-        if len(row) == 6:
-            lines.append("    " + ", ".join(row) + ",")
-            row = []
-    if row:
-        lines.append("    " + ", ".join(row) + ",")
-    lines.append("};")
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
-def emit_map(lines, name, runs):
-    lines.append(f"const CpMapRun {name}[] = {{")
-    row = []
-    for r in runs:
-        row.append("{0x%X, 0x%X, %d, %d}" % r)
-        if len(row) == 5:
-            lines.append("    " + ", ".join(row) + ",")
-            row = []
-    if row:
-        lines.append("    " + ", ".join(row) + ",")
-    lines.append("};")
+def varint(n):
+    """The base64 varint text of the natural number `n`."""
+    assert n >= 0
+    out = ""
+    while n >= 32:
+        out += B64[32 | (n & 31)]
+        n >>= 5
+    return out + B64[n]
+
+
+def zigzag(n):
+    return 2 * n if n >= 0 else -2 * n - 1
+
+
+def encode_runs(runs):
+    """Text of range runs (first, last, stride) or mapping runs (..., delta)."""
+    out = []
+    prev_last = -1
+    for first, last, stride, *delta in runs:
+        assert stride in (1, 2), "the run format has one bit for the stride"
+        out.append(varint(first - prev_last - 1) + varint((last - first) // stride * 2 + stride - 1))
+        out.extend(varint(zigzag(d)) for d in delta)
+        prev_last = last
+    return "".join(out)
+
+
+def encode_multi(multi):
+    out = []
+    prev_cp = 0
+    for kind, cp, m in multi:
+        out.append(varint(cp - prev_cp) + varint({"upper": 0, "lower": 1, "title": 2}[kind] * 4 + len(m)))
+        out.extend(varint(zigzag(ord(x) - cp)) for x in m)
+        prev_cp = cp
+    return "".join(out)
+
+
+def encode_gaps(values):
+    return "".join(varint(v - p) for p, v in zip([0] + values, values))
+
+
+def emit(lines, spans, decl, name, decoder, text):
+    """One table: its constant array, decoded at compile time from one line of
+    text by `decoder` (with the entry count), and the span unicode.cpp reads
+    (collected in `spans`)."""
+    lines.append(f'constexpr auto {name}_data = {decoder}("{text}");')
+    spans.setdefault(decl, []).append(f"{name} = {name}_data")
 
 
 def main():
@@ -125,34 +159,30 @@ def main():
         f"// (Unicode {unicodedata.unidata_version}); do not edit. Character data for",
         "// Python-exact str methods in the template engine (see unicode.h).",
         "//",
+        "// Each table is compact text (format: the generator's docstring) that",
+        "// unicode_decode.h turns into the constant array at compile time.",
+        "//",
         "// Thread safety: constant tables.",
         '#include "jit/template/unicode.h"',
+        '#include "jit/template/unicode_decode.h"',
         "",
         "namespace kjit::jit::detail::unicode_data {",
         "",
         f'const char* const k_unicode_version = "{unicodedata.unidata_version}";',
         "",
     ]
+    spans = {}
     for name, cps in props.items():
-        emit_ranges(lines, name, strided_runs(cps))
-        lines.append(f"const std::size_t {name}_size = sizeof {name} / sizeof {name}[0];")
-        lines.append("")
+        runs = strided_runs(cps)
+        emit(lines, spans, "CpRange", name, f"decode_runs<CpRange, {len(runs)}>", encode_runs(runs))
     for kind in ("upper", "lower", "title"):
-        emit_map(lines, f"k_{kind}_map", mapping_runs(singles[kind]))
-        lines.append(f"const std::size_t k_{kind}_map_size = sizeof k_{kind}_map / sizeof k_{kind}_map[0];")
-        lines.append("")
-    lines.append("const CpMulti k_multi_map[] = {")
-    for kind, cp, m in multi:
-        cps = ", ".join("0x%X" % ord(x) for x in m)
-        lines.append("    {%d, 0x%X, %d, {%s}}," % ({"upper": 0, "lower": 1, "title": 2}[kind], cp, len(m), cps))
-    lines.append("};")
-    lines.append("const std::size_t k_multi_map_size = sizeof k_multi_map / sizeof k_multi_map[0];")
+        runs = mapping_runs(singles[kind])
+        emit(lines, spans, "CpMapRun", f"k_{kind}_map", f"decode_runs<CpMapRun, {len(runs)}>", encode_runs(runs))
+    emit(lines, spans, "CpMulti", "k_multi_map", f"decode_multi<{len(multi)}>", encode_multi(multi))
+    emit(lines, spans, "std::uint32_t", "k_decimal_zeros", f"decode_gaps<{len(decimal_zeros)}>", encode_gaps(decimal_zeros))
     lines.append("")
-    lines.append("const std::uint32_t k_decimal_zeros[] = {")
-    for i in range(0, len(decimal_zeros), 8):
-        lines.append("    " + ", ".join("0x%X" % z for z in decimal_zeros[i:i + 8]) + ",")
-    lines.append("};")
-    lines.append("const std::size_t k_decimal_zeros_size = sizeof k_decimal_zeros / sizeof k_decimal_zeros[0];")
+    for decl, names in spans.items():
+        lines.append(f"const std::span<const {decl}> " + ",\n    ".join(names) + ";")
     lines.append("")
     lines.append("}  // namespace kjit::jit::detail::unicode_data")
     text = "\n".join(lines) + "\n"
