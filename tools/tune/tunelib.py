@@ -114,6 +114,11 @@ def tuning_root(work):
     return out
 
 
+def num3(v):
+    """%.3g for a number, the value as it is otherwise (kjit writes e.g. "inf" or "n/a" as text)."""
+    return "%.3g" % v if isinstance(v, (int, float)) else str(v)
+
+
 def fmt(line):
     """One kjit --json line (bench or check result) -> one log line."""
     try:
@@ -129,7 +134,7 @@ def fmt(line):
         return "R %-48s %-9s %s registers %4s spill bytes %6s shared bytes %s" % (
             d["name"], d.get("status"), d.get("registers"), d.get("spill_bytes"), d.get("shared_bytes"), d.get("arch", ""))
     if "status" in d:
-        ws = " ".join("%s:%.3g" % (w.get("status"), w.get("max_absolute_error", -1)) for w in d.get("workloads", []))
+        ws = " ".join("%s:%s" % (w.get("status"), num3(w.get("max_absolute_error", -1))) for w in d.get("workloads", []))
         return "C %-48s %s %s" % (d["name"], d["status"], ws[:300])
     return json.dumps(d)[:300]
 
@@ -254,3 +259,11 @@ class Harness:
         else:
             return False
         return True
+
+
+def common_main(family, doc, default):
+    """main() of a harness with only the common subcommands (bench / check / render / defs)."""
+    h = Harness(family, doc, default)
+    h.parse()
+    if not h.run_common():
+        h.parser.error(f"unknown command {h.a.command!r}")

@@ -39,12 +39,5 @@ import tunelib  # noqa: E402
 DEFAULT = ["mla_paged_decode_h16_ckv512_kpe64_ps1", "mla_paged_decode_h16_ckv512_kpe64_ps64"]
 
 
-def main():
-    h = tunelib.Harness("attention", __doc__, DEFAULT)
-    h.parse()
-    if not h.run_common():
-        h.parser.error(f"unknown command {h.a.command!r}")
-
-
 if __name__ == "__main__":
-    main()
+    tunelib.common_main("attention", __doc__, DEFAULT)

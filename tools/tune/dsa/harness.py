@@ -31,12 +31,5 @@ import tunelib  # noqa: E402
 DEFAULT = ["dsa_topk_indexer_fp8_h64_d128_topk2048_ps64"]
 
 
-def main():
-    h = tunelib.Harness("dsa", __doc__, DEFAULT)
-    h.parse()
-    if not h.run_common():
-        h.parser.error(f"unknown command {h.a.command!r}")
-
-
 if __name__ == "__main__":
-    main()
+    tunelib.common_main("dsa", __doc__, DEFAULT)
