@@ -185,15 +185,11 @@ inline void expect_lint_clean(const std::vector<std::string>& dirs) {
   EXPECT_EQ(lint.exit_code, 0) << lint.out;
 }
 
-// A warmup item that compiled (or hit the cache) with registers reported and at most
-// `max_spill_bytes` bytes of register spills (none by default).
-inline void expect_compiled(const nlohmann::json& item, int max_spill_bytes = 0) {
+// A warmup item that compiled (or hit the cache) with registers reported and no register spills.
+inline void expect_compiled(const nlohmann::json& item) {
   EXPECT_TRUE(item["status"] == "compiled" || item["status"] == "hit") << item.dump();
   EXPECT_GT(item["registers"].get<int>(), 0) << item.dump();
-  if (max_spill_bytes == 0)
-    EXPECT_EQ(item["spill_bytes"], 0) << item.dump();
-  else
-    EXPECT_LE(item["spill_bytes"].get<int>(), max_spill_bytes) << item.dump();
+  EXPECT_EQ(item["spill_bytes"], 0) << item.dump();
 }
 
 }  // namespace kjit::tools::flows_test
