@@ -32,7 +32,8 @@
 #              one at a time, seq_len 1 / 300 and one_expert at 300.
 #   check_ds   the 19 dataset workloads of the DeepSeek EP definition (seq_len 1 .. 14107).
 #   bench      decode (seq_len 1, 8) and prefill (4096) medians with the perf model's bytes /
-#              flops and the copy bandwidth; torch._scaled_mm's fp8 rate for the ratio (bench_ref.py).
+#              flops and the copy bandwidth; torch._scaled_mm's fp8 rate for the ratio (bench_ref.py)
+#              and torch's grouped-GEMM MoE layer on the prefill shapes (bench_torch_moe.py).
 # The summary (tests/gpu/moe/summarize.py) runs at the end of every call.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
@@ -168,6 +169,10 @@ if has bench; then
   bn own_decode_s1 120 "$O" $OWN --axes seq_len=1 --iters 50
   timeout "$(within 120 || echo 1)" python3 tests/gpu/moe/bench_ref.py --json "$out/bench_ref.json" > "$out/bench_ref.txt" 2>&1
   echo "  bench_ref rc=$?"; cat "$out/bench_ref.txt"
+  # the same prefill shapes as torch would run them end to end (grouped GEMMs, routing in torch)
+  timeout "$(within 200 || echo 1)" python3 tests/gpu/moe/bench_torch_moe.py $(for d in $DS_EP $RENORM; do echo $D/moe/$d.json; done) \
+    --seq-len 4096 --json "$out/bench_torch_moe.json" > "$out/bench_torch_moe.txt" 2>&1
+  echo "  bench_torch_moe rc=$?"; cat "$out/bench_torch_moe.txt"
 fi
 
 stamp summary
