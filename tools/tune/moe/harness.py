@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""tools/tune/moe/harness.py — tuning harness of the fused-MoE kernels (templates/moe/): runs kjit
+bench / check on the shipped kernels and on variants (definition copies with "kjit-tune:KEY=VALUE"
+tags) through the tuning template root (templates/ + tools/tune/overlay/). Common options:
+tools/tune/tunelib.py.
+
+Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in docs/perf/moe.md):
+  g1s, g1w, g2s, g2w   GEMM1 / GEMM2 small (decode) and wide (prefill) tiles,
+                       BMxBNxBKxSTAGESxWMxWNxWK (shipped fp8: g1s 32x16x128x8x1x1x4,
+                       g1w 128x128x128x4x2x4x1, g2s 32x16x128x8x1x1x4, g2w 128x128x32x4x2x4x1)
+  wide                 picks per routed expert from which the wide tiles run (32)
+
+Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
+  # decode: 64-row small tiles, 12 stages
+  tools/tune/moe/harness.py bench --names moe_fp8_block_scale_renorm_topk8_e128_h2048_i768 \\
+      --variant m64:g1s=64x16x128x8x1x1x4,g2s=64x16x128x8x1x1x4 --axes seq_len=1
+  # without a GPU: render and compile the variants (registers, spills)
+  tools/tune/moe/harness.py render --names moe_fp8_block_scale_renorm_topk8_e128_h2048_i768 \\
+      --variant s12:g1s=32x16x128x12x1x1x4
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import tunelib  # noqa: E402
+
+DEFAULT = ["moe_fp8_block_scale_renorm_topk8_e128_h2048_i768"]
+
+
+if __name__ == "__main__":
+    tunelib.common_main("moe", __doc__, DEFAULT)
