@@ -164,17 +164,17 @@ if has bench; then
     timeout "$t" $k bench "$@" --json > "$out/bench_$tag.jsonl" 2>> "$out/bench_$tag.err"
     echo "  [$(( $(date +%s) - t0 ))s] bench $tag rc=$?"; cut -c1-260 "$out/bench_$tag.jsonl"
   }
-  # MOE_DECODE_DEFS narrows the decode set (the 16-17 GiB e384 and fp8 top-1 definitions spend most
-  # of their time generating weights)
-  for s in 1 8; do bn decode_s$s 240 "$K" ${MOE_DECODE_DEFS:-$DS_EP $DS_ALL $RENORM $FP8T} --axes seq_len=$s --iters 50; done
-  bn prefill_s4096 300 "$K" $DS_EP $RENORM --axes seq_len=4096 --iters 10
-  bn own_decode_s1 120 "$O" $OWN --axes seq_len=1 --iters 50
   timeout "$(within 120 || echo 1)" python3 tests/gpu/moe/bench_ref.py --json "$out/bench_ref.json" > "$out/bench_ref.txt" 2>&1
   echo "  bench_ref rc=$?"; cat "$out/bench_ref.txt"
   # the same prefill shapes as torch would run them end to end (grouped GEMMs, routing in torch)
   timeout "$(within 200 || echo 1)" python3 tests/gpu/moe/bench_torch_moe.py $(for d in $DS_EP $RENORM; do echo $D/moe/$d.json; done) \
     --seq-len 4096 --json "$out/bench_torch_moe.json" > "$out/bench_torch_moe.txt" 2>&1
   echo "  bench_torch_moe rc=$?"; cat "$out/bench_torch_moe.txt"
+  bn prefill_s4096 300 "$K" $DS_EP $RENORM --axes seq_len=4096 --iters 10
+  # MOE_DECODE_DEFS narrows the decode set (the 16-17 GiB e384 and fp8 top-1 definitions spend most
+  # of their time generating weights)
+  for s in 1 8; do bn decode_s$s 240 "$K" ${MOE_DECODE_DEFS:-$DS_EP $DS_ALL $RENORM $FP8T} --axes seq_len=$s --iters 50; done
+  bn own_decode_s1 120 "$O" $OWN --axes seq_len=1 --iters 50
 fi
 
 stamp summary
