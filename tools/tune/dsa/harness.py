@@ -10,7 +10,10 @@ Knobs the overlay reads (definition tags; measurements in docs/perf/dsa.md):
     topk (0: probe without the top-k launch, times the scoring kernel; wrong output), pw (0/1 a
     page per math warp); top-k: tkh (agg shipped / plain / sub4: how the histogram adds a key),
     tkf (1 / 2: the scoring kernel builds the first histogram, as it writes / after its last
-    page), tkt (top-k block threads).
+    page), tkt (top-k block threads), tkc (1, with tkf: the later passes read a shared list of
+    the first cut bin's keys). The sm_80 renders of the top-k knobs run in the CPU emulation:
+    EMU_TEMPLATES=<tuning root> EMU_DEFINITIONS=<variant copies> EMU_ARCH=sm_80
+    tests/gpu/gdn/emu/run_emu.sh NAME__SUFFIX ...
   sparse attention (dsa_sparse_attention_*): cpsm (CTAs per SM), stages (key tiles in flight),
     sw (split waves: index splits aim at sw x the CTA slots).
 

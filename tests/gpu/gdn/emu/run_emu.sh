@@ -3,6 +3,8 @@
 # thread is a fiber). From the repository root, after a build (build/kjit, build/lib*.a):
 #   tests/gpu/gdn/emu/run_emu.sh NAME [--axes k=v,...] [--q-len N] [--kv-len N] [--empty-first] [--alias OUT=IN] [--seed N]
 # EMU_BUILD (default build) is the build folder, EMU_DIR (default /tmp/kjit-emu) the work folder,
+# EMU_TEMPLATES (default templates) the template root (a tuning root, tools/tune/overlay.sh, runs
+# an overlay variant), EMU_DEFINITIONS another folder to search for NAME first (variant copies),
 # EMU_ARCH (default sm_90a) the arch rendered (sm_80 for templates whose sm_90 variant uses
 # mbarriers and bulk copies, which the emulation lacks: the DSA kernels).
 # NAME is searched in ../shared/flashinfer-trace/definitions, definitions/ and tests/gpu/definitions.
@@ -24,7 +26,8 @@ arch=${EMU_ARCH:-sm_90a}
 # One work folder per definition, arch and arguments: ctest runs several cases of one definition at once.
 work=$emu_dir/$name-$arch-$(printf '%s ' "$@" | md5sum | cut -c1-8)
 mkdir -p "$work"
-def=$(find ../shared/flashinfer-trace/definitions definitions tests/gpu/definitions -name "$name.json" 2>/dev/null | head -1)
+tsrc=${EMU_TEMPLATES:-templates}
+def=$(find ${EMU_DEFINITIONS:-} ../shared/flashinfer-trace/definitions definitions tests/gpu/definitions -name "$name.json" 2>/dev/null | head -1)
 if [ -z "$def" ]; then
   echo "run_emu: no definition $name.json (is ../shared/flashinfer-trace there?)" >&2
   [ "${CI:-}" = true ] && exit 2
@@ -35,13 +38,13 @@ defdir=$(dirname "$def")
 # Overlay template root: everything from templates/, but the two CUDA-only includes.
 overlay=$work/templates
 rm -rf "$overlay"; mkdir -p "$overlay/include"
-for d in templates/*; do [ "$(basename "$d")" = include ] || cp -r "$root/$d" "$overlay/"; done
-cp -r templates/include/. "$overlay/include/"
+for d in "$tsrc"/*; do [ "$(basename "$d")" = include ] || cp -r "$d" "$overlay/"; done
+cp -r "$tsrc"/include/. "$overlay/include/"
 for f in $here/include/*; do rm -f "$overlay/include/$(basename "$f")"; cp "$f" "$overlay/include/"; done
 python3 $here/patch_overlay.py "$overlay"  # inline PTX inside shared pieces -> host stand-ins
 
 K="$build/kjit --no-builtin-definitions --definitions $defdir"
-KJIT_CACHE_DIR=$emu_dir/cache $K --templates templates get "$name" --arch $arch -o "$work/k.cubin" --plan "$work/plan.json" >/dev/null 2>&1 \
+KJIT_CACHE_DIR=$emu_dir/cache $K --templates "$tsrc" get "$name" --arch $arch -o "$work/k.cubin" --plan "$work/plan.json" >/dev/null 2>&1 \
   || { echo "run_emu: kjit get $name failed" >&2; exit 2; }
 $K --templates "$overlay" render "$name" --arch $arch -o "$work/k.cu"
 # Dynamic shared memory: one buffer per emulated CTA.
