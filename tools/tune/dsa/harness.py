@@ -8,7 +8,7 @@ Knobs the overlay reads (definition tags; measurements in docs/perf/dsa.md):
   indexer (dsa_topk_indexer_*): tile (nt shipped / kouter / hm: the score tile's mma
     arrangement), cpsm (CTAs per SM), nw (math warps), stages (pages in flight per CTA),
     topk (0: probe without the top-k launch, times the scoring kernel; wrong output), pw (0/1 a
-    page per math warp); top-k: tkh (agg shipped / plain / sub4: how the histogram adds a key),
+    page per math warp); top-k: tkh (plain shipped / agg / sub4: how the histogram adds a key),
     tkf (1 / 2: the scoring kernel builds the first histogram, as it writes / after its last
     page), tkt (top-k block threads), tkc (1, with tkf: the later passes read a shared list of
     the first cut bin's keys). The sm_80 renders of the top-k knobs run in the CPU emulation:
