@@ -47,6 +47,8 @@ kjit_emu_test(moe_emu_ds_s7 "" moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes 
 kjit_emu_test(moe_emu_ds_wide "" moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=128)
 kjit_emu_test(moe_emu_ds_no_local "" moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile no_local)
 kjit_emu_test(moe_emu_fp8_block_renorm_s1 "" moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1)
+# 4400 picks: two permute CTAs of 4096 picks (the others place every pick in one)
+kjit_emu_test(moe_emu_fp8_block_renorm_two_permute_ctas "" moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1100)
 kjit_emu_test(moe_emu_fp8_tensor_llama4_one_expert "" moetest_fp8_tensor_llama4_topk1_e8 --axes seq_len=20 --inputs-profile one_expert)
 kjit_emu_test(moe_emu_fp8_tensor_renorm_s7 "" moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=7)
 kjit_emu_test(moe_emu_float_renorm_wide "" moetest_fp4_renorm_topk4_e8 --axes seq_len=64)
