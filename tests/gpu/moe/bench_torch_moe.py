@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Issue 21's second prefill yardstick: the best MoE layer torch offers, end to end, on the shapes
 of a moe definition. Routing in torch (DeepSeek sigmoid + bias with group top-k, or renormalized
-softmax top-k, as the definition's name says), permutation by expert (each expert's rows padded to
-16, computed on the device without a host sync), GEMM1, SwiGLU, GEMM2, weighted un-permute and
-reduce. Two variants, each timed only where this torch has it:
+softmax top-k, as the definition's name says), the local picks (one host sync) permuted by expert
+(each expert's rows padded to 16), GEMM1, SwiGLU, GEMM2, weighted un-permute and reduce
+(index_add_). Two variants, each timed only where this torch has it:
 
   grouped_mm_bf16      torch._grouped_mm, bf16 hidden states and bf16 weights (the weights are
                        stored in bf16 up front: the conversion is not timed);
@@ -78,27 +78,22 @@ def make(torch, s, T, dev):
     return t
 
 
-def plan(torch, s, ids, T):
-    """Destination row of each (token, slot) in the expert-sorted, group-padded buffer, and the
-    padded group ends (offs) — all on the device. Non-local picks go to the dump row (last)."""
-    EL, k = s["EL"], s["topk"]
-    off = 0  # local_expert_offset 0: the first EL experts are local
-    e = ids.flatten() - off
-    local = (e >= 0) & (e < EL)
-    e = torch.where(local, e, torch.full_like(e, EL))
-    order = torch.argsort(e, stable=True)
-    es = e[order]
-    counts = torch.bincount(es, minlength=EL + 1)[:EL]
+def plan(torch, s, ids):
+    """The local picks (one host sync: torch.nonzero), sorted by expert: their flat pick index,
+    destination row in the group-padded buffer, and the padded group ends (offs)."""
+    EL = s["EL"]
+    e = ids.flatten()  # local_expert_offset 0: the first EL experts are local
+    sel = torch.nonzero(e < EL).squeeze(1)
+    es = e[sel]
+    order = torch.argsort(es, stable=True)
+    sel, es = sel[order], es[order]
+    counts = torch.bincount(es, minlength=EL)
     ends = torch.cumsum(counts, 0)
     padded = (counts + ALIGN - 1) // ALIGN * ALIGN
     pends = torch.cumsum(padded, 0)
-    rows = T * k + EL * ALIGN + 1
-    esl = es.clamp(max=EL - 1)
-    rank = torch.arange(es.numel(), device=ids.device) - (ends - counts)[esl]
-    dest_sorted = torch.where(es < EL, (pends - padded)[esl] + rank, torch.full_like(rank, rows - 1))
-    dest = torch.empty_like(dest_sorted)
-    dest[order] = dest_sorted
-    return dest, local, pends.to(torch.int32), rows
+    rank = torch.arange(es.numel(), device=ids.device) - (ends - counts)[es]
+    dest = (pends - padded)[es] + rank
+    return sel, dest, pends.to(torch.int32), sel.numel() + EL * ALIGN
 
 
 def quant_rows(torch, a):
@@ -111,15 +106,16 @@ def layer(torch, s, t, gemm):
     """One MoE layer; gemm(kind, a [rows, K] bf16, offs) -> [rows, N] bf16."""
     T, H, I, k = t["x"].shape[0], s["H"], s["I"], s["topk"]
     ids, w = route(torch, s, t["logits"], t["bias"])
-    dest, local, offs, rows = plan(torch, s, ids, T)
+    sel, dest, offs, rows = plan(torch, s, ids)
+    tok = sel // k
     xs = torch.zeros(rows, H, device=t["x"].device, dtype=torch.bfloat16)
-    xs[dest] = t["x"].repeat_interleave(k, dim=0)
+    xs[dest] = t["x"][tok]
     h = gemm(1, xs, offs)
     a = torch.nn.functional.silu(h[:, I:]) * h[:, :I]
     y = gemm(2, a, offs)
-    # rows past the last group are never written by the GEMMs: select, don't multiply by zero
-    contrib = torch.where(local[:, None], y[dest].float() * w.flatten()[:, None], torch.zeros((), device=y.device))
-    return contrib.view(T, k, H).sum(1).to(torch.bfloat16)
+    out = torch.zeros(T, H, device=t["x"].device, dtype=torch.float32)
+    out.index_add_(0, tok, y[dest].float() * w.flatten()[sel][:, None])
+    return out.to(torch.bfloat16)
 
 
 def variant_bf16(torch, t):
