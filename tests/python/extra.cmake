@@ -5,6 +5,8 @@
 #   python_torch_cpu    Debian's /usr/bin/python3 (another interpreter than the build's: the
 #                       abi3 extension must import there too) with torch when installed
 #   python_readme       the README's "Use it from Python / C++ / C / HTTP" snippets that need no GPU
+#   moe_gpu_scripts     tests/gpu/moe's torch MoE yardstick (its layer against its float reference,
+#                       the grouped GEMM as a CPU loop) and summary ratios, with Debian's python3
 set(_py_env "PYTHONPATH=${CMAKE_BINARY_DIR}/python:${CMAKE_CURRENT_LIST_DIR}"
             "KJIT_TEST_CACHE=${CMAKE_BINARY_DIR}/test-cache" "KJIT_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache")
 add_test(NAME python_package COMMAND ${Python3_EXECUTABLE} -m unittest -v test_package
@@ -18,6 +20,9 @@ if(EXISTS /usr/bin/python3)
   add_test(NAME python_torch_cpu COMMAND /usr/bin/python3 -m unittest -v test_torch_cpu
            WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR})
   set_tests_properties(python_torch_cpu PROPERTIES LABELS python TIMEOUT 900 ENVIRONMENT "${_py_env}")
+  add_test(NAME moe_gpu_scripts COMMAND /usr/bin/python3 -m unittest -v test_gpu_scripts
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/gpu/moe)
+  set_tests_properties(moe_gpu_scripts PROPERTIES LABELS python TIMEOUT 300)
 endif()
 add_test(NAME python_readme COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/readme_snippets.py --build ${CMAKE_BINARY_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
