@@ -11,6 +11,8 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
   wide                 picks per routed expert from which the wide tiles run (32)
   g2math               tf32split (shipped: the fp8 GEMM2's C as two tf32 terms) | bf16split (two bf16
                        terms: session 10, 1% faster at prefill, 2^-17 instead of 2^-21 per product)
+  gemm                 1 | 0: probe without GEMM CTAs (times route + permute + reduce, the fixed cost
+                       of a step; wrong output)
 
 Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
   # decode: 64-row small tiles, 12 stages
