@@ -13,6 +13,8 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        terms: session 10, 1% faster at prefill, 2^-17 instead of 2^-21 per product)
   gemm                 1 | 0: probe without GEMM CTAs (times route + permute + reduce, the fixed cost
                        of a step; wrong output)
+  rp                   0 | 1: route and permute in one kernel (one CTA) when the picks fit one permute
+                       CTA (decode): a launch and a kernel boundary fewer
 
 Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
   # decode: 64-row small tiles, 12 stages
