@@ -15,6 +15,8 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        of a step; wrong output)
   rp                   0 | 1: route and permute in one kernel (one CTA) when the picks fit one permute
                        CTA (decode): a launch and a kernel boundary fewer
+  fold                 0 | 1: decode without the reduce launch — the last GEMM2 CTA of each 32-column
+                       tile (a zeroed counter per tile) sums its columns over every token's picks
 
 Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
   # decode: 64-row small tiles, 12 stages

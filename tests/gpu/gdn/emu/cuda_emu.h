@@ -240,4 +240,7 @@ inline int __popc(unsigned v) { return __builtin_popcount(v); }
 // One OS thread runs every fiber and a fiber yields only at barriers: plain read-modify-write.
 template <class T> T atomicAdd(T* p, T v) { const T old = *p; *p = old + v; return old; }
 template <class T> T __ldg(const T* p) { return *p; }
+template <class T> T __ldcg(const T* p) { return *p; }
+// One memory, no caches: a fence orders nothing the emulation could reorder.
+inline void __threadfence() {}
 inline void __syncwarp(unsigned = 0xffffffffu) { ::emu::warp_barrier(); }
