@@ -8,7 +8,9 @@ they all time the same way:
   flush, e.g. flush_and_sleep), one synchronize at the end; the per-launch times in microseconds:
   tools/bench/bench_norms.py, tools/tune/rmsnorm/torch_norms.py and same_harness.py;
 - Results: the {"device", "torch", "results"} document those baselines print (one JSON line per
-  row) and write with --json.
+  row) and write with --json;
+- cuda_torch(prog): torch with a CUDA device, or None after a one-line reason (tests/gpu/moe's
+  bench_ref.py and bench_torch_moe.py).
 
 torch is imported on first use (the callers' --help works without it). Single-threaded.
 Import with sys.path.insert(0, <tools/bench>).
@@ -17,6 +19,21 @@ import json
 import statistics
 
 FLUSH_BYTES = 256 << 20  # larger than the L2 of the GPUs we time on (H100 50 MiB, H200 60 MiB)
+
+
+def cuda_torch(prog):
+    """torch, when it imports and sees a CUDA device; else None, after saying which is missing on
+    stderr (prefixed with `prog`). The GPU baseline scripts exit 2 on None."""
+    import sys
+    try:
+        import torch
+    except ImportError:
+        print(f"{prog}: no torch", file=sys.stderr)
+        return None
+    if not torch.cuda.is_available():
+        print(f"{prog}: no CUDA device", file=sys.stderr)
+        return None
+    return torch
 
 
 def flush_buffer(nbytes=FLUSH_BYTES):

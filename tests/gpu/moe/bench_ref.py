@@ -7,20 +7,19 @@ Usage: bench_ref.py [--json FILE]
 """
 import argparse
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools", "bench"))
+import cuda_events  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--json")
     a = ap.parse_args()
-    try:
-        import torch
-    except ImportError:
-        print("bench_ref: no torch", file=sys.stderr)
-        return 2
-    if not torch.cuda.is_available():
-        print("bench_ref: no CUDA device", file=sys.stderr)
+    torch = cuda_events.cuda_torch("bench_ref")
+    if torch is None:
         return 2
     dev = torch.device("cuda")
     shapes = [("ds_gemm1_1024rows", 1024, 4096, 7168), ("ds_gemm2_1024rows", 1024, 7168, 2048),

@@ -160,13 +160,8 @@ def main():
     ap.add_argument("--iters", type=int, default=20)
     ap.add_argument("--json")
     a = ap.parse_args()
-    try:
-        import torch
-    except ImportError:
-        print("bench_torch_moe: no torch", file=sys.stderr)
-        return 2
-    if not torch.cuda.is_available():
-        print("bench_torch_moe: no CUDA device", file=sys.stderr)
+    torch = cuda_events.cuda_torch("bench_torch_moe")
+    if torch is None:
         return 2
     dev = torch.device("cuda")
     rows = []

@@ -43,12 +43,8 @@ class TorchLayerTest(unittest.TestCase):
         import bench_torch_moe as b
         s = b.shapes(dataset_definition(name))
         s["H"], s["I"] = 256, 128  # shrunken: the structure (experts, top_k, groups) is the definition's
-        torch.manual_seed(0)
-        H, I, EL, E = s["H"], s["I"], s["EL"], s["E"]
-        t = {"x": (torch.randn(seq, H) * 0.5).to(torch.bfloat16), "logits": torch.randn(seq, E),
-             "bias": torch.randn(E).to(torch.bfloat16) * 0.1,
-             "w1": (torch.randn(EL, 2 * I, H) / H ** 0.5).to(torch.bfloat16),
-             "w2": (torch.randn(EL, H, I) / I ** 0.5).to(torch.bfloat16)}
+        EL = s["EL"]
+        t = b.make(torch, s, seq, torch.device("cpu"))   # the script's own inputs, on the CPU
 
         def gemm(kind, a, offs):  # what _grouped_mm computes: group g = rows [offs[g-1], offs[g])
             w = t["w1"] if kind == 1 else t["w2"]
