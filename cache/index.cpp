@@ -1,8 +1,11 @@
 // Index: see index.h.
 #include "cache/index.h"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <type_traits>
 
 #include "jit/util/str_cat.h"
@@ -91,6 +94,40 @@ void bind_row(Stmt& s, const KernelRow& r) {
   });
 }
 
+// Puts `db` in WAL mode unless it already is (the mode is persistent in the
+// file, so this changes something once per file; when the file is in WAL
+// mode already, one query and no write-lock attempt).
+//
+// Switching a rollback-journal file to WAL reads the header in a read
+// transaction, then upgrades it to the write lock to change the file format.
+// When another connection holds the write lock at that moment (a second
+// process switching the same brand-new index), SQLite fails the upgrade with
+// SQLITE_BUSY at once instead of calling the busy handler (waiting while
+// holding a read lock could deadlock), so `busy_timeout` does not cover it.
+// The failed statement drops its read lock, the other process finishes, and
+// a retry finds the file in WAL mode already. So retry a busy failure with a
+// short, growing pause, up to the k_busy_timeout_ms other statements wait,
+// then return the error as it is.
+Result<void> ensure_wal(Db& db) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(k_busy_timeout_ms);
+  auto pause = std::chrono::milliseconds(1);
+  while (true) {
+    auto r = [&]() -> Result<void> {
+      std::string mode;
+      {  // finalized first: with it still live, the change fails ("within a transaction")
+        auto s = KJIT_TRY(db.prepare("PRAGMA journal_mode"));
+        if (KJIT_TRY(s.step())) mode = s.text(0);
+      }
+      if (mode == "wal") return {};
+      return db.exec("PRAGMA journal_mode=WAL");
+    }();
+    if (r || !db.last_error_busy() || Clock::now() >= deadline) return r;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file, OpenMode mode) {
@@ -110,10 +147,8 @@ Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file, Op
   std::unique_ptr<Index> index(new Index(std::move(db), false));
   KJIT_TRY_VOID(index->ensure_schema());
   // journal_mode=WAL is persistent in the file; it is set once at creation
-  // and re-asserted here only if someone switched it off.
-  auto mode_stmt = KJIT_TRY(index->m_db.prepare("PRAGMA journal_mode"));
-  KJIT_TRY(mode_stmt.step());
-  if (mode_stmt.text(0) != "wal") KJIT_TRY_VOID(index->m_db.exec("PRAGMA journal_mode=WAL"));
+  // and re-asserted here only if someone switched it off (one query when on).
+  KJIT_TRY_VOID(ensure_wal(index->m_db));
   KJIT_TRY_VOID(index->m_db.exec("PRAGMA synchronous=NORMAL"));
   // Keep the WAL short. A process that opens the index while no other has it
   // open rebuilds the WAL index by reading every frame of the WAL (SQLite
@@ -137,8 +172,10 @@ Result<void> Index::ensure_schema() {
   };
   if (version > k_schema_version) return too_new(version);
   // Older or new: upgrade under the write lock, re-reading the version
-  // because another process may have done it while we waited.
-  KJIT_TRY_VOID(m_db.exec("PRAGMA journal_mode=WAL"));
+  // because another process may have done it while we waited. WAL first
+  // (it cannot change inside a transaction), so the schema is written to
+  // the WAL; user_version above has read the file, as ensure_wal requires.
+  KJIT_TRY_VOID(ensure_wal(m_db));
   auto txn = KJIT_TRY(Transaction::begin(m_db));
   version = KJIT_TRY(m_db.query_int("PRAGMA user_version"));
   if (version > k_schema_version) return too_new(version);

@@ -34,7 +34,8 @@
 //
 // Thread safety: none; REQUIRES the owner (Cache) to serialize all calls.
 // Many processes may use one file: writers take BEGIN IMMEDIATE and wait up
-// to the busy timeout.
+// to the busy timeout; switching a new file to WAL, which SQLite can refuse
+// at once while another process does the same, is retried up to that timeout.
 #pragma once
 
 #include <cstdint>

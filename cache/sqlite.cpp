@@ -187,6 +187,8 @@ Result<std::int64_t> Db::query_int(std::string_view sql) {
 
 std::int64_t Db::changes() const { return sqlite3_changes64(m_db); }
 
+bool Db::last_error_busy() const { return (sqlite3_extended_errcode(m_db) & 0xff) == SQLITE_BUSY; }
+
 Result<Transaction> Transaction::begin(Db& db) {
   KJIT_TRY_VOID(db.exec("BEGIN IMMEDIATE"));
   return Transaction(db);

@@ -63,6 +63,9 @@ class Db {
   // The first column of the first row as an integer (e.g. PRAGMA user_version).
   Result<std::int64_t> query_int(std::string_view sql);
   std::int64_t changes() const;
+  // True when the last failed call on this connection failed with
+  // SQLITE_BUSY (any extended form): another connection held a lock.
+  bool last_error_busy() const;
   const std::filesystem::path& path() const { return m_path; }
   // After a commit leaves the WAL at `pages` pages or more, checkpoint it and
   // truncate it to zero (replaces SQLite's autocheckpoint). SQLite's PASSIVE
