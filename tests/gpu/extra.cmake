@@ -42,15 +42,18 @@ kjit_emu_test(dsa_emu_sparse_h128_short sm_80 dsatest_sparse_attention_h128_ckv5
 
 # The fused-MoE kernels (templates/moe) on kjit's small moe test definitions
 # (tests/gpu/definitions/moe: hidden 256, intermediate 128): every template variant, the decode
-# (small) and prefill (wide) tile paths, and the routing edge-case input profiles.
-kjit_emu_test(moe_emu_ds_s7 "" moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=7)
-kjit_emu_test(moe_emu_ds_wide "" moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=128)
-kjit_emu_test(moe_emu_ds_no_local "" moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile no_local)
-kjit_emu_test(moe_emu_fp8_block_renorm_s1 "" moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1)
+# (small) and prefill (wide) tile paths, and the routing edge-case input profiles. The fp8
+# definitions render for sm_90 (no "a"): on sm_90a the wide tiles are wgmma kernels
+# (moe/gemm{1,2}_wgmma.cuh.j2), which the emulation lacks; sm_90 keeps the mma.sync tiles, the
+# fp8 mma and the programmatic dependent launches.
+kjit_emu_test(moe_emu_ds_s7 sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=7)
+kjit_emu_test(moe_emu_ds_wide sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=128)
+kjit_emu_test(moe_emu_ds_no_local sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile no_local)
+kjit_emu_test(moe_emu_fp8_block_renorm_s1 sm_90 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1)
 # 4400 picks: two permute CTAs of 4096 picks (the others place every pick in one)
-kjit_emu_test(moe_emu_fp8_block_renorm_two_permute_ctas "" moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1100)
-kjit_emu_test(moe_emu_fp8_tensor_llama4_one_expert "" moetest_fp8_tensor_llama4_topk1_e8 --axes seq_len=20 --inputs-profile one_expert)
-kjit_emu_test(moe_emu_fp8_tensor_renorm_s7 "" moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=7)
+kjit_emu_test(moe_emu_fp8_block_renorm_two_permute_ctas sm_90 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1100)
+kjit_emu_test(moe_emu_fp8_tensor_llama4_one_expert sm_90 moetest_fp8_tensor_llama4_topk1_e8 --axes seq_len=20 --inputs-profile one_expert)
+kjit_emu_test(moe_emu_fp8_tensor_renorm_s7 sm_90 moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=7)
 kjit_emu_test(moe_emu_float_renorm_wide "" moetest_fp4_renorm_topk4_e8 --axes seq_len=64)
 kjit_emu_test(moe_emu_float_llama4_s7 "" moetest_fp4_llama4_topk1_e8 --axes seq_len=7)
 kjit_emu_test(moe_emu_float_routed_half_empty "" moetest_fp4_routed_topk4_e8 --axes seq_len=20 --inputs-profile half_empty)
