@@ -5,8 +5,9 @@
 (templates/ + tools/tune/overlay/). Common options: tools/tune/tunelib.py.
 
 Knobs the overlay reads (definition tags; measurements in docs/perf/dsa.md):
-  indexer (dsa_topk_indexer_*): tile (nt shipped / kouter / hm: the score tile's mma
-    arrangement), cpsm (CTAs per SM), nw (math warps), stages (pages in flight per CTA),
+  indexer (dsa_topk_indexer_*): tile (wg shipped on sm_90a with 64 heads and pages of 64: the
+    scores on wgmma, scores_wgmma.cuh.j2 / hm, shipped elsewhere / nt / kouter: the mma.sync
+    score tile's arrangement), cpsm (CTAs per SM), nw (math warps), stages (pages in flight per CTA),
     topk (0: probe without the top-k launch, times the scoring kernel; wrong output), pw (0/1 a
     page per math warp); top-k: tkh (plain shipped / agg / sub4: how the histogram adds a key),
     tkf (1 / 2: the scoring kernel builds the first histogram, as it writes / after its last

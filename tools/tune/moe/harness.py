@@ -17,8 +17,15 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        CTA (decode): a launch and a kernel boundary fewer
   fold                 0 | 1: decode without the reduce launch — the last GEMM2 CTA of each 32-column
                        tile (a zeroed counter per tile) sums its columns over every token's picks
+  wg                   1 (shipped) | 0: on sm_90a with fp8 weights, the mma.sync wide tiles (g1w /
+                       g2w, fp32 C) instead of the wgmma kernels (moe/gemm{1,2}_wgmma.cuh.j2)
+Session 11 (H100): m64 / s12 / k2 slower than shipped at seq_len 1, rp / fold 1-3 us faster, the
+gemm=0 probe 13-16 us; wgmma wide tiles 2.8-3.5x faster than wg=0 at seq_len 4096.
 
 Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
+  # prefill: the shipped wgmma wide tiles against the mma.sync ones
+  tools/tune/moe/harness.py bench --names moe_fp8_block_scale_renorm_topk8_e128_h2048_i768 \\
+      --variant mw:wg=0 --axes seq_len=4096
   # decode: 64-row small tiles, 12 stages
   tools/tune/moe/harness.py bench --names moe_fp8_block_scale_renorm_topk8_e128_h2048_i768 \\
       --variant m64:g1s=64x16x128x8x1x1x4,g2s=64x16x128x8x1x1x4 --axes seq_len=1
