@@ -19,6 +19,8 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        tile (a zeroed counter per tile) sums its columns over every token's picks
   wg                   1 (shipped) | 0: on sm_90a with fp8 weights, the mma.sync wide tiles (g1w /
                        g2w, fp32 C) instead of the wgmma kernels (moe/gemm{1,2}_wgmma.cuh.j2)
+  g1p                  128 (shipped) | 64 | 32: the wgmma GEMM1 adds its FP8 partial sums to the fp32
+                       accumulators every g1p k (matched ratio vs time; not yet run on a GPU)
 Session 11 (H100): m64 / s12 / k2 slower than shipped at seq_len 1, rp / fold 1-3 us faster, the
 gemm=0 probe 13-16 us; wgmma wide tiles 2.8-3.5x faster than wg=0 at seq_len 4096.
 
