@@ -23,6 +23,15 @@ namespace {
 
 class IndexTest : public TempDirTest {};
 
+// The index file's journal mode ("wal", "delete", ...), or what went wrong reading it.
+std::string journal_mode(Index& index) {
+  auto mode = index.db().prepare("PRAGMA journal_mode");
+  if (!mode) return "prepare failed: " + mode.error().message;
+  auto row = mode->step();
+  if (!row || !*row) return "no row";
+  return mode->text(0);
+}
+
 // Forks `processes` children that wait on one pipe, then all open
 // `file` read-write at once. Returns the error messages of the children
 // that failed (empty when all opened it).
@@ -79,10 +88,7 @@ TEST_F(IndexTest, ProcessesOpeningANewIndexAtOnceAllSucceed) {
     // The index every process agreed on is usable and in WAL mode.
     auto index = Index::open(dir / "index.sqlite");
     ASSERT_TRUE(index) << index.error().message;
-    auto mode = (*index)->db().prepare("PRAGMA journal_mode");
-    ASSERT_TRUE(mode);
-    ASSERT_TRUE(mode->step());
-    EXPECT_EQ(mode->text(0), "wal");
+    EXPECT_EQ(journal_mode(**index), "wal");
     EXPECT_EQ(*(*index)->db().query_int("PRAGMA user_version"), k_schema_version);
   }
 }
@@ -121,10 +127,7 @@ TEST_F(IndexTest, OpenRestoresWalMode) {
   sqlite3_close(other);
   auto index = Index::open(file);
   ASSERT_TRUE(index) << index.error().message;
-  auto mode = (*index)->db().prepare("PRAGMA journal_mode");
-  ASSERT_TRUE(mode);
-  ASSERT_TRUE(mode->step());
-  EXPECT_EQ(mode->text(0), "wal");
+  EXPECT_EQ(journal_mode(**index), "wal");
 }
 
 }  // namespace
