@@ -20,9 +20,15 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
   wg                   1 (shipped) | 0: on sm_90a with fp8 weights, the mma.sync wide tiles (g1w /
                        g2w, fp32 C) instead of the wgmma kernels (moe/gemm{1,2}_wgmma.cuh.j2)
   g1p                  128 (shipped) | 64 | 32: the wgmma GEMM1 adds its FP8 partial sums to the fp32
-                       accumulators every g1p k (matched ratio vs time; not yet run on a GPU)
+                       accumulators every g1p k (session 12: all pass check at seq_len 600)
+  dec                  1 (shipped) | 0: fp8 decode on the shared-memory small tiles (g1s / g2s)
+                       instead of the register-streamed decode kernels (moe/gemm_decode.cuh.j2)
+  dw, du, db, ds       decode kernels: warps per CTA (4), k-loop unroll (2), token tile (8 | 16),
+                       warps per m16 tile splitting K (0: the rule, >= 8 blocks of 128 k per warp)
 Session 11 (H100): m64 / s12 / k2 slower than shipped at seq_len 1, rp / fold 1-3 us faster, the
 gemm=0 probe 13-16 us; wgmma wide tiles 2.8-3.5x faster than wg=0 at seq_len 4096.
+Session 12: the decode kernels (tiles of 16, K split by 4) against dec=0 at seq_len 1: DeepSeek EP
+85.1 vs 126.4 us, renorm h2048 0.326 vs 0.276 of copy; seq_len 16: 0.638 vs 0.516.
 
 Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
   # prefill: the shipped wgmma wide tiles against the mma.sync ones
