@@ -134,7 +134,10 @@ def fmt(line):
         return "R %-48s %-9s %s registers %4s spill bytes %6s shared bytes %s" % (
             d["name"], d.get("status"), d.get("registers"), d.get("spill_bytes"), d.get("shared_bytes"), d.get("arch", ""))
     if "status" in d:
-        ws = " ".join("%s:%s" % (w.get("status"), num3(w.get("max_absolute_error", -1))) for w in d.get("workloads", []))
+        # status:max_abs_error, plus :matched_ratio where the check's rule reports one (low-bit MoE)
+        ws = " ".join("%s:%s%s" % (w.get("status"), num3(w.get("max_absolute_error", -1)),
+                                   "" if w.get("matched_ratio") is None else ":m%.5f" % w["matched_ratio"])
+                      for w in d.get("workloads", []))
         return "C %-48s %s %s" % (d["name"], d["status"], ws[:300])
     return json.dumps(d)[:300]
 
