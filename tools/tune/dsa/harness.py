@@ -13,7 +13,7 @@ Knobs the overlay reads (definition tags; measurements in docs/perf/dsa.md):
     tkf (1 / 2: the scoring kernel builds the first histogram, as it writes / after its last
     page), tkt (top-k block threads), tkc (1, with tkf: the later passes read a shared list of
     the first cut bin's keys), tkcl (2 / 4, sm_90: a cluster of CTAs per row, histograms summed
-    through DSMEM; not emulated, not yet run on a GPU). The sm_80 renders of the other top-k
+    through DSMEM; not emulated; session 12: no faster, tkcl=4 13% slower). The sm_80 renders of the other top-k
     knobs run in the CPU emulation:
     EMU_TEMPLATES=<tuning root> EMU_DEFINITIONS=<variant copies> EMU_ARCH=sm_80
     tests/gpu/gdn/emu/run_emu.sh NAME__SUFFIX ...
