@@ -23,9 +23,9 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        accumulators every g1p k (session 12: all pass check at seq_len 600)
   dec                  1 (shipped) | 0: fp8 decode on the shared-memory small tiles (g1s / g2s)
                        instead of the register-streamed decode kernels (moe/gemm_decode.cuh.j2)
-  dw, du, db, ds       decode kernels: warps per CTA (4), k-loop unroll (0: all <= 4 blocks, else 2), token tile (16 | 8),
-                       warps per m16 tile splitting K (4 | 2 | 1 | 0: the rule, >= 8 blocks of 128 k
-                       per warp); db=8 and ds=0 not yet run on a GPU
+  dw, du, db, ds       decode kernels: warps per CTA (4), k-loop unroll (0: all of <= 4 blocks, else
+                       2), token tile (16 | 8), warps per m16 tile splitting K (4 | 2 | 1 | 0: the
+                       rule, >= 8 blocks of 128 k per warp); db=8 and ds=0 not yet run on a GPU
   dt, dp               decode grid order token tile fastest; GEMM2 weight rows prefetched into L2
                        before waiting for GEMM1 (neither run on a GPU yet)
 Session 11 (H100): m64 / s12 / k2 slower than shipped at seq_len 1, rp / fold 1-3 us faster, the
