@@ -23,15 +23,22 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        accumulators every g1p k (session 12: all pass check at seq_len 600)
   dec                  1 (shipped) | 0: fp8 decode on the shared-memory small tiles (g1s / g2s)
                        instead of the register-streamed decode kernels (moe/gemm_decode.cuh.j2)
-  dw, du, db, ds       decode kernels: warps per CTA (4), k-loop unroll (0: all of <= 4 blocks, else
-                       2), token tile (16 | 8), warps per m16 tile splitting K (4 | 2 | 1 | 0: the
-                       rule, >= 8 blocks of 128 k per warp); db=8 and ds=0 not yet run on a GPU
+  dw, du, db           decode kernels: warps per CTA (4), k-loop unroll (0: all of <= 4 blocks, else
+                       2), token tile (8 | 16)
+  ds, dm               K splits of the small decode launches (4 | 2 | 1 | 0: the mid rule, >= 8
+                       blocks of 128 k per warp); picks per routed expert from which the mid
+                       launches (the rule's splits) run (2 | 0: never)
   dt, dp               decode grid order token tile fastest; GEMM2 weight rows prefetched into L2
-                       before waiting for GEMM1 (neither run on a GPU yet)
+                       before waiting for GEMM1
+  rp, pf, pfm, p2      route + permute in one CTA, counts in shared memory (no memset); with it pf
+                       prefetch CTAs (-1: one per SM) bulk-prefetching the picked experts' weights
+                       into L2 (at most pfm MiB); p2=1|2: GEMM1 decode CTAs prefetch the expert's
+                       GEMM2 weights at their start | after their k-loop
 Session 11 (H100): m64 / s12 / k2 slower than shipped at seq_len 1, rp / fold 1-3 us faster, the
 gemm=0 probe 13-16 us; wgmma wide tiles 2.8-3.5x faster than wg=0 at seq_len 4096.
 Session 12: the decode kernels (tiles of 16, K split by 4) against dec=0 at seq_len 1: DeepSeek EP
 85.1 vs 126.4 us, renorm h2048 0.326 vs 0.276 of copy; seq_len 16: 0.638 vs 0.516.
+Session 13: token tiles of 8 and the mid launches ship (seq_len 64: 0.761 / 0.210 / 0.734 of copy).
 
 Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
   # prefill: the shipped wgmma wide tiles against the mma.sync ones
