@@ -13,8 +13,8 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        terms: session 10, 1% faster at prefill, 2^-17 instead of 2^-21 per product)
   gemm                 1 | 0: probe without GEMM CTAs (times route + permute + reduce, the fixed cost
                        of a step; wrong output)
-  rp                   0 | 1: route and permute in one kernel (one CTA) when the picks fit one permute
-                       CTA (decode): a launch and a kernel boundary fewer
+  rp                   1 (shipped) | 0: route and permute as two kernels (and the counts memset) also
+                       when the picks fit one permute CTA
   fold                 0 | 1: decode without the reduce launch — the last GEMM2 CTA of each 32-column
                        tile (a zeroed counter per tile) sums its columns over every token's picks
   wg                   1 (shipped) | 0: on sm_90a with fp8 weights, the mma.sync wide tiles (g1w /
@@ -30,8 +30,7 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        launches (the rule's splits) run (2 | 0: never)
   dt, dp               decode grid order token tile fastest; GEMM2 weight rows prefetched into L2
                        before waiting for GEMM1
-  rp, pf, pfm, p2      route + permute in one CTA, counts in shared memory (no memset); with it pf
-                       prefetch CTAs (-1: one per SM) bulk-prefetching the picked experts' weights
+  pf, pfm, p2          with rp=1, pf prefetch CTAs (-1: one per SM) bulk-prefetching the picked experts' weights
                        into L2 (at most pfm MiB); p2=1|2: GEMM1 decode CTAs prefetch the expert's
                        GEMM2 weights at their start | after their k-loop
 Session 11 (H100): m64 / s12 / k2 slower than shipped at seq_len 1, rp / fold 1-3 us faster, the
