@@ -151,26 +151,35 @@ TEST_F(LaunchTest, DecodeUsesOneStreamWorkspaceAndProgrammaticLaunch) {
   EXPECT_NE(fake->launch(10).param[11], part_o);
 }
 
-TEST_F(LaunchTest, MoeRunsFiveKernelsWithAZeroedWorkspaceAndIntScalars) {
+TEST_F(LaunchTest, MoeRunsFourOrFiveKernelsWithIntScalars) {
   // kjit's own DeepSeek-V3 definition: local_expert_offset is an int32 scalar (an `int`
-  // parameter), routed_scaling_factor a float; decode takes the small GEMM tiles (the wide
-  // launches are skipped), prefill the wide ones.
+  // parameter), routed_scaling_factor a float. Decode (seq_len <= 32) routes and permutes in
+  // one kernel with its counts in shared memory (route_permute, the counts workspace empty) and
+  // takes the small GEMM launches; seq_len 40 routes and permutes in two kernels (the counts
+  // zeroed) and still takes the small ones; prefill takes the wide ones. The other launches
+  // have no CTAs and are skipped.
   auto k = kernel("moe_fp8_block_scale_ds_routing_topk8_ng8_kg4_e256_h7168_i2048");
-  for (std::int64_t seq : {5, 1200}) {
+  for (std::int64_t seq : {5, 40, 1200}) {
     fake->reset(1);
     Call c(*k, {{"seq_len", seq}});
     ASSERT_TRUE(k->launch(c.tensors, c.scalars, nullptr));
     auto r = k->resolve(c.tensors, c.scalars);
     ASSERT_TRUE(r) << r.error().message;
-    ASSERT_EQ(fake->recorded(), 5) << "seq_len " << seq;
+    const bool one = seq <= 32;
+    ASSERT_EQ(fake->recorded(), one ? 4 : 5) << "seq_len " << seq;
+    EXPECT_NE(std::string(fake->launch(0).entry).find(one ? "_route_permute" : "_route"), std::string::npos)
+        << fake->launch(0).entry;
+    EXPECT_EQ(r->workspace[0].bytes, one ? 0u : 4u * 256) << "the counts: empty for route_permute, else zeroed";
+    EXPECT_EQ(r->workspace[0].zero, true);
     const std::string wide = seq >= 1024 ? "_wide" : "_small";
-    for (int i = 2; i < 4; ++i) EXPECT_NE(std::string(fake->launch(i).entry).find(wide), std::string::npos) << fake->launch(i).entry;
+    const int g = one ? 1 : 2;   // the GEMM launches follow route_permute, or route and permute
+    for (int i = g; i < g + 2; ++i) EXPECT_NE(std::string(fake->launch(i).entry).find(wide), std::string::npos) << fake->launch(i).entry;
     std::uint64_t ws = 0;
     for (const auto& w : r->workspace) ws += w.bytes;
     EXPECT_GE(ws, static_cast<std::uint64_t>(seq * 8) * (2048 + 7168) * 4) << "C and Y, fp32, one row per pick";
     ResolveOptions ro;
-    // route (logits, bias, offset, scaling, pick tables x3, counts, seq_len): `counts` is the
-    // first workspace buffer (offset 0).
+    // route / route_permute (logits, bias, offset, scaling, pick tables x3, counts, ...):
+    // `counts` is the first workspace buffer (offset 0).
     ro.workspace = fake->launch(0).param[7];
     auto same = k->resolve(c.tensors, c.scalars, ro);
     ASSERT_TRUE(same);
