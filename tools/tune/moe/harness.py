@@ -37,7 +37,8 @@ Session 11 (H100): m64 / s12 / k2 slower than shipped at seq_len 1, rp / fold 1-
 gemm=0 probe 13-16 us; wgmma wide tiles 2.8-3.5x faster than wg=0 at seq_len 4096.
 Session 12: the decode kernels (tiles of 16, K split by 4) against dec=0 at seq_len 1: DeepSeek EP
 85.1 vs 126.4 us, renorm h2048 0.326 vs 0.276 of copy; seq_len 16: 0.638 vs 0.516.
-Session 13: token tiles of 8 and the mid launches ship (seq_len 64: 0.761 / 0.210 / 0.734 of copy).
+Session 13: token tiles of 8, the mid launches (seq_len 64: 0.761 / 0.211 / 0.734 of copy) and
+route_permute (0.6-2.7 us at seq_len 1) ship; pf, pf + p2=2 and dmb=32 did not pay.
 
 Examples (GPU machine, repo root, after tools/gpu_prepare.sh; OUT set by the run tool):
   # prefill: the shipped wgmma wide tiles against the mma.sync ones
