@@ -187,6 +187,32 @@ TEST_F(LaunchTest, MoeRunsFourOrFiveKernelsWithIntScalars) {
   }
 }
 
+TEST_F(LaunchTest, MoeDecodeFormFollowsTokensAndPicksPerExpert) {
+  // kjit's own renorm definition (128 routed experts, top 8, h2048 i384): route_permute up to
+  // 32 tokens, else route + permute; the small decode GEMMs below 2 picks per routed expert
+  // (256 picks), the mid ones from there, the wide tiles from 32 (4096 picks).
+  auto k = kernel("moe_fp8_block_scale_renorm_topk8_e128_h2048_i384");
+  const std::map<std::int64_t, std::vector<std::string>> want = {
+      {1, {"route_permute", "gemm1_small", "gemm2_small", "reduce"}},
+      {31, {"route_permute", "gemm1_small", "gemm2_small", "reduce"}},
+      {32, {"route_permute", "gemm1_mid", "gemm2_mid", "reduce"}},
+      {33, {"route", "permute", "gemm1_mid", "gemm2_mid", "reduce"}},
+      {511, {"route", "permute", "gemm1_mid", "gemm2_mid", "reduce"}},
+      {512, {"route", "permute", "gemm1_wide", "gemm2_wide", "reduce"}}};
+  for (const auto& [seq, entries] : want) {
+    fake->reset(1);
+    Call c(*k, {{"seq_len", seq}});
+    ASSERT_TRUE(k->launch(c.tensors, c.scalars, nullptr));
+    ASSERT_EQ(fake->recorded(), static_cast<int>(entries.size())) << "seq_len " << seq;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const std::string entry = fake->launch(static_cast<int>(i)).entry;
+      const std::string suffix = "_" + entries[i];
+      EXPECT_TRUE(entry.size() > suffix.size() && entry.compare(entry.size() - suffix.size(), suffix.size(), suffix) == 0)
+          << "seq_len " << seq << " launch " << i << ": " << entry << ", want ..." << suffix;
+    }
+  }
+}
+
 TEST_F(LaunchTest, CallerWorkspaceMustBeLargeEnough) {
   auto k = kernel("gqa_paged_decode_h32_kv8_d128_ps64");
   Call c(*k, {{"batch_size", 3}, {"num_pages", 40}, {"len_indptr", 4}, {"num_kv_indices", 30}});
