@@ -237,6 +237,7 @@ inline unsigned __match_any_sync(unsigned mask, unsigned v) {
   return bits & mask;
 }
 inline int __popc(unsigned v) { return __builtin_popcount(v); }
+inline int __ffs(unsigned v) { return __builtin_ffs(static_cast<int>(v)); }
 // One OS thread runs every fiber and a fiber yields only at barriers: plain read-modify-write.
 template <class T> T atomicAdd(T* p, T v) { const T old = *p; *p = old + v; return old; }
 template <class T> T __ldg(const T* p) { return *p; }
