@@ -5,6 +5,7 @@
 // concurrent launches. Kernels are kjit's own definitions compiled by NVRTC
 // into a cache kept in the build folder (compiled once per build).
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -210,6 +211,43 @@ TEST_F(LaunchTest, MoeDecodeFormFollowsTokensAndPicksPerExpert) {
       EXPECT_TRUE(entry.size() > suffix.size() && entry.compare(entry.size() - suffix.size(), suffix.size(), suffix) == 0)
           << "seq_len " << seq << " launch " << i << ": " << entry << ", want ..." << suffix;
     }
+  }
+}
+
+// The dataset's DSA indexer on the fake device (cc 9.0, 132 SMs: the sm_90a wgmma scoring kernel):
+// the scoring grid covers the batch's pages as one flat range, ppc = min(max_num_pages,
+// ceil(batch x max_num_pages / 132)) pages per CTA, so no SM idles and a CTA spans at most two
+// rows; the top-k follows, one block per row.
+TEST_F(LaunchTest, DsaIndexerScoresTheBatchPagesAsOneFlatRange) {
+  const fs::path dir = fs::path(KJIT_SOURCE_DIR).parent_path() / "shared/flashinfer-trace/definitions/dsa_paged";
+  if (!fs::exists(dir)) {
+    if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") FAIL() << "dataset missing in CI: " << dir;
+    GTEST_SKIP() << "public dataset not found at " << dir;
+  }
+  Config c = Config::from_env();
+  c.cache_dir = fs::path(KJIT_BINARY).parent_path() / "test-cache";
+  c.templates_dir = fs::path(KJIT_SOURCE_DIR) / "templates";
+  c.builtin_definitions_dir = fs::path(KJIT_SOURCE_DIR) / "definitions";
+  c.definition_dirs = {dir};
+  c.arch.clear();
+  auto j = jit::Jit::open(c);
+  ASSERT_TRUE(j) << j.error().full();
+  auto opened = jit::open_kernel(std::shared_ptr<jit::Jit>(std::move(*j)), "dsa_topk_indexer_fp8_h64_d128_topk2048_ps64");
+  ASSERT_TRUE(opened) << opened.error().full();
+  auto k = *opened;
+  struct Want {
+    std::int64_t batch, max_pages;
+    std::uint32_t ctas;
+    std::uint64_t ppc;
+  };
+  for (const Want& w : {Want{64, 512, 132, 249}, Want{8, 2048, 132, 125}, Want{200, 10, 200, 10}, Want{1, 5, 5, 1}}) {
+    fake->reset(1);
+    Call call(*k, {{"batch_size", w.batch}, {"max_num_pages", w.max_pages}, {"num_pages", 100}});
+    ASSERT_TRUE(k->launch(call.tensors, call.scalars, nullptr)) << w.batch;
+    ASSERT_EQ(fake->recorded(), 2) << "batch " << w.batch;
+    EXPECT_EQ(fake->launch(0).grid[0], w.ctas) << "batch " << w.batch << " x " << w.max_pages << " pages";
+    EXPECT_EQ(fake->launch(0).param[10], w.ppc) << "batch " << w.batch << " x " << w.max_pages << " pages";
+    EXPECT_EQ(fake->launch(1).grid[0], static_cast<std::uint32_t>(w.batch));
   }
 }
 
