@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -26,18 +27,22 @@ namespace {
 namespace fs = std::filesystem;
 using kjit::testing::FakeCuda;
 
+// A Jit over the source tree's templates and kjit's own definitions (plus `extra` definition
+// folders), caching in the build folder.
+std::shared_ptr<jit::Jit> open_test_jit(std::vector<fs::path> extra) {
+  Config c = Config::from_env();
+  c.cache_dir = fs::path(KJIT_BINARY).parent_path() / "test-cache";
+  c.templates_dir = fs::path(KJIT_SOURCE_DIR) / "templates";
+  c.builtin_definitions_dir = fs::path(KJIT_SOURCE_DIR) / "definitions";
+  c.definition_dirs = std::move(extra);
+  c.arch.clear();
+  auto j = jit::Jit::open(c);
+  if (!j) throw std::runtime_error(j.error().full());
+  return std::shared_ptr<jit::Jit>(std::move(*j));
+}
+
 std::shared_ptr<jit::Jit> test_jit() {
-  static std::shared_ptr<jit::Jit> jit = [] {
-    Config c = Config::from_env();
-    c.cache_dir = fs::path(KJIT_BINARY).parent_path() / "test-cache";
-    c.templates_dir = fs::path(KJIT_SOURCE_DIR) / "templates";
-    c.builtin_definitions_dir = fs::path(KJIT_SOURCE_DIR) / "definitions";
-    c.definition_dirs.clear();
-    c.arch.clear();
-    auto j = jit::Jit::open(c);
-    if (!j) throw std::runtime_error(j.error().full());
-    return std::shared_ptr<jit::Jit>(std::move(*j));
-  }();
+  static std::shared_ptr<jit::Jit> jit = open_test_jit({});
   return jit;
 }
 
@@ -224,15 +229,7 @@ TEST_F(LaunchTest, DsaIndexerScoresTheBatchPagesAsOneFlatRange) {
     if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") FAIL() << "dataset missing in CI: " << dir;
     GTEST_SKIP() << "public dataset not found at " << dir;
   }
-  Config c = Config::from_env();
-  c.cache_dir = fs::path(KJIT_BINARY).parent_path() / "test-cache";
-  c.templates_dir = fs::path(KJIT_SOURCE_DIR) / "templates";
-  c.builtin_definitions_dir = fs::path(KJIT_SOURCE_DIR) / "definitions";
-  c.definition_dirs = {dir};
-  c.arch.clear();
-  auto j = jit::Jit::open(c);
-  ASSERT_TRUE(j) << j.error().full();
-  auto opened = jit::open_kernel(std::shared_ptr<jit::Jit>(std::move(*j)), "dsa_topk_indexer_fp8_h64_d128_topk2048_ps64");
+  auto opened = jit::open_kernel(open_test_jit({dir}), "dsa_topk_indexer_fp8_h64_d128_topk2048_ps64");
   ASSERT_TRUE(opened) << opened.error().full();
   auto k = *opened;
   struct Want {
