@@ -31,7 +31,7 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
   dt, dp               decode grid order token tile fastest; GEMM2 weight rows prefetched into L2
                        before waiting for GEMM1
   fr                   1: with route_permute (seq_len <= 32) no reduce launch, the last decode GEMM2 CTA
-                       of each H slice reduces it (counters zeroed by route_permute); not yet on a GPU
+                       of each H slice reduces it (counters zeroed by route_permute); session 14: slower
   pf, pfm, p2          with rp=1, pf prefetch CTAs (-1: one per SM) bulk-prefetching the picked experts' weights
                        into L2 (at most pfm MiB); p2=1|2: GEMM1 decode CTAs prefetch the expert's
                        GEMM2 weights at their start | after their k-loop
