@@ -57,6 +57,9 @@ kjit_emu_test(moe_emu_fp8_tensor_renorm_s7 sm_90 moetest_fp8_tensor_renorm_topk4
 # sm_80: no fp8 tensor cores, the e4m3 operands shift-decoded to f16 for m16n8k16 (the decode
 # kernels of moe/gemm_decode.cuh.j2 with 3 token tiles for one expert; the wide mma.sync tiles)
 kjit_emu_test(moe_emu_fp8_block_renorm_sm80_one_expert sm_80 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=40 --inputs-profile one_expert)
+# the mixed form (moe/plan.json.j2): 80 picks over 8 routed experts; the chosen expert's 20 picks
+# (>= 16) take the wide tiles, the others' ~9 the mid launches, both lists in one call
+kjit_emu_test(moe_emu_fp8_block_renorm_sm80_mixed sm_80 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=20 --inputs-profile one_expert)
 kjit_emu_test(moe_emu_fp8_tensor_renorm_sm80_wide sm_80 moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=128)
 kjit_emu_test(moe_emu_float_renorm_wide "" moetest_fp4_renorm_topk4_e8 --axes seq_len=64)
 kjit_emu_test(moe_emu_float_llama4_s7 "" moetest_fp4_llama4_topk1_e8 --axes seq_len=7)

@@ -196,26 +196,45 @@ TEST_F(LaunchTest, MoeRunsFourOrFiveKernelsWithIntScalars) {
 TEST_F(LaunchTest, MoeDecodeFormFollowsTokensAndPicksPerExpert) {
   // kjit's own renorm definition (128 routed experts, top 8, h2048 i384): route_permute up to
   // 32 tokens, else route + permute; the small decode GEMMs below 2 picks per routed expert
-  // (256 picks), the mid ones from there, the wide tiles from 32 (4096 picks).
+  // (256 picks); from there the mixed form: the mid launches for the experts the routing gives
+  // fewer than 16 picks and the wide ones for the rest (the permute's last argument, wide_from),
+  // the wide grids bounded by min(picks / 16, 128 + ceil(picks / 128)) token tiles; the wide
+  // tiles alone from 32 picks per routed expert (4096 picks).
   auto k = kernel("moe_fp8_block_scale_renorm_topk8_e128_h2048_i384");
-  const std::map<std::int64_t, std::vector<std::string>> want = {
-      {1, {"route_permute", "gemm1_small", "gemm2_small", "reduce"}},
-      {31, {"route_permute", "gemm1_small", "gemm2_small", "reduce"}},
-      {32, {"route_permute", "gemm1_mid", "gemm2_mid", "reduce"}},
-      {33, {"route", "permute", "gemm1_mid", "gemm2_mid", "reduce"}},
-      {511, {"route", "permute", "gemm1_mid", "gemm2_mid", "reduce"}},
-      {512, {"route", "permute", "gemm1_wide", "gemm2_wide", "reduce"}}};
-  for (const auto& [seq, entries] : want) {
+  struct Want {
+    std::vector<std::string> entries;
+    std::uint64_t wide_from;
+    std::uint32_t wide_tiles;   // the wide launches' token tiles (grid / weight tiles), 0: none
+  };
+  const std::map<std::int64_t, Want> want = {
+      {1, {{"route_permute", "gemm1_small", "gemm2_small", "reduce"}, 9, 0}},
+      {31, {{"route_permute", "gemm1_small", "gemm2_small", "reduce"}, 249, 0}},
+      {32, {{"route_permute", "gemm1_mid", "gemm1_wide", "gemm2_mid", "gemm2_wide", "reduce"}, 16, 16}},
+      {33, {{"route", "permute", "gemm1_mid", "gemm1_wide", "gemm2_mid", "gemm2_wide", "reduce"}, 16, 16}},
+      {511, {{"route", "permute", "gemm1_mid", "gemm1_wide", "gemm2_mid", "gemm2_wide", "reduce"}, 16, 128 + 32}},
+      {512, {{"route", "permute", "gemm1_wide", "gemm2_wide", "reduce"}, 0, 32 + 128}}};
+  for (const auto& [seq, w] : want) {
     fake->reset(1);
     Call c(*k, {{"seq_len", seq}});
     ASSERT_TRUE(k->launch(c.tensors, c.scalars, nullptr));
-    ASSERT_EQ(fake->recorded(), static_cast<int>(entries.size())) << "seq_len " << seq;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const std::string entry = fake->launch(static_cast<int>(i)).entry;
-      const std::string suffix = "_" + entries[i];
+    ASSERT_EQ(fake->recorded(), static_cast<int>(w.entries.size())) << "seq_len " << seq;
+    for (std::size_t i = 0; i < w.entries.size(); ++i) {
+      const auto& l = fake->launch(static_cast<int>(i));
+      const std::string entry = l.entry;
+      const std::string suffix = "_" + w.entries[i];
       EXPECT_TRUE(entry.size() > suffix.size() && entry.compare(entry.size() - suffix.size(), suffix.size(), suffix) == 0)
           << "seq_len " << seq << " launch " << i << ": " << entry << ", want ..." << suffix;
+      if (suffix == "_gemm1_wide") {
+        EXPECT_EQ(l.grid[0], w.wide_tiles * (384 / 64)) << "seq_len " << seq;   // I / 64 weight tiles
+      }
+      if (suffix == "_gemm2_wide") {
+        EXPECT_EQ(l.grid[0], w.wide_tiles * (2048 / 128)) << "seq_len " << seq;   // H / 128
+      }
     }
+    // route_permute's / permute's last argument: the picks from which an expert takes the wide tiles
+    const int perm = w.entries[0] == "route_permute" ? 0 : 1;
+    const int last = perm == 0 ? 12 : 11;   // the 13th of route_permute (logits first), the 12th of permute
+    EXPECT_EQ(fake->launch(perm).param[last], w.wide_from) << "seq_len " << seq;
   }
 }
 

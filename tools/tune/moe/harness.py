@@ -28,6 +28,9 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
   ds, dm               K splits of the small decode launches (4 | 2 | 1 | 0: the mid rule, >= 8
                        blocks of 128 k per warp); picks per routed expert from which the mid
                        launches (the rule's splits) run (2 | 0: never)
+  mixt                 16 (shipped) | 32 | 64 | 0: the mixed form over the mid range, an expert with
+                       >= mixt picks on the wide tiles, the others on the mid launches (0: the mid
+                       launches for every expert, as before session 15)
   dt, dp               decode grid order token tile fastest; GEMM2 weight rows prefetched into L2
                        before waiting for GEMM1
   fr                   1: with route_permute (seq_len <= 32) no reduce launch, the last decode GEMM2 CTA
