@@ -33,8 +33,8 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
   mixt                 16 (shipped) | 32 | 64 | 0: the mixed form over the mid range, an expert with
                        >= mixt picks on the wide tiles, the others on the mid launches (0: the mid
                        launches for every expert, as before session 15)
-  dt, dp               decode grid order token tile fastest; GEMM2 weight rows prefetched into L2
-                       before waiting for GEMM1
+  dt, dp               retired in session 15 (grid-stride decode kernels); their session-13
+                       measurements stay in docs/perf/moe.md
   fr                   1: with route_permute (seq_len <= 32) no reduce launch, the last decode GEMM2 CTA
                        of each H slice reduces it (counters zeroed by route_permute); session 14: slower
   pf, pfm, p2          with rp=1, pf prefetch CTAs (-1: one per SM) bulk-prefetching the picked experts' weights
