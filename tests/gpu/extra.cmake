@@ -12,8 +12,12 @@ set_target_properties(kjit_launch_bench PROPERTIES BUILD_RPATH "${KJIT_CUDA_ROOT
 # dataset (skipped without it outside CI).
 # kjit_emu_test(NAME ARCH DEF ARGS...): test NAME emulates definition DEF (run_emu.sh DEF ARGS...)
 # for ARCH ("": the emulator's default).
+# KJIT_EMU_ENV (a list of VAR=VALUE, empty by default) adds to the test's environment.
 function(kjit_emu_test name arch def)
   set(env "EMU_BUILD=${CMAKE_BINARY_DIR};EMU_DIR=${CMAKE_BINARY_DIR}/emu")
+  foreach(extra IN LISTS KJIT_EMU_ENV)
+    string(APPEND env ";${extra}")
+  endforeach()
   if(arch)
     string(APPEND env ";EMU_ARCH=${arch}")
   endif()
@@ -60,6 +64,12 @@ kjit_emu_test(moe_emu_fp8_block_renorm_sm80_one_expert sm_80 moetest_fp8_block_r
 # the mixed form (moe/plan.json.j2): 80 picks over 8 routed experts; the chosen expert's 20 picks
 # (>= 16) take the wide tiles, the others' ~9 the mid launches, both lists in one call
 kjit_emu_test(moe_emu_fp8_block_renorm_sm80_mixed sm_80 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=20 --inputs-profile one_expert)
+# one SM (EMU_SMS=1): the decode launches' grid is capped at 16 CTAs, so each walks several work
+# items (moe/gemm_decode.cuh.j2's grid-stride loop), the mid and the small form
+set(KJIT_EMU_ENV "EMU_SMS=1")
+kjit_emu_test(moe_emu_fp8_block_renorm_sm80_one_sm_mid sm_80 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=40)
+kjit_emu_test(moe_emu_fp8_block_ds_one_sm_small sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=3)
+set(KJIT_EMU_ENV "")
 kjit_emu_test(moe_emu_fp8_tensor_renorm_sm80_wide sm_80 moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=128)
 kjit_emu_test(moe_emu_float_renorm_wide "" moetest_fp4_renorm_topk4_e8 --axes seq_len=64)
 kjit_emu_test(moe_emu_float_llama4_s7 "" moetest_fp4_llama4_topk1_e8 --axes seq_len=7)

@@ -8,6 +8,7 @@
 // Inputs come from kjit's input generation (runtime/inputs.h), the launch plan from
 // `kjit get --plan`, the kernels from the rendered source linked into this program (its entry
 // table appended by gen_entries.py). Prints one line per compared tensor; exit 0 when all pass.
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -116,7 +117,10 @@ int main(int argc, char** argv) {
 
   jit::Bindings bindings;
   for (const auto& [k, v] : set->binding.values) bindings[k] = v;
-  auto resolved = jit::resolve_plan(*plan, bindings, 132);
+  // The plan's num_sms: the fake device's 132, or EMU_SMS (few SMs make grid-capped kernels loop).
+  std::int64_t sms = 132;
+  if (const char* e = std::getenv("EMU_SMS"); e != nullptr && std::atoll(e) > 0) sms = std::atoll(e);
+  auto resolved = jit::resolve_plan(*plan, bindings, sms);
   if (!resolved) return fail(resolved.error().full());
   // Workspace buffers: zeroed where the plan asks, else poisoned (0xA5) so a read of an unwritten
   // byte shows.
