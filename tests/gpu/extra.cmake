@@ -53,6 +53,9 @@ kjit_emu_test(dsa_emu_sparse_h128_short sm_80 dsatest_sparse_attention_h128_ckv5
 kjit_emu_test(moe_emu_ds_s7 sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=7)
 kjit_emu_test(moe_emu_ds_wide sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=128)
 kjit_emu_test(moe_emu_ds_no_local sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile no_local)
+# DeepSeek routing in the mixed form: the chosen local expert's 20 picks on the wide tiles, the
+# other local experts' on the mid launches
+kjit_emu_test(moe_emu_ds_mixed sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile one_expert)
 kjit_emu_test(moe_emu_fp8_block_renorm_s1 sm_90 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1)
 # 4400 picks: two permute CTAs of 4096 picks (the others place every pick in one)
 kjit_emu_test(moe_emu_fp8_block_renorm_two_permute_ctas sm_90 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=1100)
