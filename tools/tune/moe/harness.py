@@ -28,6 +28,8 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
   ds, dm               K splits of the small decode launches (4 | 2 | 1 | 0: the mid rule, >= 8
                        blocks of 128 k per warp); picks per routed expert from which the mid
                        launches (the rule's splits) run (2 | 0: never)
+  dcap                 1 (shipped) | 0: the decode launches' grid uncapped (one CTA per item of the
+                       token-tile bound, the pre-session-15 grid; the same-run baseline of the cap)
   g1bm                 128 (shipped) | 256: the wgmma GEMM1 tile's weight rows (256: 128 columns, twice
                        the reuse of each token row, 4 stages)
   mixt                 16 (shipped) | 32 | 64 | 0: the mixed form over the mid range, an expert with
