@@ -13,7 +13,8 @@ Common command line (every family harness):
                          a glob (cov_*rmsnorm*) expands over them
   --variant SUFFIX:K=V[,K=V...]   (repeatable) a variant of every base name
   --no-base              leave the base definitions out of the run (variants only)
-  --axes K=V,...  --kv-len N  --q-len N  --empty-first  --max-workloads N   passed to kjit
+  --axes K=V,...  --kv-len N  --q-len N  --empty-first  --max-workloads N
+  --inputs-profile P     passed to kjit (bench and check; e.g. moe one_expert, half_empty)
   --repeat N             run the kjit call N times (same-run drift check)
   --timeout S            per kjit call (default 120)
   --out DIR              logs and JSON lines (default $OUT, else /tmp/kjit-tune-out)
@@ -157,6 +158,7 @@ class Harness:
         ap.add_argument("--kv-len")
         ap.add_argument("--q-len")
         ap.add_argument("--empty-first", action="store_true")
+        ap.add_argument("--inputs-profile", help="kjit's synthetic input profile (bench and check)")
         ap.add_argument("--max-workloads")
         ap.add_argument("--repeat", type=int, default=1)
         ap.add_argument("--timeout", type=int, default=120)
@@ -205,7 +207,7 @@ class Harness:
         a = self.a
         out = []
         for flag, v in (("--axes", a.axes), ("--kv-len", a.kv_len), ("--q-len", a.q_len),
-                        ("--max-workloads", a.max_workloads)):
+                        ("--max-workloads", a.max_workloads), ("--inputs-profile", a.inputs_profile)):
             if v:
                 out += [flag, str(v)]
         if a.empty_first:
