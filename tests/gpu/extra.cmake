@@ -32,11 +32,14 @@ kjit_emu_test(gdn_emu_mtp "" gdn_mtp_qk4_v8_d128_k_last --axes batch_size=3,seq_
 kjit_emu_test(gdn_emu_mamba_pad "" mamba_ssu_decode_h64_d64_s128_ng4 --axes batch_size=5,state_cache_size=9 --empty-first)
 kjit_emu_test(gdn_emu_prefill_aliased "" gdn_prefill_qk4_v8_d128_k_last --axes num_seqs=3 --q-len 65 --empty-first
               --alias new_state=state)
-# The DSA (dsa_paged) kernels in the same emulation, sm_80 variants (their sm_90 producers use
-# mbarriers and bulk copies, which it lacks): the indexer's FP8 scores and radix top-k judged by
+# The DSA (dsa_paged) kernels in the same emulation, sm_80 variants (the sparse attention's sm_90
+# producer uses bulk copies, which it lacks), and the indexer's sm_90a wgmma scoring: the indexer's FP8 scores and radix top-k judged by
 # flashinfer-bench's DsaTopkIndexerEvaluator rule, the sparse attention's compaction, tiles and
 # split merge. One test per definition (the emulation's work folder is per definition and arch).
 kjit_emu_test(dsa_emu_indexer_empty_first sm_80 dsa_topk_indexer_fp8_h64_d128_topk2048_ps64 --axes batch_size=3 --empty-first)
+# sm_90a: the wgmma scoring kernel (its cp.async producer, mbarrier stages, named barriers, the
+# flat grid over two rows) on the emulation's wgmma
+kjit_emu_test(dsa_emu_indexer_sm90a sm_90a dsa_topk_indexer_fp8_h64_d128_topk2048_ps64 --axes batch_size=3)
 kjit_emu_test(dsa_emu_indexer_h32_ps32_ties sm_80 dsatest_topk_indexer_fp8_h32_d128_topk512_ps32 --axes batch_size=3 --kv-len 1500
               --inputs-profile ties)
 kjit_emu_test(dsa_emu_sparse_ps64_random sm_80 dsa_sparse_attention_h16_ckv512_kpe64_topk2048_ps64 --axes num_tokens=3)
@@ -46,10 +49,10 @@ kjit_emu_test(dsa_emu_sparse_h128_short sm_80 dsatest_sparse_attention_h128_ckv5
 
 # The fused-MoE kernels (templates/moe) on kjit's small moe test definitions
 # (tests/gpu/definitions/moe: hidden 256, intermediate 128): every template variant, the decode
-# (small) and prefill (wide) tile paths, and the routing edge-case input profiles. The fp8
-# definitions render for sm_90 (no "a"): on sm_90a the wide tiles are wgmma kernels
-# (moe/gemm{1,2}_wgmma.cuh.j2), which the emulation lacks; sm_90 keeps the mma.sync tiles, the
-# fp8 mma and the programmatic dependent launches.
+# (small) and prefill (wide) tile paths, and the routing edge-case input profiles. Most fp8 tests
+# render for sm_90 (no "a": the mma.sync wide tiles, the fp8 mma, the programmatic dependent
+# launches); the sm_90a ones below run the wgmma wide tiles (moe/gemm{1,2}_wgmma.cuh.j2) on the
+# emulation's wgmma and mbarriers.
 kjit_emu_test(moe_emu_ds_s7 sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=7)
 kjit_emu_test(moe_emu_ds_wide sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=128)
 kjit_emu_test(moe_emu_ds_no_local sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile no_local)
@@ -67,6 +70,12 @@ kjit_emu_test(moe_emu_fp8_block_renorm_sm80_one_expert sm_80 moetest_fp8_block_r
 # the mixed form (moe/plan.json.j2): 80 picks over 8 routed experts; the chosen expert's 20 picks
 # (>= 16) take the wide tiles, the others' ~9 the mid launches, both lists in one call
 kjit_emu_test(moe_emu_fp8_block_renorm_sm80_mixed sm_80 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=20 --inputs-profile one_expert)
+# sm_90a: the wgmma GEMM1 (FP8, shared-memory operands) and GEMM2 (f16, A from registers), the
+# mbarrier pipelines, C's row-interleaved HI / LO terms; prefill and the mixed form
+kjit_emu_test(moe_emu_fp8_block_renorm_sm90a_wide sm_90a moetest_fp8_block_renorm_topk4_e8 --axes seq_len=128)
+kjit_emu_test(moe_emu_fp8_tensor_renorm_sm90a_wide sm_90a moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=128)
+kjit_emu_test(moe_emu_fp8_block_renorm_sm90a_mixed sm_90a moetest_fp8_block_renorm_topk4_e8 --axes seq_len=20 --inputs-profile one_expert)
+kjit_emu_test(moe_emu_ds_sm90a_mixed sm_90a moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile one_expert)
 # one SM (EMU_SMS=1): the decode launches' grid is capped at 16 CTAs, so each walks several work
 # items (moe/gemm_decode.cuh.j2's grid-stride loop), the mid and the small form
 set(KJIT_EMU_ENV "EMU_SMS=1")

@@ -4,9 +4,13 @@
 // barrier, shuffles and mma.sync are warp collectives (every lane deposits its operands, waits
 // for the other 31, computes its own result). The scheduler resumes runnable fibers in a seeded
 // random order each round, so a missing barrier tends to show as a wrong answer.
-// Not emulated: the memory model beyond barriers (cp.async lands at once), griddepcontrol,
-// launch bounds, mbarriers and bulk copies (render sm_80 variants), warp convergence
-// (__activemask is the calling lane alone). Used by tests/gpu/gdn/emu/run_emu.sh (force-included
+// Also named barriers (bar.sync id, count), mbarriers (arrivals and phase parity; cp.async lands
+// at once, so its mbarrier arrival is immediate) and wgmma (include/kjit_wgmma's stand-in: each
+// thread computes its own accumulators from the shared-memory descriptors at issue; the
+// register-A form is a warpgroup collective).
+// Not emulated: the memory model beyond barriers, griddepcontrol, launch bounds, bulk copies
+// (render sm_80 variants of those kernels), clusters, warp convergence (__activemask is the
+// calling lane alone). Used by tests/gpu/gdn/emu/run_emu.sh (force-included
 // before the rendered source, with include/kjit_types, include/kjit_mma and include/kjit_fp8_mma
 // replaced by host versions).
 //
@@ -84,11 +88,25 @@ struct WarpState {
   alignas(16) unsigned char slot[32][64];
 };
 
+// A named barrier (bar.sync id, count) or a warpgroup's collective (key 1000 + warpgroup).
+struct NamedBar {
+  int count = 0;
+  unsigned gen = 0;
+};
+
+// An mbarrier at a shared address: arrivals left in the current phase, and the phase's parity.
+struct Mbar {
+  unsigned expected = 0, pending = 0, phase = 0, gen = 0;
+};
+
 struct Block {
   std::vector<Fiber> fibers;
   ucontext_t main_ctx;
   int bar_count = 0;
   unsigned bar_gen = 0;
+  std::map<int, NamedBar> named;
+  std::map<unsigned, Mbar> mbars;
+  std::vector<unsigned> wg_slots;   // the warpgroup collectives' operand slots (4 words a thread)
   std::vector<WarpState> warps;
   std::vector<unsigned char> smem;
   std::function<void()> body;
@@ -113,6 +131,37 @@ inline void syncthreads() {
     return;
   }
   yield_until(&g_block->bar_gen, gen);
+}
+
+// bar.sync id, count: the first `count` arrivals at barrier `id` release each other.
+inline void named_barrier(int id, int count) {
+  NamedBar& nb = g_block->named[id];
+  const unsigned gen = nb.gen;
+  if (++nb.count == count) {
+    nb.count = 0;
+    ++nb.gen;
+    return;
+  }
+  yield_until(&nb.gen, gen);
+}
+
+// mbarrier: init for `count` arrivals; an arrival completes the phase when it is the last one;
+// a wait on parity P returns once the phase of parity P has completed (the current parity != P).
+inline void mbar_init(unsigned addr, unsigned count) { g_block->mbars[addr] = Mbar{count, count, 0, 0}; }
+inline void mbar_arrive(unsigned addr) {
+  Mbar& m = g_block->mbars.at(addr);
+  if (--m.pending == 0) {
+    m.pending = m.expected;
+    m.phase ^= 1u;
+    ++m.gen;
+  }
+}
+inline void mbar_wait(unsigned addr, unsigned parity) {
+  for (;;) {
+    Mbar& m = g_block->mbars.at(addr);
+    if ((m.phase & 1u) != (parity & 1u)) return;
+    yield_until(&m.gen, m.gen);
+  }
 }
 
 inline unsigned lane() { return g_cur->thread_idx.x & 31; }
@@ -168,6 +217,9 @@ inline void launch(dim3 grid, dim3 block, std::size_t smem_bytes, const std::fun
         b.smem.assign(smem_bytes + 16, 0xA5);
         b.bar_count = 0;
         for (auto& w : b.warps) w.count = 0;
+        b.named.clear();
+        b.mbars.clear();
+        b.wg_slots.assign(static_cast<std::size_t>(nthreads) * 4, 0);
         for (unsigned t = 0; t < nthreads; ++t) {
           Fiber& f = b.fibers[t];
           f.thread_idx = {t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};

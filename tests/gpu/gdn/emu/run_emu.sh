@@ -49,6 +49,7 @@ KJIT_CACHE_DIR=$emu_dir/cache $K --templates "$tsrc" get "$name" --arch $arch -o
 $K --templates "$overlay" render "$name" --arch $arch -o "$work/k.cu"
 # Dynamic shared memory: one buffer per emulated CTA.
 sed -i -E 's/extern __shared__ [^;]* ([a-z_]+)\[\];/unsigned char* \1 = ::emu::dyn_smem();/' "$work/k.cu"
+python3 $here/emu_asm.py "$work/k.cu"   # inline PTX in shared template code -> host stand-ins
 python3 $here/gen_entries.py "$work/k.cu"
 flags="-std=gnu++23 -O1 -g0 -w -I$root -I/usr/local/cuda/include"
 # The driver does not depend on the kernel: built once per $EMU_DIR (a lock keeps parallel runs
