@@ -2,8 +2,9 @@
 """Rewrites, in a rendered kernel source for the CPU emulation (run_emu.sh), the inline PTX
 statements that sit in shared template code rather than in the swapped include files: named
 barriers become emu::named_barrier, and griddepcontrol, cp.async.wait_all, the mbarrier-init
-fence and empty compiler-barrier statements become empty statements (cp.async lands at once, launches run one after another). Any other
-inline PTX is left alone: g++ rejects it, so an unhandled statement cannot pass silently.
+fence and empty compiler-barrier statements become empty statements (cp.async lands at once,
+launches run one after another). Any other inline PTX is left alone: g++ rejects it, so an
+unhandled statement cannot pass silently.
 Usage: emu_asm.py FILE (rewritten in place)"""
 import re
 import sys
