@@ -28,10 +28,13 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
   ds, dm               K splits of the small decode launches (4 | 2 | 1 | 0: the mid rule, >= 8
                        blocks of 128 k per warp); picks per routed expert from which the mid
                        launches (the rule's splits) run (2 | 0: never)
-  dcap                 1 (shipped) | 0: the decode launches' grid uncapped (one CTA per item of the
-                       token-tile bound, the pre-session-15 grid; the same-run baseline of the cap)
+  dcap                 0 (shipped) | 1: the decode launches' grid capped at 16 CTAs per SM (shipped in
+                       session 15, withdrawn in 16: 6% slower for renorm h2048 at seq_len 64)
   g1bm                 128 (shipped) | 256: the wgmma GEMM1 tile's weight rows (256: 128 columns, twice
                        the reuse of each token row, 4 stages)
+  wpers                0 (shipped) | 1: the wgmma GEMM1 and GEMM2 persistent (grid min(items, num_sms))
+  wpm                  0 | 1 (with wpers): persistent only in the prefill form, the mixed form one CTA
+                       per item
   mixt                 16 (shipped) | 32 | 64 | 0: the mixed form over the mid range, an expert with
                        >= mixt picks on the wide tiles, the others on the mid launches (0: the mid
                        launches for every expert, as before session 15)
