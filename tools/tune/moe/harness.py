@@ -35,7 +35,7 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
   wpers                0 (shipped) | 1: the wgmma GEMM1 and GEMM2 persistent (grid min(items, num_sms))
   wpm                  0 | 1 (with wpers): persistent only in the prefill form, the mixed form one CTA
                        per item
-  mixt                 16 (shipped) | 32 | 64 | 0: the mixed form over the mid range, an expert with
+  mixt                 16 (shipped) | 2..128 | 0: the mixed form over the mid range, an expert with
                        >= mixt picks on the wide tiles, the others on the mid launches (0: the mid
                        launches for every expert, as before session 15)
   dt, dp               retired in session 15 (grid-stride decode kernels); their session-13
