@@ -30,9 +30,11 @@ Knobs the overlay reads (tools/tune/overlay/moe/moe_pick.j2; measurements in doc
                        launches (the rule's splits) run (2 | 0: never)
   dcap                 0 (shipped) | 1: the decode launches' grid capped at 16 CTAs per SM (shipped in
                        session 15, withdrawn in 16: 6% slower for renorm h2048 at seq_len 64)
-  g1bm                 256 (shipped) | 128: the wgmma GEMM1 tile's weight rows (128: the session-15 tile)
-  wpers                1 (shipped) | 0: the wgmma GEMM1 and GEMM2 one CTA per item (session-15 kernels)
-  wpm                  1 (shipped) | 0: the persistent grid (min(items, num_sms)) in the mixed form too
+  g1bm                 128 (shipped) | 256: the wgmma GEMM1 tile's weight rows (256: 128 columns, twice
+                       the reuse of each token row, 4 stages)
+  wpers                0 (shipped) | 1: the wgmma GEMM1 and GEMM2 persistent (grid min(items, num_sms))
+  wpm                  0 | 1 (with wpers): persistent only in the prefill form, the mixed form one CTA
+                       per item
   mixt                 16 (shipped) | 2..128 | 0: the mixed form over the mid range, an expert with
                        >= mixt picks on the wide tiles, the others on the mid launches (0: the mid
                        launches for every expert, as before session 15)
