@@ -76,12 +76,6 @@ kjit_emu_test(moe_emu_fp8_block_renorm_sm90a_wide sm_90a moetest_fp8_block_renor
 kjit_emu_test(moe_emu_fp8_tensor_renorm_sm90a_wide sm_90a moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=128)
 kjit_emu_test(moe_emu_fp8_block_renorm_sm90a_mixed sm_90a moetest_fp8_block_renorm_topk4_e8 --axes seq_len=20 --inputs-profile one_expert)
 kjit_emu_test(moe_emu_ds_sm90a_mixed sm_90a moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=20 --inputs-profile one_expert)
-# one SM (EMU_SMS=1): the decode launches' grid is capped at 16 CTAs, so each walks several work
-# items (moe/gemm_decode.cuh.j2's grid-stride loop), the mid and the small form
-set(KJIT_EMU_ENV "EMU_SMS=1")
-kjit_emu_test(moe_emu_fp8_block_renorm_sm80_one_sm_mid sm_80 moetest_fp8_block_renorm_topk4_e8 --axes seq_len=40)
-kjit_emu_test(moe_emu_fp8_block_ds_one_sm_small sm_90 moetest_fp8_block_ds_ng4_kg2_topk4_e16_l8 --axes seq_len=3)
-set(KJIT_EMU_ENV "")
 kjit_emu_test(moe_emu_fp8_tensor_renorm_sm80_wide sm_80 moetest_fp8_tensor_renorm_topk4_e8 --axes seq_len=128)
 kjit_emu_test(moe_emu_float_renorm_wide "" moetest_fp4_renorm_topk4_e8 --axes seq_len=64)
 kjit_emu_test(moe_emu_float_llama4_s7 "" moetest_fp4_llama4_topk1_e8 --axes seq_len=7)
