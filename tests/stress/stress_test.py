@@ -563,7 +563,7 @@ def xxh3_128(data):
 
 
 def parse_bundle(b):
-    """[(meta dict, cubin, source)] of a bundle (cache/bundle.cpp's grammar)."""
+    """[(meta dict, cubin, source, meta bytes)] of a bundle (cache/bundle.cpp's grammar)."""
     assert b[:8] == b"KJITBNDL"
     pos, entries = 12, []
     while b[pos:pos + 1] == b"E":
@@ -578,18 +578,24 @@ def parse_bundle(b):
         q += 8 + clen
         slen = struct.unpack_from("<Q", payload, q)[0]
         source = payload[q + 8:q + 8 + slen]
-        entries.append((meta, cubin, source))
+        entries.append((meta, cubin, source, payload[4:4 + mlen]))
     return entries
 
 
 def write_bundle(entries):
-    """A bundle with every checksum recomputed (what a careful attacker writes)."""
+    """A bundle with every checksum recomputed (what a careful attacker writes). An entry whose
+    meta, checksums recomputed, still equals the meta bytes it was parsed from keeps those bytes:
+    json.dumps and nlohmann's dump() agree on everything but some doubles (compile_ms), where
+    nlohmann's Grisu2 digits are not always Python's shortest repr."""
     out = bytearray(b"KJITBNDL" + struct.pack("<I", 2))  # format 2: key inputs in the meta, optional signature
-    for meta, cubin, source in entries:
+    for meta, cubin, source, *raw in entries:
         meta = dict(meta)
         meta["cubin_xxh3"] = xxh3_128(cubin).hex()
         meta["source_xxh3"] = xxh3_128(source).hex()
-        m = json.dumps(meta, separators=(",", ":"), ensure_ascii=False).encode()  # nlohmann's dump()
+        if raw and json.loads(raw[0]) == meta:
+            m = bytes(raw[0])
+        else:
+            m = json.dumps(meta, separators=(",", ":"), ensure_ascii=False).encode()  # nlohmann's dump()
         payload = struct.pack("<I", len(m)) + m + struct.pack("<Q", len(cubin)) + cubin + \
             struct.pack("<Q", len(source)) + source
         out += b"E" + struct.pack("<Q", len(payload)) + payload + xxh3_128(payload)
