@@ -34,8 +34,9 @@ kjit_emu_test(gdn_emu_prefill_aliased "" gdn_prefill_qk4_v8_d128_k_last --axes n
               --alias new_state=state)
 # The DSA (dsa_paged) kernels in the same emulation, sm_80 variants (the sparse attention's sm_90
 # producer uses bulk copies, which it lacks), and the indexer's sm_90a wgmma scoring: the
-# indexer's FP8 scores and radix top-k judged by flashinfer-bench's DsaTopkIndexerEvaluator rule, the sparse attention's compaction, tiles and
-# split merge. One test per definition (the emulation's work folder is per definition and arch).
+# indexer's FP8 scores and radix top-k judged by flashinfer-bench's DsaTopkIndexerEvaluator rule,
+# the sparse attention's compaction, tiles and split merge. One test per definition (the
+# emulation's work folder is per definition and arch).
 kjit_emu_test(dsa_emu_indexer_empty_first sm_80 dsa_topk_indexer_fp8_h64_d128_topk2048_ps64 --axes batch_size=3 --empty-first)
 # sm_90a: the wgmma scoring kernel (its cp.async producer, mbarrier stages, named barriers, the
 # flat grid over two rows) on the emulation's wgmma
