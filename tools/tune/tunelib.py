@@ -13,8 +13,8 @@ Common command line (every family harness):
                          a glob (cov_*rmsnorm*) expands over them
   --variant SUFFIX:K=V[,K=V...]   (repeatable) a variant of every base name
   --no-base              leave the base definitions out of the run (variants only)
-  --axes K=V,...  --kv-len N  --q-len N  --empty-first  --max-workloads N
-  --inputs-profile P     passed to kjit (bench and check; e.g. moe one_expert, half_empty)
+  --axes K=V,...  --kv-len N  --q-len N  --empty-first  --max-workloads N   passed to kjit
+  --inputs-profile P     passed to kjit bench and check (e.g. moe one_expert, half_empty)
   --repeat N             run the kjit call N times (same-run drift check)
   --timeout S            per kjit call (default 120)
   --out DIR              logs and JSON lines (default $OUT, else /tmp/kjit-tune-out)
